@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TLSA record: fields, mnemonics (RFC 7218), presentation and wire
+ * formats through ldns, owner names.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldns/ldns.h>
+
+#include "internal.h"
+
+struct dk_tlsa {
+	uint8_t usage;
+	uint8_t selector;
+	uint8_t mtype;
+	size_t len;
+	uint8_t data[];
+};
+
+static const char *const usage_names[] = { "PKIX-TA", "PKIX-EE", "DANE-TA",
+					   "DANE-EE" };
+static const char *const selector_names[] = { "Cert", "SPKI" };
+static const char *const mtype_names[] = { "Full", "SHA2-256", "SHA2-512" };
+
+static const char *const *field_table(enum dk_tlsa_field field, size_t *n)
+{
+	switch (field) {
+	case DK_TLSA_FIELD_USAGE:
+		*n = sizeof(usage_names) / sizeof(usage_names[0]);
+		return usage_names;
+	case DK_TLSA_FIELD_SELECTOR:
+		*n = sizeof(selector_names) / sizeof(selector_names[0]);
+		return selector_names;
+	case DK_TLSA_FIELD_MTYPE:
+		*n = sizeof(mtype_names) / sizeof(mtype_names[0]);
+		return mtype_names;
+	}
+	*n = 0;
+	return NULL;
+}
+
+int dk_tlsa_field_parse(enum dk_tlsa_field field, const char *text)
+{
+	const char *const *names;
+	size_t n;
+
+	if (!text || !*text) {
+		return DK_EINVAL;
+	}
+	names = field_table(field, &n);
+	if (!names) {
+		return DK_EINVAL;
+	}
+	if (isdigit((unsigned char)text[0])) {
+		unsigned long v = 0;
+		const char *p;
+
+		for (p = text; *p; p++) {
+			if (!isdigit((unsigned char)*p)) {
+				return DK_EINVAL;
+			}
+			v = v * 10 + (unsigned long)(*p - '0');
+			if (v > 255) {
+				return DK_EINVAL;
+			}
+		}
+		return (int)v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcasecmp(text, names[i]) == 0) {
+			return (int)i;
+		}
+	}
+	return DK_EINVAL;
+}
+
+const char *dk_tlsa_field_name(enum dk_tlsa_field field, unsigned value)
+{
+	size_t n;
+	const char *const *names = field_table(field, &n);
+
+	if (!names || value >= n) {
+		return NULL;
+	}
+	return names[value];
+}
+
+int dk_tlsa_new(uint8_t usage, uint8_t selector, uint8_t mtype,
+		const uint8_t *data, size_t len, struct dk_tlsa **ret_tlsa)
+{
+	struct dk_tlsa *t;
+
+	if (!ret_tlsa || (len > 0 && !data) || len > 65535) {
+		return DK_EINVAL;
+	}
+	t = malloc(sizeof(*t) + len);
+	if (!t) {
+		return DK_ENOMEM;
+	}
+	t->usage = usage;
+	t->selector = selector;
+	t->mtype = mtype;
+	t->len = len;
+	if (len) {
+		memcpy(t->data, data, len);
+	}
+	*ret_tlsa = t;
+	return 0;
+}
+
+void dk_tlsa_free(struct dk_tlsa *tlsa)
+{
+	free(tlsa);
+}
+
+struct dk_tlsa *dk_tlsa_dup(const struct dk_tlsa *tlsa)
+{
+	struct dk_tlsa *t = NULL;
+
+	if (!tlsa) {
+		return NULL;
+	}
+	if (dk_tlsa_new(tlsa->usage, tlsa->selector, tlsa->mtype, tlsa->data,
+			tlsa->len, &t) < 0) {
+		return NULL;
+	}
+	return t;
+}
+
+uint8_t dk_tlsa_usage(const struct dk_tlsa *tlsa)
+{
+	return tlsa ? tlsa->usage : 0;
+}
+
+uint8_t dk_tlsa_selector(const struct dk_tlsa *tlsa)
+{
+	return tlsa ? tlsa->selector : 0;
+}
+
+uint8_t dk_tlsa_mtype(const struct dk_tlsa *tlsa)
+{
+	return tlsa ? tlsa->mtype : 0;
+}
+
+const uint8_t *dk_tlsa_data(const struct dk_tlsa *tlsa, size_t *ret_len)
+{
+	if (!tlsa) {
+		if (ret_len) {
+			*ret_len = 0;
+		}
+		return NULL;
+	}
+	if (ret_len) {
+		*ret_len = tlsa->len;
+	}
+	return tlsa->data;
+}
+
+int dk_tlsa_cmp(const struct dk_tlsa *a, const struct dk_tlsa *b)
+{
+	size_t n;
+	int c;
+
+	if (!a || !b) {
+		return (a != NULL) - (b != NULL);
+	}
+	if (a->usage != b->usage) {
+		return a->usage < b->usage ? -1 : 1;
+	}
+	if (a->selector != b->selector) {
+		return a->selector < b->selector ? -1 : 1;
+	}
+	if (a->mtype != b->mtype) {
+		return a->mtype < b->mtype ? -1 : 1;
+	}
+	n = a->len < b->len ? a->len : b->len;
+	c = n ? memcmp(a->data, b->data, n) : 0;
+	if (c) {
+		return c < 0 ? -1 : 1;
+	}
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+int dk_tlsa_from_wire(const uint8_t *rdata, size_t len,
+		      struct dk_tlsa **ret_tlsa)
+{
+	if (!rdata || !ret_tlsa) {
+		return DK_EINVAL;
+	}
+	if (len < 3) {
+		return DK_EDATA;
+	}
+	return dk_tlsa_new(rdata[0], rdata[1], rdata[2], rdata + 3, len - 3,
+			   ret_tlsa);
+}
+
+int dk_tlsa_to_wire(const struct dk_tlsa *tlsa, uint8_t **ret_wire,
+		    size_t *ret_len)
+{
+	uint8_t *w;
+
+	if (!tlsa || !ret_wire || !ret_len) {
+		return DK_EINVAL;
+	}
+	w = malloc(3 + tlsa->len);
+	if (!w) {
+		return DK_ENOMEM;
+	}
+	w[0] = tlsa->usage;
+	w[1] = tlsa->selector;
+	w[2] = tlsa->mtype;
+	memcpy(w + 3, tlsa->data, tlsa->len);
+	*ret_wire = w;
+	*ret_len = 3 + tlsa->len;
+	return 0;
+}
+
+/*
+ * Replace RFC 7218 mnemonics in the first three RDATA fields by numbers,
+ * since ldns only reads numbers there. @fields points at the RDATA text.
+ */
+static int rewrite_mnemonics(const char *fields, char *out, size_t outlen)
+{
+	const char *p = fields;
+	size_t o = 0;
+
+	for (int f = 0; f < 3; f++) {
+		char word[32];
+		size_t w = 0;
+		int v;
+
+		while (*p == ' ' || *p == '\t') {
+			p++;
+		}
+		while (*p && *p != ' ' && *p != '\t' && w + 1 < sizeof(word)) {
+			word[w++] = *p++;
+		}
+		word[w] = '\0';
+		if (*p && *p != ' ' && *p != '\t') {
+			return -1;
+		}
+		v = dk_tlsa_field_parse((enum dk_tlsa_field)f, word);
+		if (v < 0) {
+			return -1;
+		}
+		o += (size_t)snprintf(out + o, outlen - o, "%d ", v);
+		if (o >= outlen) {
+			return -1;
+		}
+	}
+	if (strlen(p) + o + 1 > outlen) {
+		return -1;
+	}
+	while (*p == ' ' || *p == '\t') {
+		p++;
+	}
+	strcpy(out + o, p);
+	return 0;
+}
+
+/* Does the text look like RDATA alone (starts with a field value)? */
+static int is_rdata_only(const char *text)
+{
+	char word[32];
+	size_t w = 0;
+
+	while (*text == ' ' || *text == '\t') {
+		text++;
+	}
+	while (*text && *text != ' ' && *text != '\t' && w + 1 < sizeof(word)) {
+		word[w++] = *text++;
+	}
+	word[w] = '\0';
+	return dk_tlsa_field_parse(DK_TLSA_FIELD_USAGE, word) >= 0;
+}
+
+int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
+		  char **ret_owner, struct dk_diag *diag)
+{
+	ldns_rr *rr = NULL;
+	ldns_status st;
+	char *line = NULL;
+	char *owner = NULL;
+	size_t n;
+	int r;
+
+	if (!text || !ret_tlsa) {
+		return DK_EINVAL;
+	}
+	n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r')) {
+		n--;
+	}
+	if (n == 0 || n > 70000 || memchr(text, '\n', n)) {
+		dki_diagf(diag, "%s", n == 0 ? "empty TLSA record" :
+			"a TLSA record must be one line");
+		return DK_EDATA;
+	}
+	line = malloc(n + 64);
+	if (!line) {
+		return DK_ENOMEM;
+	}
+	if (is_rdata_only(text)) {
+		char *tmp = malloc(n + 1);
+
+		if (!tmp) {
+			free(line);
+			return DK_ENOMEM;
+		}
+		memcpy(tmp, text, n);
+		tmp[n] = '\0';
+		memcpy(line, ". 0 IN TLSA ", 12);
+		r = rewrite_mnemonics(tmp, line + 12, n + 52);
+		free(tmp);
+		if (r < 0) {
+			dki_diagf(diag, "%s", "bad usage, selector or matching type");
+			free(line);
+			return DK_EDATA;
+		}
+	} else {
+		/* A whole RR: find " TLSA " and rewrite what follows. */
+		const char *t = NULL;
+
+		for (size_t i = 0; i + 6 <= n; i++) {
+			if ((text[i] == ' ' || text[i] == '\t') &&
+			    strncasecmp(text + i + 1, "TLSA", 4) == 0 &&
+			    (text[i + 5] == ' ' || text[i + 5] == '\t')) {
+				t = text + i + 5;
+				break;
+			}
+		}
+		if (t) {
+			size_t head = (size_t)(t - text);
+			char *tmp = malloc(n - head + 1);
+
+			if (!tmp) {
+				free(line);
+				return DK_ENOMEM;
+			}
+			memcpy(tmp, t, n - head);
+			tmp[n - head] = '\0';
+			memcpy(line, text, head);
+			line[head] = ' ';
+			r = rewrite_mnemonics(tmp, line + head + 1,
+					      n - head + 63);
+			free(tmp);
+			if (r < 0) {
+				dki_diagf(diag, "%s",
+				      "bad usage, selector or matching type");
+				free(line);
+				return DK_EDATA;
+			}
+		} else {
+			memcpy(line, text, n);
+			line[n] = '\0';
+		}
+	}
+	st = ldns_rr_new_frm_str(&rr, line, 3600, NULL, NULL);
+	free(line);
+	if (st != LDNS_STATUS_OK) {
+		dki_diagf(diag, "not a TLSA record: %s",
+		      ldns_get_errorstr_by_id(st));
+		return DK_EDATA;
+	}
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA ||
+	    ldns_rr_rd_count(rr) != 4) {
+		dki_diagf(diag, "%s", "not a TLSA record");
+		ldns_rr_free(rr);
+		return DK_EDATA;
+	}
+	{
+		ldns_rdf *d = ldns_rr_rdf(rr, 3);
+
+		r = dk_tlsa_new(ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)),
+				ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)),
+				ldns_rdf2native_int8(ldns_rr_rdf(rr, 2)),
+				ldns_rdf_data(d), ldns_rdf_size(d), ret_tlsa);
+	}
+	if (r == 0 && ret_owner) {
+		*ret_owner = NULL;
+		if (!is_rdata_only(text)) {
+			owner = ldns_rdf2str(ldns_rr_owner(rr));
+			if (!owner) {
+				dk_tlsa_free(*ret_tlsa);
+				*ret_tlsa = NULL;
+				r = DK_ENOMEM;
+			}
+			*ret_owner = owner;
+		}
+	}
+	ldns_rr_free(rr);
+	return r;
+}
+
+/* ldns prints with tabs and a newline; make it one line with spaces. */
+static char *tidy_ldns_line(char *s)
+{
+	size_t n;
+
+	if (!s) {
+		return NULL;
+	}
+	for (char *p = s; *p; p++) {
+		if (*p == '\t') {
+			*p = ' ';
+		}
+	}
+	n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ')) {
+		s[--n] = '\0';
+	}
+	return s;
+}
+
+static ldns_rr *to_ldns_rr(const struct dk_tlsa *tlsa, const char *owner,
+			   uint32_t ttl)
+{
+	ldns_rr *rr;
+	ldns_rdf *name = NULL;
+
+	if (ldns_str2rdf_dname(&name, owner) != LDNS_STATUS_OK) {
+		return NULL;
+	}
+	rr = ldns_rr_new_frm_type(LDNS_RR_TYPE_TLSA);
+	if (!rr) {
+		ldns_rdf_deep_free(name);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, name);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->usage),
+			0);
+	ldns_rr_set_rdf(rr,
+			ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->selector),
+			1);
+	ldns_rr_set_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->mtype),
+			2);
+	ldns_rr_set_rdf(rr,
+			ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, tlsa->len,
+					      tlsa->data),
+			3);
+	for (size_t i = 0; i < 4; i++) {
+		if (!ldns_rr_rdf(rr, i)) {
+			ldns_rr_free(rr);
+			return NULL;
+		}
+	}
+	return rr;
+}
+
+int dk_tlsa_format(const struct dk_tlsa *tlsa, enum dk_tlsa_format format,
+		   const char *owner, uint32_t ttl, char **ret_text)
+{
+	char *s = NULL;
+
+	if (!tlsa || !ret_text || (format != DK_TLSA_FMT_RDATA && !owner)) {
+		return DK_EINVAL;
+	}
+	if (format == DK_TLSA_FMT_RDATA || tlsa->len == 0) {
+		/* ldns cannot print an empty hex field; RFC 6698 has none. */
+		size_t n = 16 + 2 * tlsa->len;
+
+		if (format != DK_TLSA_FMT_RDATA) {
+			return DK_EINVAL;
+		}
+		s = malloc(n);
+		if (!s) {
+			return DK_ENOMEM;
+		}
+		snprintf(s, n, "%u %u %u ", tlsa->usage, tlsa->selector,
+			 tlsa->mtype);
+		dki_hex(tlsa->data, tlsa->len, s + strlen(s));
+	} else {
+		ldns_rr *rr = to_ldns_rr(tlsa, owner, ttl);
+		ldns_output_format_storage fmt_st;
+		const ldns_output_format *fmt = ldns_output_format_default;
+		char *body;
+
+		if (!rr) {
+			return DK_EINVAL;
+		}
+		if (format == DK_TLSA_FMT_GENERIC) {
+			ldns_output_format *f = ldns_output_format_init(&fmt_st);
+
+			f->flags = 0;
+			if (ldns_output_format_set_type(f, LDNS_RR_TYPE_TLSA) !=
+			    LDNS_STATUS_OK) {
+				ldns_rr_free(rr);
+				return DK_ENOMEM;
+			}
+			fmt = f;
+		}
+		body = tidy_ldns_line(ldns_rr2str_fmt(fmt, rr));
+		if (format == DK_TLSA_FMT_GENERIC) {
+			ldns_rdf_deep_free(fmt_st.bitmap);
+		}
+		ldns_rr_free(rr);
+		if (!body) {
+			return DK_ENOMEM;
+		}
+		{
+			/* ldns prints hex in upper case; we print lower case. */
+			char *p = strstr(body, " TLSA ");
+
+			if (!p) {
+				p = strstr(body, " TYPE52 ");
+			}
+			for (p = p ? p + 6 : body + strlen(body); *p; p++) {
+				*p = (char)tolower((unsigned char)*p);
+			}
+		}
+		if (format == DK_TLSA_FMT_NSUPDATE) {
+			size_t n = strlen(body) + 12;
+
+			s = malloc(n);
+			if (s) {
+				snprintf(s, n, "update add %s", body);
+			}
+			free(body);
+			if (!s) {
+				return DK_ENOMEM;
+			}
+		} else {
+			s = body;
+		}
+	}
+	*ret_text = s;
+	return 0;
+}
+
+int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
+{
+	size_t len, label = 0;
+
+	if (!host) {
+		return DK_EINVAL;
+	}
+	len = strlen(host);
+	if (len == 0) {
+		dki_diagf(diag, "%s", "empty host name");
+		return DK_EDATA;
+	}
+	if (len > 1 && host[len - 1] == '.') {
+		len--;
+	}
+	if (len > 253) {
+		dki_diagf(diag, "%s",
+		      "host name is longer than 253 characters (RFC 1035 2.3.4)");
+		return DK_EDATA;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)host[i];
+
+		if (c >= 0x80) {
+			dki_diagf(diag, "%s",
+			      "host name is not ASCII; give its A-label form "
+			      "(xn--..., e.g. from 'idn2 NAME')");
+			return DK_EDATA;
+		}
+		if (c == '.') {
+			if (label == 0) {
+				dki_diagf(diag, "%s", "host name has an empty label");
+				return DK_EDATA;
+			}
+			if (host[i - 1] == '-') {
+				dki_diagf(diag, "%s",
+				      "a label of the host name ends with '-'");
+				return DK_EDATA;
+			}
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_') {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg),
+				 "host name has a character not allowed in a "
+				 "host name: '%c'",
+				 isprint(c) ? c : '?');
+			dki_diagf(diag, "%s", msg);
+			return DK_EDATA;
+		}
+		if (c == '-' && label == 0) {
+			dki_diagf(diag, "%s", "a label of the host name starts with '-'");
+			return DK_EDATA;
+		}
+		if (++label > 63) {
+			dki_diagf(diag, "%s",
+			      "a label of the host name is longer than 63 characters");
+			return DK_EDATA;
+		}
+	}
+	if (label == 0) {
+		dki_diagf(diag, "%s", "host name has an empty label");
+		return DK_EDATA;
+	}
+	if (host[len - 1] == '-') {
+		dki_diagf(diag, "%s", "a label of the host name ends with '-'");
+		return DK_EDATA;
+	}
+	return 0;
+}
+
+int dk_tlsa_owner(const char *host, unsigned port, const char *proto,
+		  char **ret_owner, struct dk_diag *diag)
+{
+	char *s;
+	size_t n;
+	int r;
+
+	if (!host || !proto || !ret_owner || port == 0 || port > 65535 ||
+	    (strcmp(proto, "tcp") && strcmp(proto, "udp") &&
+	     strcmp(proto, "sctp"))) {
+		return DK_EINVAL;
+	}
+	r = dk_tlsa_check_host(host, diag);
+	if (r < 0) {
+		return r;
+	}
+	n = strlen(host) + 32;
+	s = malloc(n);
+	if (!s) {
+		return DK_ENOMEM;
+	}
+	snprintf(s, n, "_%u._%s.%s", port, proto, host);
+	if (s[strlen(s) - 1] != '.') {
+		strcat(s, ".");
+	}
+	for (char *p = s; *p; p++) {
+		*p = (char)tolower((unsigned char)*p);
+	}
+	if (strlen(s) > 254) {
+		dki_diagf(diag, "%s", "the TLSA owner name would exceed 253 characters");
+		free(s);
+		return DK_EDATA;
+	}
+	*ret_owner = s;
+	return 0;
+}

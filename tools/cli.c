@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers shared by the commands: options, errors, exit codes, output. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_err(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("danekit: ", stderr);
+	if (cli && cli->cmd) {
+		fprintf(stderr, "%s: ", cli->cmd);
+	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("danekit: ", stderr);
+	if (cli && cli->cmd) {
+		fprintf(stderr, "%s: ", cli->cmd);
+	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *ret)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') {
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max) {
+		return -1;
+	}
+	*ret = v;
+	return 0;
+}
+
+int cli_global_option(struct cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_ANCHOR:
+		cli->anchor = arg;
+		return 1;
+	case OPT_UNBOUND_CONF:
+		cli->unbound_conf = arg;
+		return 1;
+	case OPT_RESOLVER:
+		cli->resolver = arg;
+		return 1;
+	case OPT_TIMEOUT: {
+		char *end = NULL;
+		double t;
+
+		errno = 0;
+		t = strtod(arg, &end);
+		if (errno || !end || *end || !(t > 0.0) || t > 3600.0) {
+			return cli_usage(cli, "--timeout: '%s' is not a number of "
+					      "seconds between 0 and 3600",
+					 arg);
+		}
+		cli->timeout = t;
+		return 1;
+	}
+	case OPT_JSON:
+		cli->json = true;
+		return 1;
+	case 'q':
+		cli->verbosity = -1;
+		return 1;
+	case 'v':
+		if (cli->verbosity < 0) {
+			cli->verbosity = 0;
+		}
+		cli->verbosity++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_exit_for(int dk_err)
+{
+	switch (dk_err) {
+	case 0:
+		return EXIT_OK;
+	case DK_ENOENT:
+	case DK_EACCES:
+	case DK_EISDIR:
+	case DK_EIO:
+	case DK_ENOANCHOR:
+		return EXIT_NOINPUT;
+	case DK_EDATA:
+	case DK_EENCRYPTED:
+	case DK_ETOOBIG:
+	case DK_EEMPTY:
+	case DK_ESELECTOR:
+		return EXIT_DATAERR;
+	case DK_ERANGE:
+		return EXIT_USAGE;
+	case DK_ETIMEDOUT:
+	case DK_ECONNREFUSED:
+	case DK_ERESOLVER:
+	case DK_ESERVFAIL:
+	case DK_ETLS:
+	case DK_EPROTO:
+		return EXIT_TEMPFAIL;
+	default:
+		return EXIT_SOFTWARE;
+	}
+}
+
+int cli_write_stdout(const struct cli *cli, const char *buf, size_t len)
+{
+	if ((len && fwrite(buf, 1, len, stdout) != len) || fflush(stdout) != 0) {
+		cli_err(cli, "cannot write to standard output: %s",
+			strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The danekit command line: shared state, exit codes, output helpers. */
+#ifndef DANEKIT_CLI_H
+#define DANEKIT_CLI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <danekit/common.h>
+
+/* Exit status, DESIGN.md: the same for every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,        /* a check failed */
+	EXIT_NODANE = 2,      /* DANE does not apply */
+	EXIT_USAGE = 64,      /* EX_USAGE */
+	EXIT_DATAERR = 65,    /* EX_DATAERR */
+	EXIT_NOINPUT = 66,    /* EX_NOINPUT */
+	EXIT_SOFTWARE = 70,   /* EX_SOFTWARE */
+	EXIT_TEMPFAIL = 75,   /* EX_TEMPFAIL */
+};
+
+/* Global options (DESIGN.md), also accepted after the command name. */
+struct cli {
+	const char *anchor;
+	const char *unbound_conf;
+	const char *resolver;
+	double timeout;
+	bool json;
+	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
+	const char *cmd; /* name of the command, for messages */
+};
+
+/* Long option values of the global options, shared by every command. */
+enum {
+	OPT_ANCHOR = 1000,
+	OPT_UNBOUND_CONF,
+	OPT_RESOLVER,
+	OPT_TIMEOUT,
+	OPT_JSON,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_FIRST_COMMAND_OPTION = 1100,
+};
+
+#define CLI_GLOBAL_LONGOPTS                                             \
+	{ "anchor", required_argument, NULL, OPT_ANCHOR },              \
+		{ "unbound-conf", required_argument, NULL, OPT_UNBOUND_CONF }, \
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },  \
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },    \
+		{ "json", no_argument, NULL, OPT_JSON },                \
+		{ "quiet", no_argument, NULL, 'q' },                    \
+		{ "verbose", no_argument, NULL, 'v' },                  \
+		{ "help", no_argument, NULL, 'h' },                     \
+		{ "version", no_argument, NULL, OPT_VERSION }
+
+/*
+ * Handle a global option seen by any getopt loop. Returns 1 if @opt was a
+ * global option (handled), 0 if not, or an exit status > 1 (usage error).
+ * 'h' and --version are left to the caller.
+ */
+int cli_global_option(struct cli *cli, int opt, const char *arg);
+
+/* "danekit: CMD: message" on stderr. */
+void cli_err(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A usage error: one line on stderr and EXIT_USAGE. */
+int cli_usage(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Map a negative DK_E* code to the exit status of DESIGN.md. */
+int cli_exit_for(int dk_err);
+
+/* Parse an unsigned decimal within [min, max]; 0 ok, -1 bad. */
+int cli_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *ret);
+
+/* Write @len bytes to stdout and flush; an error line + 70 on failure. */
+int cli_write_stdout(const struct cli *cli, const char *buf, size_t len);
+
+/* Commands. */
+int cmd_tlsa(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* danekit tlsa: TLSA records from certificates, chains, keys and CSRs. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <danekit/tlsa.h>
+
+#include "cli.h"
+
+static const char tlsa_help[] =
+	"Usage: danekit tlsa [OPTIONS] INPUT...\n"
+	"\n"
+	"Make TLSA records (RFC 6698) from certificates, certificate chains,\n"
+	"private or public keys and CSRs, in PEM or DER (detected from content).\n"
+	"INPUT '-' reads standard input. Offline: nothing is looked up.\n"
+	"\n"
+	"Options:\n"
+	"  -u, --usage U       certificate usage: 0-3 or PKIX-TA, PKIX-EE,\n"
+	"                      DANE-TA, DANE-EE (default 3, DANE-EE)\n"
+	"  -s, --selector S    0/Cert (whole certificate) or 1/SPKI (public key;\n"
+	"                      default)\n"
+	"  -m, --mtype M       0/Full, 1/SHA2-256 (default) or 2/SHA2-512\n"
+	"      --host HOST     owner name _PORT._PROTO.HOST. (ASCII/A-label form)\n"
+	"      --port PORT     service port for the owner name (default 25)\n"
+	"      --proto PROTO   tcp (default), udp or sctp\n"
+	"      --ttl N         TTL of the printed records (default 3600)\n"
+	"      --format F      zone (default with --host), rdata (default\n"
+	"                      without), generic (RFC 3597), nsupdate, json\n"
+	"      --cert-index N  certificate N of a chain (0 = leaf); by default\n"
+	"                      usages 1 and 3 take the leaf and 0 and 2 the last\n"
+	"                      certificate of the input\n"
+	"      --list FILE     read input paths from FILE, one a line ('#' starts\n"
+	"                      a comment)\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"Each input gives one record, in input order; identical records are\n"
+	"printed once. All inputs are read before anything is printed: on any\n"
+	"error nothing goes to standard output.\n";
+
+enum {
+	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
+	OPT_PORT,
+	OPT_PROTO,
+	OPT_TTL,
+	OPT_FORMAT,
+	OPT_CERT_INDEX,
+	OPT_LIST,
+};
+
+enum out_format {
+	FMT_DEFAULT = -1,
+	FMT_RDATA = DK_TLSA_FMT_RDATA,
+	FMT_ZONE = DK_TLSA_FMT_ZONE,
+	FMT_GENERIC = DK_TLSA_FMT_GENERIC,
+	FMT_NSUPDATE = DK_TLSA_FMT_NSUPDATE,
+	FMT_JSON = 100,
+};
+
+struct tlsa_opts {
+	int usage, selector, mtype;
+	const char *host;
+	unsigned long port, ttl;
+	const char *proto;
+	int format;
+	long cert_index;
+	const char *list;
+};
+
+/* One made record and where it came from. */
+struct made {
+	struct dk_tlsa *tlsa;
+	const char *source;
+};
+
+static int parse_field(struct cli *cli, enum dk_tlsa_field f, const char *arg,
+		       int *ret)
+{
+	static const char *const what[] = {
+		"--usage: '%s' is not a certificate usage (0-3, PKIX-TA, "
+		"PKIX-EE, DANE-TA, DANE-EE)",
+		"--selector: '%s' is not a selector (0/Cert or 1/SPKI)",
+		"--mtype: '%s' is not a matching type (0/Full, 1/SHA2-256, "
+		"2/SHA2-512)",
+	};
+	static const int max[] = { 3, 1, 2 };
+	int v = dk_tlsa_field_parse(f, arg);
+
+	if (v < 0 || v > max[f]) {
+		return cli_usage(cli, what[f], arg);
+	}
+	*ret = v;
+	return 0;
+}
+
+static int parse_format(const char *s)
+{
+	static const struct {
+		const char *name;
+		int fmt;
+	} t[] = {
+		{ "zone", FMT_ZONE },         { "rdata", FMT_RDATA },
+		{ "generic", FMT_GENERIC },   { "nsupdate", FMT_NSUPDATE },
+		{ "json", FMT_JSON },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(s, t[i].name) == 0) {
+			return t[i].fmt;
+		}
+	}
+	return -2;
+}
+
+/* Append the paths listed in @file to *@paths. Returns an exit status. */
+static int read_list(struct cli *cli, const char *file, char ***paths,
+		     size_t *n, size_t *cap)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+
+	if (!f) {
+		cli_err(cli, "%s: cannot open the list: %s", file, strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	while ((len = getline(&line, &lcap, f)) >= 0) {
+		char *p = line;
+
+		lineno++;
+		while (len && (p[len - 1] == '\n' || p[len - 1] == '\r' ||
+			       p[len - 1] == ' ' || p[len - 1] == '\t')) {
+			p[--len] = '\0';
+		}
+		while (*p == ' ' || *p == '\t') {
+			p++;
+		}
+		if (!*p || *p == '#') {
+			continue;
+		}
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			char **np = realloc(*paths, nc * sizeof(*np));
+
+			if (!np) {
+				free(line);
+				if (f != stdin) {
+					fclose(f);
+				}
+				cli_err(cli, "out of memory");
+				return EXIT_SOFTWARE;
+			}
+			*paths = np;
+			*cap = nc;
+		}
+		(*paths)[*n] = strdup(p);
+		if (!(*paths)[*n]) {
+			free(line);
+			if (f != stdin) {
+				fclose(f);
+			}
+			cli_err(cli, "out of memory");
+			return EXIT_SOFTWARE;
+		}
+		(*n)++;
+	}
+	free(line);
+	if (ferror(f)) {
+		cli_err(cli, "%s: read error in the list after line %lu", file,
+			lineno);
+		if (f != stdin) {
+			fclose(f);
+		}
+		return EXIT_NOINPUT;
+	}
+	if (f != stdin) {
+		fclose(f);
+	}
+	return EXIT_OK;
+}
+
+static int print_records(struct cli *cli, const struct tlsa_opts *o,
+			 const char *owner, struct made *m, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int rc = EXIT_OK;
+	json_t *arr = NULL;
+
+	if (!out) {
+		cli_err(cli, "out of memory");
+		return EXIT_SOFTWARE;
+	}
+	if (o->format == FMT_JSON) {
+		arr = json_array();
+	}
+	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+		if (!m[i].tlsa) {
+			continue; /* a duplicate */
+		}
+		if (arr) {
+			size_t dlen;
+			const uint8_t *d = dk_tlsa_data(m[i].tlsa, &dlen);
+			char *hex = malloc(2 * dlen + 1);
+			json_t *obj;
+
+			if (!hex) {
+				rc = EXIT_SOFTWARE;
+				break;
+			}
+			for (size_t k = 0; k < dlen; k++) {
+				snprintf(hex + 2 * k, 3, "%02x", d[k]);
+			}
+			hex[2 * dlen] = '\0';
+			obj = json_pack(
+				"{s:o, s:I, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
+				"name", owner ? json_string(owner) : json_null(),
+				"ttl", (json_int_t)o->ttl,
+				"usage", dk_tlsa_usage(m[i].tlsa),
+				"selector", dk_tlsa_selector(m[i].tlsa),
+				"mtype", dk_tlsa_mtype(m[i].tlsa),
+				"data", hex,
+				"usage_name",
+				dk_tlsa_field_name(DK_TLSA_FIELD_USAGE,
+						   dk_tlsa_usage(m[i].tlsa)),
+				"selector_name",
+				dk_tlsa_field_name(DK_TLSA_FIELD_SELECTOR,
+						   dk_tlsa_selector(m[i].tlsa)),
+				"mtype_name",
+				dk_tlsa_field_name(DK_TLSA_FIELD_MTYPE,
+						   dk_tlsa_mtype(m[i].tlsa)),
+				"source", m[i].source);
+			free(hex);
+			if (!obj || json_array_append_new(arr, obj) < 0) {
+				rc = EXIT_SOFTWARE;
+			}
+		} else {
+			char *line = NULL;
+			int r = dk_tlsa_format(m[i].tlsa,
+					       (enum dk_tlsa_format)o->format,
+					       owner, (uint32_t)o->ttl, &line);
+
+			if (r < 0) {
+				cli_err(cli, "cannot print the record: %s",
+					dk_strerror(r));
+				rc = cli_exit_for(r);
+				break;
+			}
+			fprintf(out, "%s\n", line);
+			free(line);
+		}
+	}
+	if (arr && rc == EXIT_OK) {
+		if (json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+			rc = EXIT_SOFTWARE;
+		}
+		fputc('\n', out);
+	}
+	json_decref(arr);
+	if (fclose(out) != 0 && rc == EXIT_OK) {
+		rc = EXIT_SOFTWARE;
+	}
+	if (rc == EXIT_SOFTWARE && len == 0) {
+		cli_err(cli, "out of memory");
+	}
+	if (rc == EXIT_OK) {
+		rc = cli_write_stdout(cli, buf, len);
+	}
+	free(buf);
+	return rc;
+}
+
+int cmd_tlsa(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_LONGOPTS,
+		{ "usage", required_argument, NULL, 'u' },
+		{ "selector", required_argument, NULL, 's' },
+		{ "mtype", required_argument, NULL, 'm' },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "proto", required_argument, NULL, OPT_PROTO },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "cert-index", required_argument, NULL, OPT_CERT_INDEX },
+		{ "list", required_argument, NULL, OPT_LIST },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tlsa_opts o = {
+		.usage = 3, .selector = 1, .mtype = 1, .port = 25, .ttl = 3600,
+		.proto = "tcp", .format = FMT_DEFAULT, .cert_index = -1,
+	};
+	char **paths = NULL;
+	size_t npaths = 0, cap = 0;
+	struct made *made = NULL;
+	char *owner = NULL;
+	int opt, rc = EXIT_OK;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":u:s:m:qvh", longopts, NULL)) !=
+	       -1) {
+		unsigned long v;
+		int r;
+
+		switch (opt) {
+		case 'h':
+			fputs(tlsa_help, stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+		case 'u':
+			if (parse_field(cli, DK_TLSA_FIELD_USAGE, optarg, &o.usage)) {
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (parse_field(cli, DK_TLSA_FIELD_SELECTOR, optarg,
+					&o.selector)) {
+				return EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			if (parse_field(cli, DK_TLSA_FIELD_MTYPE, optarg, &o.mtype)) {
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_HOST:
+			o.host = optarg;
+			break;
+		case OPT_PORT:
+			if (cli_parse_ulong(optarg, 1, 65535, &o.port)) {
+				return cli_usage(cli, "--port: '%s' is not a port "
+						      "number (1-65535)",
+						 optarg);
+			}
+			break;
+		case OPT_PROTO:
+			if (strcmp(optarg, "tcp") && strcmp(optarg, "udp") &&
+			    strcmp(optarg, "sctp")) {
+				return cli_usage(cli, "--proto: '%s' is not tcp, "
+						      "udp or sctp",
+						 optarg);
+			}
+			o.proto = optarg;
+			break;
+		case OPT_TTL:
+			if (cli_parse_ulong(optarg, 0, 2147483647UL, &o.ttl)) {
+				return cli_usage(cli, "--ttl: '%s' is not a TTL "
+						      "(0-2147483647 seconds)",
+						 optarg);
+			}
+			break;
+		case OPT_FORMAT:
+			o.format = parse_format(optarg);
+			if (o.format == -2) {
+				return cli_usage(cli, "--format: '%s' is not one "
+						      "of zone, rdata, generic, "
+						      "nsupdate, json",
+						 optarg);
+			}
+			break;
+		case OPT_CERT_INDEX:
+			if (cli_parse_ulong(optarg, 0, 1000000, &v)) {
+				return cli_usage(cli, "--cert-index: '%s' is not a "
+						      "certificate index (0 = leaf)",
+						 optarg);
+			}
+			o.cert_index = (long)v;
+			break;
+		case OPT_LIST:
+			o.list = optarg;
+			break;
+		case '?':
+			return cli_usage(cli, "unknown option '%s' (see danekit "
+					      "tlsa --help)",
+					 argv[optind - 1]);
+		case ':':
+			return cli_usage(cli, "option '%s' needs a value",
+					 argv[optind - 1]);
+		default:
+			r = cli_global_option(cli, opt, optarg);
+			if (r > 1) {
+				return r;
+			}
+			break;
+		}
+	}
+	if (cli->json && o.format == FMT_DEFAULT) {
+		o.format = FMT_JSON;
+	}
+	if (o.format == FMT_DEFAULT) {
+		o.format = o.host ? FMT_ZONE : FMT_RDATA;
+	}
+	if (o.format != FMT_RDATA && o.format != FMT_JSON && !o.host) {
+		return cli_usage(cli, "--format %s needs --host for the owner name",
+				 o.format == FMT_ZONE ? "zone" :
+				 o.format == FMT_GENERIC ? "generic" : "nsupdate");
+	}
+	if (o.host) {
+		struct dk_diag diag = { "" };
+		int r = dk_tlsa_owner(o.host, (unsigned)o.port, o.proto, &owner,
+				      &diag);
+
+		if (r < 0) {
+			return cli_usage(cli, "--host '%s': %s", o.host,
+					 diag.why[0] ? diag.why : dk_strerror(r));
+		}
+	}
+	if (o.list) {
+		rc = read_list(cli, o.list, &paths, &npaths, &cap);
+	}
+	for (int i = optind; i < argc && rc == EXIT_OK; i++) {
+		if (npaths == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **np = realloc(paths, nc * sizeof(*np));
+
+			if (!np) {
+				rc = EXIT_SOFTWARE;
+				break;
+			}
+			paths = np;
+			cap = nc;
+		}
+		paths[npaths] = strdup(argv[i]);
+		if (!paths[npaths]) {
+			rc = EXIT_SOFTWARE;
+			break;
+		}
+		npaths++;
+	}
+	if (rc == EXIT_OK && npaths == 0) {
+		rc = cli_usage(cli, o.list ? "the list %s names no input" :
+					     "no input given: name a certificate, "
+					     "key or CSR file, '-' for standard "
+					     "input, or --list FILE%s",
+			       o.list ? o.list : "");
+	}
+	if (rc == EXIT_OK) {
+		size_t nstdin = 0;
+
+		for (size_t i = 0; i < npaths; i++) {
+			nstdin += strcmp(paths[i], "-") == 0;
+		}
+		if (nstdin > 1 || (nstdin && o.list && strcmp(o.list, "-") == 0)) {
+			rc = cli_usage(cli, "standard input ('-') can be read only once");
+		}
+	}
+	if (rc == EXIT_OK) {
+		made = calloc(npaths, sizeof(*made));
+		if (!made) {
+			cli_err(cli, "out of memory");
+			rc = EXIT_SOFTWARE;
+		}
+	}
+	for (size_t i = 0; i < npaths && rc == EXIT_OK; i++) {
+		struct dk_diag diag = { "" };
+		struct dk_input *in = NULL;
+		const char *name = strcmp(paths[i], "-") == 0 ? "<stdin>" : paths[i];
+		int r = dk_input_read_file(paths[i], &in, &diag);
+
+		if (r == 0) {
+			r = dk_tlsa_make(in, (uint8_t)o.usage, (uint8_t)o.selector,
+					 (uint8_t)o.mtype, o.cert_index,
+					 &made[i].tlsa, &diag);
+			dk_input_free(in);
+		}
+		if (r < 0) {
+			cli_err(cli, "%s: %s", name,
+				diag.why[0] ? diag.why : dk_strerror(r));
+			rc = cli_exit_for(r);
+			break;
+		}
+		made[i].source = paths[i];
+		/* Identical records are printed once, at the first place. */
+		for (size_t k = 0; k < i; k++) {
+			if (made[k].tlsa &&
+			    dk_tlsa_cmp(made[k].tlsa, made[i].tlsa) == 0) {
+				dk_tlsa_free(made[i].tlsa);
+				made[i].tlsa = NULL;
+				break;
+			}
+		}
+	}
+	if (rc == EXIT_OK) {
+		rc = print_records(cli, &o, owner, made, npaths);
+	}
+	for (size_t i = 0; made && i < npaths; i++) {
+		dk_tlsa_free(made[i].tlsa);
+	}
+	for (size_t i = 0; i < npaths; i++) {
+		free(paths[i]);
+	}
+	free(made);
+	free(paths);
+	free(owner);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* danekit: the command-line front end. Only main() exits. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <danekit/common.h>
+
+#include "cli.h"
+
+static const char main_help[] =
+	"Usage: danekit [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+	"\n"
+	"DANE made safe: TLSA records, validated DNSSEC lookups, live checks.\n"
+	"\n"
+	"Commands:\n"
+	"  tlsa      make TLSA records from certificates, chains, keys, CSRs (offline)\n"
+	"  lookup    validated lookup of NAME [TYPE], with its DNSSEC status\n"
+	"  chain     the DNSSEC chain of trust for NAME, link by link, with diagnosis\n"
+	"  check     DANE check of live services (check smtp DOMAIN, check tls HOST[:PORT])\n"
+	"\n"
+	"Global options:\n"
+	"  --anchor FILE          trust anchor file (DS/DNSKEY lines or an RFC 5011\n"
+	"                         state file); default: the system root anchor\n"
+	"  --unbound-conf FILE    an unbound.conf for libunbound (stub/forward zones,\n"
+	"                         trust anchors, options)\n"
+	"  --resolver ADDR[@PORT] send queries to this resolver; validation stays local\n"
+	"  --timeout SECONDS      limit for each network operation (default 10)\n"
+	"  --json                 machine-readable output (one JSON document)\n"
+	"  -q, --quiet            only errors on stderr\n"
+	"  -v, --verbose          more detail\n"
+	"  -h, --help             this help; 'danekit COMMAND --help' for a command\n"
+	"  --version              print the version\n"
+	"\n"
+	"Exit status: 0 all passed; 1 a check failed; 2 DANE does not apply;\n"
+	"64 usage error; 65 bad input data; 66 input missing or unreadable;\n"
+	"70 internal error; 75 could not finish (network), try again later.\n"
+	"See danekit(1).\n";
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "tlsa", cmd_tlsa },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { CLI_GLOBAL_LONGOPTS,
+						  { NULL, 0, NULL, 0 } };
+	struct cli cli = { .timeout = 10.0, .cmd = NULL };
+	int opt;
+
+	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:qvh", longopts, NULL)) != -1) {
+		int r;
+
+		if (opt == 'h') {
+			fputs(main_help, stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+		}
+		if (opt == OPT_VERSION) {
+			printf("danekit %s\n", dk_version());
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+		}
+		if (opt == '?') {
+			return cli_usage(&cli, "unknown option '%s' (see danekit --help)",
+					 argv[optind - 1]);
+		}
+		if (opt == ':') {
+			return cli_usage(&cli, "option '%s' needs a value",
+					 argv[optind - 1]);
+		}
+		r = cli_global_option(&cli, opt, optarg);
+		if (r > 1) {
+			return r;
+		}
+	}
+	if (optind >= argc) {
+		return cli_usage(&cli, "no command given (see danekit --help)");
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			int ci = optind;
+
+			cli.cmd = commands[i].name;
+			/* The command sees argv[0] = its own name. */
+			optind = 0;
+			return commands[i].run(&cli, argc - ci, argv + ci);
+		}
+	}
+	return cli_usage(&cli, "unknown command '%s' (see danekit --help)",
+			 argv[optind]);
+}
