@@ -82,5 +82,16 @@ int cli_write_stdout(const struct cli *cli, const char *buf, size_t len);
 
 /* Commands. */
 int cmd_tlsa(struct cli *cli, int argc, char **argv);
+int cmd_lookup(struct cli *cli, int argc, char **argv);
+int cmd_chain(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+
+/*
+ * Make the resolver of the global options (--anchor, --unbound-conf,
+ * --resolver, --timeout). Returns an exit status; on failure the error is
+ * printed.
+ */
+struct dk_resolver;
+int cli_resolver(const struct cli *cli, struct dk_resolver **ret);
 
 #endif

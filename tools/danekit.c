@@ -47,6 +47,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "tlsa", cmd_tlsa },
+	{ "lookup", cmd_lookup },
+	{ "chain", cmd_chain },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

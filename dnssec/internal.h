@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private helpers of the dnssec module. */
+#ifndef DANEKIT_DNSSEC_INTERNAL_H
+#define DANEKIT_DNSSEC_INTERNAL_H
+
+#include <danekit/dnssec.h>
+
+#include "tlsa/internal.h"
+
+/* Monotonic time in seconds. */
+double dki_now(void);
+
+/* 0 if @name is a valid ASCII domain name, else DK_EINVAL + @diag. */
+int dki_check_name(const char *name, struct dk_diag *diag);
+
+/* Wait (poll) until the resolver's fd is readable or the next deadline. */
+int dki_resolver_poll(struct dk_resolver *resolver);
+
+#endif

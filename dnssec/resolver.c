@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Validated lookups through libunbound: the resolver context, synchronous
+ * and asynchronous queries with a time limit, and the answer object.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unbound.h>
+
+#include "dnssec/internal.h"
+
+struct pending {
+	struct pending *next;
+	struct dk_resolver *resolver;
+	int async_id;
+	double deadline;
+	char *name;
+	uint16_t type;
+	dk_lookup_cb cb;
+	void *arg;
+	int done; /* set by the libunbound callback */
+};
+
+struct dk_resolver {
+	struct ub_ctx *ctx;
+	double timeout;
+	struct pending *pending;
+	size_t npending;
+};
+
+struct dk_answer {
+	char *qname;
+	uint16_t qtype;
+	int rcode;
+	enum dk_dnssec_status status;
+	char *why;
+	char *canonname;
+	uint32_t ttl;
+	int nxdomain;
+	ldns_rr_list *rrset;
+	ldns_pkt *pkt;
+};
+
+const char *dk_dnssec_status_name(enum dk_dnssec_status status)
+{
+	switch (status) {
+	case DK_DNSSEC_SECURE:
+		return "secure";
+	case DK_DNSSEC_INSECURE:
+		return "insecure";
+	case DK_DNSSEC_BOGUS:
+		return "bogus";
+	case DK_DNSSEC_INDETERMINATE:
+	default:
+		return "indeterminate";
+	}
+}
+
+double dki_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int file_check(const char *path, const char *what,
+		      struct dk_diag *diag)
+{
+	if (access(path, R_OK) == 0) {
+		return 0;
+	}
+	if (errno == ENOENT || errno == ENOTDIR) {
+		dki_diagf(diag, "%s %s does not exist", what, path);
+		return DK_ENOENT;
+	}
+	dki_diagf(diag, "%s %s is not readable: %s", what, path,
+		  strerror(errno));
+	return DK_EACCES;
+}
+
+int dk_resolver_new(const struct dk_resolver_opts *opts,
+		    struct dk_resolver **ret_resolver, struct dk_diag *diag)
+{
+	struct dk_resolver *r;
+	const char *anchor = NULL;
+	int u, e;
+
+	if (!opts || !ret_resolver) {
+		return DK_EINVAL;
+	}
+	if (opts->anchor_file) {
+		e = file_check(opts->anchor_file, "the trust anchor file", diag);
+		if (e < 0) {
+			return e;
+		}
+		anchor = opts->anchor_file;
+	} else if (!opts->unbound_conf) {
+		if (access(DK_ROOT_ANCHOR_UNBOUND, R_OK) == 0) {
+			anchor = DK_ROOT_ANCHOR_UNBOUND;
+		} else if (access(DK_ROOT_ANCHOR_DNS_ROOT_DATA, R_OK) == 0) {
+			anchor = DK_ROOT_ANCHOR_DNS_ROOT_DATA;
+		} else {
+			dki_diagf(diag,
+				  "no trust anchor: neither %s nor %s exists; "
+				  "run unbound-anchor, install dns-root-data, or "
+				  "give --anchor FILE",
+				  DK_ROOT_ANCHOR_UNBOUND,
+				  DK_ROOT_ANCHOR_DNS_ROOT_DATA);
+			return DK_ENOANCHOR;
+		}
+	}
+	if (opts->unbound_conf) {
+		e = file_check(opts->unbound_conf, "the unbound.conf", diag);
+		if (e < 0) {
+			return e;
+		}
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		return DK_ENOMEM;
+	}
+	r->timeout = opts->timeout > 0 ? opts->timeout : 10.0;
+	r->ctx = ub_ctx_create();
+	if (!r->ctx) {
+		free(r);
+		dki_diagf(diag, "cannot create the libunbound context");
+		return DK_ERESOLVER;
+	}
+	/* Asynchronous work runs in a thread, not a forked process. */
+	ub_ctx_async(r->ctx, 1);
+	if (opts->unbound_conf &&
+	    (u = ub_ctx_config(r->ctx, opts->unbound_conf)) != 0) {
+		dki_diagf(diag, "libunbound refuses %s: %s", opts->unbound_conf,
+			  ub_strerror(u));
+		dk_resolver_free(r);
+		return DK_EDATA;
+	}
+	if (opts->forwarder && (u = ub_ctx_set_fwd(r->ctx, opts->forwarder)) != 0) {
+		dki_diagf(diag, "bad resolver address '%s': %s", opts->forwarder,
+			  ub_strerror(u));
+		dk_resolver_free(r);
+		return DK_EINVAL;
+	}
+	if (anchor && (u = ub_ctx_add_ta_file(r->ctx, anchor)) != 0) {
+		dki_diagf(diag, "cannot load the trust anchor %s: %s", anchor,
+			  ub_strerror(u));
+		dk_resolver_free(r);
+		return DK_EDATA;
+	}
+	if (opts->now > 0) {
+		char date[32];
+		struct tm tm;
+
+		gmtime_r(&opts->now, &tm);
+		strftime(date, sizeof(date), "%Y%m%d%H%M%S", &tm);
+		if ((u = ub_ctx_set_option(r->ctx, "val-override-date:", date)) !=
+		    0) {
+			dki_diagf(diag, "cannot set the validation time: %s",
+				  ub_strerror(u));
+			dk_resolver_free(r);
+			return DK_ERESOLVER;
+		}
+	}
+	/* Finalise now, so that configuration errors show here. */
+	if ((u = ub_ctx_set_option(r->ctx, "val-log-level:", "2")) != 0) {
+		dki_diagf(diag, "libunbound: %s", ub_strerror(u));
+		dk_resolver_free(r);
+		return DK_ERESOLVER;
+	}
+	*ret_resolver = r;
+	return 0;
+}
+
+void dk_resolver_free(struct dk_resolver *resolver)
+{
+	struct pending *p, *next;
+
+	if (!resolver) {
+		return;
+	}
+	for (p = resolver->pending; p; p = next) {
+		next = p->next;
+		if (!p->done) {
+			ub_cancel(resolver->ctx, p->async_id);
+		}
+		free(p->name);
+		free(p);
+	}
+	ub_ctx_delete(resolver->ctx);
+	free(resolver);
+}
+
+struct ub_ctx *dk_resolver_get0_ub(struct dk_resolver *resolver)
+{
+	return resolver ? resolver->ctx : NULL;
+}
+
+double dk_resolver_timeout(const struct dk_resolver *resolver)
+{
+	return resolver ? resolver->timeout : 0.0;
+}
+
+void dk_answer_free(struct dk_answer *a)
+{
+	if (!a) {
+		return;
+	}
+	free(a->qname);
+	free(a->why);
+	free(a->canonname);
+	ldns_rr_list_deep_free(a->rrset);
+	ldns_pkt_free(a->pkt);
+	free(a);
+}
+
+const char *dk_answer_qname(const struct dk_answer *a)
+{
+	return a ? a->qname : NULL;
+}
+
+uint16_t dk_answer_qtype(const struct dk_answer *a)
+{
+	return a ? a->qtype : 0;
+}
+
+int dk_answer_rcode(const struct dk_answer *a)
+{
+	return a ? a->rcode : LDNS_RCODE_SERVFAIL;
+}
+
+enum dk_dnssec_status dk_answer_status(const struct dk_answer *a)
+{
+	return a ? a->status : DK_DNSSEC_INDETERMINATE;
+}
+
+const char *dk_answer_why(const struct dk_answer *a)
+{
+	return a ? a->why : NULL;
+}
+
+const ldns_rr_list *dk_answer_get0_rrset(const struct dk_answer *a)
+{
+	return a ? a->rrset : NULL;
+}
+
+const ldns_pkt *dk_answer_get0_packet(const struct dk_answer *a)
+{
+	return a ? a->pkt : NULL;
+}
+
+const char *dk_answer_canonname(const struct dk_answer *a)
+{
+	return a ? (a->canonname ? a->canonname : a->qname) : NULL;
+}
+
+uint32_t dk_answer_ttl(const struct dk_answer *a)
+{
+	return a ? a->ttl : 0;
+}
+
+int dk_answer_nxdomain(const struct dk_answer *a)
+{
+	return a ? a->nxdomain : 0;
+}
+
+/* An absolute copy of @name (with the final dot). */
+static char *absolute_name(const char *name)
+{
+	size_t n = strlen(name);
+	char *s = malloc(n + 2);
+
+	if (!s) {
+		return NULL;
+	}
+	memcpy(s, name, n + 1);
+	if (n == 0 || s[n - 1] != '.') {
+		s[n] = '.';
+		s[n + 1] = '\0';
+	}
+	return s;
+}
+
+int dki_check_name(const char *name, struct dk_diag *diag)
+{
+	ldns_rdf *d = NULL;
+
+	if (!name || !*name) {
+		dki_diagf(diag, "empty name");
+		return DK_EINVAL;
+	}
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p >= 0x80) {
+			dki_diagf(diag, "'%s' is not ASCII; give its A-label form "
+					"(xn--...)",
+				  name);
+			return DK_EINVAL;
+		}
+		if (*p <= ' ') {
+			dki_diagf(diag, "'%s' has a space or control character",
+				  name);
+			return DK_EINVAL;
+		}
+	}
+	if (ldns_str2rdf_dname(&d, name) != LDNS_STATUS_OK) {
+		dki_diagf(diag, "'%s' is not a valid domain name (a label over 63 "
+				"or a name over 255 octets, or an empty label)",
+			  name);
+		return DK_EINVAL;
+	}
+	ldns_rdf_deep_free(d);
+	return 0;
+}
+
+/* Build the RRs of @res->data when libunbound gave no packet. */
+static ldns_rr_list *rrs_from_result(const struct ub_result *res)
+{
+	ldns_rr_list *list = ldns_rr_list_new();
+	ldns_rdf *owner = NULL;
+
+	if (!list) {
+		return NULL;
+	}
+	if (!res->havedata) {
+		return list;
+	}
+	if (ldns_str2rdf_dname(&owner, res->canonname ? res->canonname :
+							 res->qname) !=
+	    LDNS_STATUS_OK) {
+		return list;
+	}
+	for (int i = 0; res->data[i]; i++) {
+		size_t len = (size_t)res->len[i], pos = 0;
+		uint8_t *wire = malloc(len + 2);
+		ldns_rr *rr = ldns_rr_new_frm_type((ldns_rr_type)res->qtype);
+
+		if (!wire || !rr) {
+			free(wire);
+			ldns_rr_free(rr);
+			break;
+		}
+		/* ldns_wire2rdf() reads RDLENGTH then the RDATA. */
+		ldns_rr_set_rd_count(rr, 0);
+		wire[0] = (uint8_t)(len >> 8);
+		wire[1] = (uint8_t)len;
+		memcpy(wire + 2, res->data[i], len);
+		if (ldns_wire2rdf(rr, wire, len + 2, &pos) != LDNS_STATUS_OK) {
+			free(wire);
+			ldns_rr_free(rr);
+			continue;
+		}
+		free(wire);
+		ldns_rr_set_owner(rr, ldns_rdf_clone(owner));
+		ldns_rr_set_ttl(rr, (uint32_t)res->ttl);
+		ldns_rr_set_class(rr, (ldns_rr_class)res->qclass);
+		ldns_rr_list_push_rr(list, rr);
+	}
+	ldns_rdf_deep_free(owner);
+	return list;
+}
+
+/* Turn a ub_result into an answer or an error. Takes @res. */
+static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
+		       struct dk_answer **ret, struct dk_diag *diag)
+{
+	struct dk_answer *a;
+
+	if (res->rcode == LDNS_RCODE_SERVFAIL && !res->bogus) {
+		dki_diagf(diag, "%s %s: the name servers failed (SERVFAIL)%s%s",
+			  qname, ldns_rr_descript(qtype) ?
+				  ldns_rr_descript(qtype)->_name : "?",
+			  res->why_bogus ? ": " : "",
+			  res->why_bogus ? res->why_bogus : "");
+		ub_resolve_free(res);
+		return DK_ESERVFAIL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		ub_resolve_free(res);
+		return DK_ENOMEM;
+	}
+	a->qname = strdup(qname);
+	a->qtype = qtype;
+	a->rcode = res->rcode;
+	a->nxdomain = res->nxdomain;
+	a->status = res->secure ? DK_DNSSEC_SECURE :
+		    res->bogus  ? DK_DNSSEC_BOGUS :
+				  DK_DNSSEC_INSECURE;
+	if (res->why_bogus) {
+		a->why = strdup(res->why_bogus);
+	}
+	if (res->canonname) {
+		a->canonname = absolute_name(res->canonname);
+	}
+	if (res->answer_packet && res->answer_len > 0) {
+		if (ldns_wire2pkt(&a->pkt, res->answer_packet,
+				  (size_t)res->answer_len) != LDNS_STATUS_OK) {
+			a->pkt = NULL;
+		}
+	}
+	a->rrset = ldns_rr_list_new();
+	if (a->pkt && a->rrset) {
+		ldns_rr_list *ans = ldns_pkt_answer(a->pkt);
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ans, i);
+
+			if (ldns_rr_get_type(rr) == qtype) {
+				ldns_rr_list_push_rr(a->rrset, ldns_rr_clone(rr));
+			}
+		}
+	}
+	if (a->rrset && ldns_rr_list_rr_count(a->rrset) == 0 && res->havedata) {
+		ldns_rr_list_deep_free(a->rrset);
+		a->rrset = rrs_from_result(res);
+	}
+	if (!a->qname || !a->rrset || (res->why_bogus && !a->why) ||
+	    (res->canonname && !a->canonname)) {
+		dk_answer_free(a);
+		ub_resolve_free(res);
+		return DK_ENOMEM;
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(a->rrset); i++) {
+		uint32_t t = ldns_rr_ttl(ldns_rr_list_rr(a->rrset, i));
+
+		if (i == 0 || t < a->ttl) {
+			a->ttl = t;
+		}
+	}
+	ub_resolve_free(res);
+	*ret = a;
+	return 0;
+}
+
+struct sync_state {
+	int done;
+	int err;
+	struct dk_answer *answer;
+};
+
+static void sync_cb(void *arg, int err, struct dk_answer *answer)
+{
+	struct sync_state *s = arg;
+
+	s->done = 1;
+	s->err = err;
+	s->answer = answer;
+}
+
+int dk_lookup(struct dk_resolver *resolver, const char *name, uint16_t type,
+	      struct dk_answer **ret_answer, struct dk_diag *diag)
+{
+	struct sync_state s = { 0, 0, NULL };
+	int r;
+
+	if (!resolver || !name || !ret_answer || type == 0) {
+		return DK_EINVAL;
+	}
+	r = dki_check_name(name, diag);
+	if (r < 0) {
+		return r;
+	}
+	r = dk_lookup_async(resolver, name, type, sync_cb, &s);
+	if (r < 0) {
+		dki_diagf(diag, "cannot start the lookup: %s", dk_strerror(r));
+		return r;
+	}
+	while (!s.done) {
+		r = dk_resolver_process(resolver);
+		if (r < 0) {
+			dki_diagf(diag, "resolver failure: %s", dk_strerror(r));
+			return r;
+		}
+		if (s.done) {
+			break;
+		}
+		r = dki_resolver_poll(resolver);
+		if (r < 0) {
+			return r;
+		}
+	}
+	if (s.err < 0) {
+		if (s.err == DK_ETIMEDOUT) {
+			dki_diagf(diag, "no answer for %s within %.1f s", name,
+				  resolver->timeout);
+		} else if (s.err == DK_ESERVFAIL) {
+			dki_diagf(diag, "%s: the name servers failed (SERVFAIL) "
+					"with no validation reason",
+				  name);
+		} else {
+			dki_diagf(diag, "%s: %s", name, dk_strerror(s.err));
+		}
+		return s.err;
+	}
+	*ret_answer = s.answer;
+	return 0;
+}
+
+static void ub_done(void *arg, int err, struct ub_result *res)
+{
+	struct pending *p = arg;
+	struct dk_answer *a = NULL;
+	int r;
+
+	p->done = 1;
+	if (err != 0 || !res) {
+		ub_resolve_free(res);
+		r = err == UB_NOMEM ? DK_ENOMEM : DK_ERESOLVER;
+	} else {
+		r = make_answer(p->name, p->type, res, &a, NULL);
+	}
+	p->cb(p->arg, r, a);
+}
+
+int dk_lookup_async(struct dk_resolver *resolver, const char *name,
+		    uint16_t type, dk_lookup_cb cb, void *arg)
+{
+	struct pending *p;
+	int u;
+
+	if (!resolver || !name || !cb || type == 0 ||
+	    dki_check_name(name, NULL) < 0) {
+		return DK_EINVAL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		return DK_ENOMEM;
+	}
+	p->name = absolute_name(name);
+	if (!p->name) {
+		free(p);
+		return DK_ENOMEM;
+	}
+	p->resolver = resolver;
+	p->type = type;
+	p->cb = cb;
+	p->arg = arg;
+	p->deadline = dki_now() + resolver->timeout;
+	u = ub_resolve_async(resolver->ctx, p->name, type, LDNS_RR_CLASS_IN, p,
+			     ub_done, &p->async_id);
+	if (u != 0) {
+		free(p->name);
+		free(p);
+		return u == UB_NOMEM ? DK_ENOMEM : DK_ERESOLVER;
+	}
+	p->next = resolver->pending;
+	resolver->pending = p;
+	resolver->npending++;
+	return 0;
+}
+
+size_t dk_resolver_pending(const struct dk_resolver *resolver)
+{
+	return resolver ? resolver->npending : 0;
+}
+
+int dk_resolver_fd(struct dk_resolver *resolver)
+{
+	int fd;
+
+	if (!resolver) {
+		return DK_EINVAL;
+	}
+	fd = ub_fd(resolver->ctx);
+	return fd < 0 ? DK_ERESOLVER : fd;
+}
+
+/* Drop finished entries; expire those past their deadline. */
+static int reap(struct dk_resolver *resolver)
+{
+	struct pending **pp = &resolver->pending;
+	double now = dki_now();
+	int n = 0;
+
+	while (*pp) {
+		struct pending *p = *pp;
+
+		if (!p->done && now >= p->deadline) {
+			ub_cancel(resolver->ctx, p->async_id);
+			p->done = 1;
+			p->cb(p->arg, DK_ETIMEDOUT, NULL);
+			n++;
+		}
+		if (p->done) {
+			*pp = p->next;
+			resolver->npending--;
+			free(p->name);
+			free(p);
+		} else {
+			pp = &p->next;
+		}
+	}
+	return n;
+}
+
+int dk_resolver_process(struct dk_resolver *resolver)
+{
+	size_t before;
+	int u;
+
+	if (!resolver) {
+		return DK_EINVAL;
+	}
+	before = resolver->npending;
+	if (ub_poll(resolver->ctx)) {
+		u = ub_process(resolver->ctx);
+		if (u != 0) {
+			return DK_ERESOLVER;
+		}
+	}
+	reap(resolver);
+	return (int)(before - resolver->npending);
+}
+
+int dki_resolver_poll(struct dk_resolver *resolver)
+{
+	double wait = 1.0, now = dki_now();
+	struct pollfd pfd;
+	int ms, fd = ub_fd(resolver->ctx);
+
+	for (struct pending *p = resolver->pending; p; p = p->next) {
+		if (!p->done && p->deadline - now < wait) {
+			wait = p->deadline - now;
+		}
+	}
+	if (wait < 0) {
+		wait = 0;
+	}
+	ms = (int)(wait * 1000.0) + 1;
+	if (fd < 0) {
+		return DK_ERESOLVER;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, ms) < 0 && errno != EINTR) {
+		return DK_ERESOLVER;
+	}
+	return 0;
+}
+
+int dk_resolver_wait(struct dk_resolver *resolver)
+{
+	int r;
+
+	if (!resolver) {
+		return DK_EINVAL;
+	}
+	while (resolver->npending > 0) {
+		r = dk_resolver_process(resolver);
+		if (r < 0) {
+			return r;
+		}
+		if (resolver->npending == 0) {
+			break;
+		}
+		r = dki_resolver_poll(resolver);
+		if (r < 0) {
+			return r;
+		}
+	}
+	return 0;
+}
+
+int dk_rr_type_parse(const char *text)
+{
+	ldns_rr_type t;
+
+	if (!text || !*text) {
+		return DK_EINVAL;
+	}
+	t = ldns_get_rr_type_by_name(text);
+	if (t == 0) {
+		return DK_EINVAL;
+	}
+	return (int)t;
+}

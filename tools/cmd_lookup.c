@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* danekit lookup NAME [TYPE]: a validated lookup and its DNSSEC status. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <danekit/dnssec.h>
+
+#include "cli.h"
+
+static const char lookup_help[] =
+	"Usage: danekit [GLOBAL OPTIONS] lookup [OPTIONS] NAME [TYPE]\n"
+	"\n"
+	"Look NAME up (TYPE defaults to A) through a validating resolver and\n"
+	"print the RRset in zone-file format, then its DNSSEC status:\n"
+	"  ; dnssec: secure | insecure | bogus (reason)\n"
+	"\n"
+	"Options:\n"
+	"  --json        one JSON document instead\n"
+	"  -h, --help    this help\n"
+	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
+	"also be given here; see danekit --help.\n"
+	"\n"
+	"Exit status: 0 secure, 2 insecure, 1 bogus, 64 usage error,\n"
+	"66 trust anchor or config file missing, 75 could not resolve\n"
+	"(time-out, SERVFAIL without a validation reason, no resolver).\n";
+
+int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_diag diag = { "" };
+	int r;
+
+	o.anchor_file = cli->anchor;
+	o.unbound_conf = cli->unbound_conf;
+	o.forwarder = cli->resolver;
+	o.timeout = cli->timeout;
+	r = dk_resolver_new(&o, ret, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+	}
+	return EXIT_OK;
+}
+
+static int status_exit(enum dk_dnssec_status s)
+{
+	switch (s) {
+	case DK_DNSSEC_SECURE:
+		return EXIT_OK;
+	case DK_DNSSEC_INSECURE:
+		return EXIT_NODANE;
+	case DK_DNSSEC_BOGUS:
+		return EXIT_FAIL;
+	default:
+		return EXIT_TEMPFAIL;
+	}
+}
+
+static char *rr_line(const ldns_rr *rr)
+{
+	char *s = ldns_rr2str_fmt(ldns_output_format_nocomments, rr);
+	size_t n;
+
+	if (!s) {
+		return NULL;
+	}
+	for (char *p = s; *p; p++) {
+		if (*p == '\t') {
+			*p = ' ';
+		}
+	}
+	n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ')) {
+		s[--n] = '\0';
+	}
+	return s;
+}
+
+static int print_answer(const struct cli *cli, const struct dk_answer *a)
+{
+	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	enum dk_dnssec_status st = dk_answer_status(a);
+	const char *why = dk_answer_why(a);
+	char rcode[32];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int rc = EXIT_OK;
+	ldns_lookup_table *lt =
+		ldns_lookup_by_id(ldns_rcodes, dk_answer_rcode(a));
+
+	if (!out) {
+		cli_err(cli, "out of memory");
+		return EXIT_SOFTWARE;
+	}
+	snprintf(rcode, sizeof(rcode), "%s", lt ? lt->name : "?");
+	if (cli->json) {
+		json_t *arr = json_array();
+		json_t *doc;
+
+		for (size_t i = 0; arr && i < ldns_rr_list_rr_count(rrs); i++) {
+			char *line = rr_line(ldns_rr_list_rr(rrs, i));
+
+			if (!line || json_array_append_new(arr, json_string(line))) {
+				rc = EXIT_SOFTWARE;
+			}
+			free(line);
+		}
+		doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}",
+				"name", dk_answer_qname(a),
+				"type", ldns_rr_descript(dk_answer_qtype(a)) ?
+					ldns_rr_descript(dk_answer_qtype(a))->_name : "?",
+				"rcode", rcode,
+				"canonical_name", dk_answer_canonname(a),
+				"dnssec", dk_dnssec_status_name(st),
+				"why", why,
+				"ttl", (json_int_t)dk_answer_ttl(a),
+				"records", arr ? arr : json_array());
+		if (!doc || json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+			rc = EXIT_SOFTWARE;
+		}
+		fputc('\n', out);
+		json_decref(doc);
+	} else {
+		const ldns_pkt *pkt = dk_answer_get0_packet(a);
+		ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
+
+		/* The CNAMEs on the way first. */
+		for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+			char *line;
+
+			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME ||
+			    dk_answer_qtype(a) == LDNS_RR_TYPE_CNAME) {
+				continue;
+			}
+			line = rr_line(rr);
+			if (line) {
+				fprintf(out, "%s\n", line);
+			}
+			free(line);
+		}
+		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+			char *line = rr_line(ldns_rr_list_rr(rrs, i));
+
+			if (!line) {
+				rc = EXIT_SOFTWARE;
+				break;
+			}
+			fprintf(out, "%s\n", line);
+			free(line);
+		}
+		if (ldns_rr_list_rr_count(rrs) == 0) {
+			fprintf(out, "; %s: %s\n", dk_answer_qname(a),
+				dk_answer_nxdomain(a) ? "no such name (NXDOMAIN)" :
+				st == DK_DNSSEC_BOGUS ? "no data usable" :
+				"no records of this type (NODATA)");
+		}
+		fprintf(out, "; dnssec: %s", dk_dnssec_status_name(st));
+		if (why) {
+			fprintf(out, " (%s)", why);
+		}
+		fputc('\n', out);
+		if (st == DK_DNSSEC_BOGUS) {
+			fprintf(out, "; these records failed DNSSEC validation: "
+				     "do not use them\n");
+		}
+	}
+	if (fclose(out) != 0 && rc == EXIT_OK) {
+		rc = EXIT_SOFTWARE;
+	}
+	if (rc == EXIT_OK) {
+		rc = cli_write_stdout(cli, buf, len);
+	} else {
+		cli_err(cli, "out of memory");
+	}
+	free(buf);
+	return rc;
+}
+
+int cmd_lookup(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = { CLI_GLOBAL_LONGOPTS,
+						  { NULL, 0, NULL, 0 } };
+	struct dk_resolver *res = NULL;
+	struct dk_answer *a = NULL;
+	struct dk_diag diag = { "" };
+	const char *name;
+	int opt, type = LDNS_RR_TYPE_A, rc, r;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(lookup_help, stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+		}
+		if (opt == '?') {
+			return cli_usage(cli, "unknown option '%s' (see danekit "
+					      "lookup --help)",
+					 argv[optind - 1]);
+		}
+		if (opt == ':') {
+			return cli_usage(cli, "option '%s' needs a value",
+					 argv[optind - 1]);
+		}
+		r = cli_global_option(cli, opt, optarg);
+		if (r > 1) {
+			return r;
+		}
+	}
+	if (optind >= argc) {
+		return cli_usage(cli, "no name given (danekit lookup NAME [TYPE])");
+	}
+	if (argc - optind > 2) {
+		return cli_usage(cli, "too many arguments (danekit lookup NAME "
+				      "[TYPE])");
+	}
+	name = argv[optind];
+	if (argc - optind == 2) {
+		type = dk_rr_type_parse(argv[optind + 1]);
+		if (type < 0) {
+			return cli_usage(cli, "'%s' is not a DNS record type",
+					 argv[optind + 1]);
+		}
+	}
+	rc = cli_resolver(cli, &res);
+	if (rc != EXIT_OK) {
+		return rc;
+	}
+	r = dk_lookup(res, name, (uint16_t)type, &a, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		dk_resolver_free(res);
+		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+	}
+	rc = print_answer(cli, a);
+	if (rc == EXIT_OK) {
+		rc = status_exit(dk_answer_status(a));
+	}
+	dk_answer_free(a);
+	dk_resolver_free(res);
+	return rc;
+}
