@@ -17,10 +17,25 @@
 
 #include "internal.h"
 
+/*
+ * A certificate is kept as its DER bytes with the place of its
+ * SubjectPublicKeyInfo, found by a strict walk of the DER structure
+ * (ASN1_get_object). The X509 object is parsed only when asked for:
+ * OpenSSL 3's d2i_X509 decodes the public key through its provider
+ * decoders, which costs ten times more than the TLSA hash itself.
+ */
+struct cert_ent {
+	uint8_t *der;
+	size_t len;
+	size_t spki_off, spki_len;
+	X509 *x509; /* parsed on demand */
+};
+
 struct dk_input {
 	enum dk_input_kind kind;
-	STACK_OF(X509) *certs; /* DK_INPUT_CERTS */
-	EVP_PKEY *pubkey;      /* the key, of the leaf, or of the CSR */
+	struct cert_ent *certs; /* DK_INPUT_CERTS */
+	size_t ncerts, capcerts;
+	EVP_PKEY *pubkey; /* the key, of the CSR; of the leaf on demand */
 };
 
 static struct dk_input *input_new(enum dk_input_kind kind)
@@ -31,13 +46,6 @@ static struct dk_input *input_new(enum dk_input_kind kind)
 		return NULL;
 	}
 	in->kind = kind;
-	if (kind == DK_INPUT_CERTS) {
-		in->certs = sk_X509_new_null();
-		if (!in->certs) {
-			free(in);
-			return NULL;
-		}
-	}
 	return in;
 }
 
@@ -46,9 +54,153 @@ void dk_input_free(struct dk_input *input)
 	if (!input) {
 		return;
 	}
-	sk_X509_pop_free(input->certs, X509_free);
+	for (size_t i = 0; i < input->ncerts; i++) {
+		free(input->certs[i].der);
+		X509_free(input->certs[i].x509);
+	}
+	free(input->certs);
 	EVP_PKEY_free(input->pubkey);
 	free(input);
+}
+
+/* One DER TLV at *@p: header checked, content inside [*p, end). */
+static int der_tlv(const unsigned char **p, const unsigned char *end,
+		   int want_tag, int want_class, long *ret_len)
+{
+	long len = 0;
+	int tag = 0, cls = 0;
+	int r;
+
+	if (*p >= end) {
+		return -1;
+	}
+	r = ASN1_get_object(p, &len, &tag, &cls, end - *p);
+	if ((r & 0x80) || (r & 0x01) || len < 0 || len > end - *p) {
+		return -1;
+	}
+	if ((want_tag >= 0 && tag != want_tag) ||
+	    (want_class >= 0 && cls != want_class)) {
+		return -1;
+	}
+	*ret_len = len;
+	return 0;
+}
+
+/*
+ * Walk a DER Certificate (RFC 5280 section 4.1) of exactly @len bytes and
+ * find its SubjectPublicKeyInfo. 0 or -1 when it is not one.
+ */
+static int der_cert_spki(const uint8_t *der, size_t len, size_t *ret_off,
+			 size_t *ret_spki_len)
+{
+	const unsigned char *p = der, *end = der + len, *tbs_end, *cert_end;
+	const unsigned char *spki;
+	long l;
+
+	ERR_set_mark();
+	if (der_tlv(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l) ||
+	    p + l != end) {
+		goto bad;
+	}
+	cert_end = p + l;
+	if (der_tlv(&p, cert_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l)) {
+		goto bad;
+	}
+	tbs_end = p + l;
+	/* [0] EXPLICIT Version, optional. */
+	if (p < tbs_end && *p == 0xa0) {
+		if (der_tlv(&p, tbs_end, 0, V_ASN1_CONTEXT_SPECIFIC, &l)) {
+			goto bad;
+		}
+		p += l;
+	}
+	/* serialNumber, signature, issuer, validity, subject. */
+	if (der_tlv(&p, tbs_end, V_ASN1_INTEGER, V_ASN1_UNIVERSAL, &l)) {
+		goto bad;
+	}
+	p += l;
+	for (int i = 0; i < 4; i++) {
+		if (der_tlv(&p, tbs_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l)) {
+			goto bad;
+		}
+		p += l;
+	}
+	/* subjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING } */
+	spki = p;
+	if (der_tlv(&p, tbs_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l)) {
+		goto bad;
+	}
+	{
+		const unsigned char *q = p, *spki_end = p + l;
+		long l2;
+
+		if (der_tlv(&q, spki_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l2)) {
+			goto bad;
+		}
+		q += l2;
+		if (der_tlv(&q, spki_end, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL,
+			    &l2) ||
+		    q + l2 != spki_end) {
+			goto bad;
+		}
+	}
+	p += l;
+	*ret_off = (size_t)(spki - der);
+	*ret_spki_len = (size_t)(p - spki);
+	/* Optional [1], [2] unique IDs and [3] extensions fill the rest. */
+	while (p < tbs_end) {
+		if (der_tlv(&p, tbs_end, -1, V_ASN1_CONTEXT_SPECIFIC, &l)) {
+			goto bad;
+		}
+		p += l;
+	}
+	p = tbs_end;
+	if (der_tlv(&p, cert_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l)) {
+		goto bad;
+	}
+	p += l;
+	if (der_tlv(&p, cert_end, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, &l) ||
+	    p + l != cert_end) {
+		goto bad;
+	}
+	ERR_pop_to_mark();
+	return 0;
+bad:
+	ERR_pop_to_mark();
+	return -1;
+}
+
+/* Append a copy of a DER certificate to @in. DK_EDATA if it is not one. */
+static int add_cert_der(struct dk_input *in, const uint8_t *der, size_t len)
+{
+	struct cert_ent *e;
+	size_t off, slen;
+
+	if (der_cert_spki(der, len, &off, &slen) < 0) {
+		return DK_EDATA;
+	}
+	if (in->ncerts == in->capcerts) {
+		size_t nc = in->capcerts ? 2 * in->capcerts : 4;
+		struct cert_ent *n = realloc(in->certs, nc * sizeof(*n));
+
+		if (!n) {
+			return DK_ENOMEM;
+		}
+		in->certs = n;
+		in->capcerts = nc;
+	}
+	e = &in->certs[in->ncerts];
+	memset(e, 0, sizeof(*e));
+	e->der = malloc(len);
+	if (!e->der) {
+		return DK_ENOMEM;
+	}
+	memcpy(e->der, der, len);
+	e->len = len;
+	e->spki_off = off;
+	e->spki_len = slen;
+	in->ncerts++;
+	return 0;
 }
 
 /* A public-only copy of @key (private or public). */
@@ -185,21 +337,34 @@ static int pem_block(struct pem_state *st, const char *label,
 	switch (bk) {
 	case BLK_CERT:
 	case BLK_TRUSTED_CERT: {
-		const unsigned char *p = der;
-		X509 *x = bk == BLK_CERT ? d2i_X509(NULL, &p, dlen) :
-					   d2i_X509_AUX(NULL, &p, dlen);
+		unsigned char *plain = NULL;
+		int r, n = (int)dlen;
 
-		if (!x) {
-			dki_diagf(diag,
-				 "PEM block %zu (%s) is not a valid certificate: %s",
-				 blockno, label, dki_openssl_reason(why, sizeof(why)));
-			return DK_EDATA;
-		}
-		if (!sk_X509_push(st->certs->certs, x)) {
+		if (bk == BLK_TRUSTED_CERT) {
+			/* OpenSSL's trust settings follow the certificate. */
+			const unsigned char *p = der;
+			X509 *x = d2i_X509_AUX(NULL, &p, dlen);
+
+			n = x ? i2d_X509(x, &plain) : -1;
 			X509_free(x);
-			return DK_ENOMEM;
+			if (n <= 0) {
+				dki_diagf(diag,
+					  "PEM block %zu (%s) is not a valid "
+					  "certificate: %s",
+					  blockno, label,
+					  dki_openssl_reason(why, sizeof(why)));
+				return DK_EDATA;
+			}
 		}
-		return 0;
+		r = add_cert_der(st->certs, plain ? plain : der, (size_t)n);
+		OPENSSL_free(plain);
+		if (r == DK_EDATA) {
+			dki_diagf(diag,
+				  "PEM block %zu (%s) is not a valid DER "
+				  "certificate (RFC 5280 structure)",
+				  blockno, label);
+		}
+		return r;
 	}
 	case BLK_CSR: {
 		X509_REQ *req = D2I_ALL(X509_REQ, d2i_X509_REQ, der, (size_t)dlen);
@@ -316,11 +481,11 @@ static int load_pem(const uint8_t *buf, size_t len, struct dk_input **ret,
 	}
 	BIO_free(bio);
 	ERR_clear_error();
-	if (r == 0 && sk_X509_num(st.certs->certs) == 0 && !st.key) {
+	if (r == 0 && st.certs->ncerts == 0 && !st.key) {
 		dki_diagf(diag, "the PEM input holds no certificate, key or CSR");
 		r = DK_EDATA;
 	}
-	if (r == 0 && sk_X509_num(st.certs->certs) == 0 && st.key) {
+	if (r == 0 && st.certs->ncerts == 0 && st.key) {
 		struct dk_input *in = input_new(st.key_kind);
 
 		if (!in) {
@@ -333,15 +498,8 @@ static int load_pem(const uint8_t *buf, size_t len, struct dk_input **ret,
 	} else if (r == 0) {
 		/* Certificates win; a key next to them (a combined PEM
 		 * file) is ignored. */
-		st.certs->pubkey = X509_get_pubkey(sk_X509_value(st.certs->certs, 0));
-		if (!st.certs->pubkey) {
-			dki_diagf(diag, "the first certificate has a public key "
-				       "OpenSSL cannot read");
-			r = DK_EDATA;
-		} else {
-			*ret = st.certs;
-			st.certs = NULL;
-		}
+		*ret = st.certs;
+		st.certs = NULL;
 	}
 	EVP_PKEY_free(st.key);
 	dk_input_free(st.certs);
@@ -354,24 +512,23 @@ static int load_der(const uint8_t *buf, size_t len, struct dk_input **ret,
 		    struct dk_diag *diag)
 {
 	struct dk_input *in = NULL;
-	X509 *x;
 	X509_REQ *req;
 	X509_SIG *sig;
 	EVP_PKEY *k;
 
-	if ((x = D2I_ALL(X509, d2i_X509, buf, len))) {
+	size_t off, slen;
+
+	if (der_cert_spki(buf, len, &off, &slen) == 0) {
+		int r;
+
 		in = input_new(DK_INPUT_CERTS);
-		if (!in || !sk_X509_push(in->certs, x)) {
-			X509_free(x);
-			dk_input_free(in);
+		if (!in) {
 			return DK_ENOMEM;
 		}
-		in->pubkey = X509_get_pubkey(x);
-		if (!in->pubkey) {
+		r = add_cert_der(in, buf, len);
+		if (r < 0) {
 			dk_input_free(in);
-			dki_diagf(diag, "the certificate has a public key OpenSSL "
-				       "cannot read");
-			return DK_EDATA;
+			return r;
 		}
 	} else if ((req = D2I_ALL(X509_REQ, d2i_X509_REQ, buf, len))) {
 		k = X509_REQ_get0_pubkey(req);
@@ -464,7 +621,7 @@ static int errno_to_dk(int e)
 int dk_input_read_file(const char *path, struct dk_input **ret_input,
 		       struct dk_diag *diag)
 {
-	struct stat sb;
+	struct stat sb = { 0 };
 	uint8_t *buf;
 	size_t len = 0;
 	int fd, r;
@@ -501,38 +658,62 @@ int dk_input_read_file(const char *path, struct dk_input **ret_input,
 			return DK_ETOOBIG;
 		}
 	}
-	buf = malloc(DK_INPUT_MAX + 1);
-	if (!buf) {
-		if (fd != STDIN_FILENO) {
-			close(fd);
-		}
-		return DK_ENOMEM;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, DK_INPUT_MAX + 1 - len);
+	{
+		size_t cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ?
+				     (size_t)sb.st_size + 1 : 65536;
 
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			r = errno_to_dk(errno);
-			if (fd != STDIN_FILENO) {
-				close(fd);
+		buf = malloc(cap);
+		for (;;) {
+			ssize_t n;
+
+			if (!buf) {
+				if (fd != STDIN_FILENO) {
+					close(fd);
+				}
+				return DK_ENOMEM;
 			}
-			free(buf);
-			dki_diagf(diag, "%s", r == DK_EISDIR ?
-				 "is a directory, not a file" : strerror(errno));
-			return r;
-		}
-		if (n == 0 || (len += (size_t)n) > DK_INPUT_MAX) {
-			break;
+			if (len == cap) {
+				uint8_t *nb;
+
+				if (cap > DK_INPUT_MAX) {
+					break;
+				}
+				cap *= 2;
+				nb = realloc(buf, cap);
+				if (!nb) {
+					free(buf);
+					buf = NULL;
+					continue;
+				}
+				buf = nb;
+			}
+			n = read(fd, buf + len, cap - len);
+			if (n < 0 && errno == EINTR) {
+				continue;
+			}
+			if (n < 0) {
+				int e = errno;
+
+				r = errno_to_dk(e);
+				if (fd != STDIN_FILENO) {
+					close(fd);
+				}
+				free(buf);
+				dki_diagf(diag, "%s", r == DK_EISDIR ?
+					  "is a directory, not a file" : strerror(e));
+				return r;
+			}
+			if (n == 0) {
+				break;
+			}
+			len += (size_t)n;
 		}
 	}
 	if (fd != STDIN_FILENO) {
 		close(fd);
 	}
 	r = dk_input_load(buf, len, ret_input, diag);
-	OPENSSL_cleanse(buf, len < DK_INPUT_MAX ? len : DK_INPUT_MAX);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return r;
 }
@@ -559,33 +740,93 @@ const char *dk_input_kind_name(enum dk_input_kind kind)
 
 size_t dk_input_cert_count(const struct dk_input *input)
 {
-	if (!input || !input->certs) {
-		return 0;
-	}
-	return (size_t)sk_X509_num(input->certs);
+	return input ? input->ncerts : 0;
 }
 
 X509 *dk_input_get0_cert(const struct dk_input *input, size_t idx)
 {
+	struct cert_ent *e;
+
 	if (idx >= dk_input_cert_count(input)) {
 		return NULL;
 	}
-	return sk_X509_value(input->certs, (int)idx);
+	e = &input->certs[idx];
+	if (!e->x509) {
+		const unsigned char *p = e->der;
+
+		e->x509 = d2i_X509(NULL, &p, (long)e->len);
+		ERR_clear_error();
+	}
+	return e->x509;
 }
 
 EVP_PKEY *dk_input_get0_pubkey(const struct dk_input *input)
 {
-	return input ? input->pubkey : NULL;
+	if (!input) {
+		return NULL;
+	}
+	if (!input->pubkey && input->kind == DK_INPUT_CERTS) {
+		X509 *x = dk_input_get0_cert(input, 0);
+
+		/* Cached like the X509: same thread rules. */
+		((struct dk_input *)input)->pubkey = x ? X509_get_pubkey(x) : NULL;
+		ERR_clear_error();
+	}
+	return input->pubkey;
+}
+
+/* The association data of bytes @der (a certificate or an SPKI). */
+static int assoc_from_der(const uint8_t *der, size_t n, uint8_t mtype,
+			  uint8_t **ret_data, size_t *ret_len)
+{
+	unsigned int mdlen = 0;
+	uint8_t *out;
+
+	if (mtype == DK_TLSA_FULL) {
+		out = malloc(n ? n : 1);
+		if (!out) {
+			return DK_ENOMEM;
+		}
+		memcpy(out, der, n);
+		*ret_data = out;
+		*ret_len = n;
+		return 0;
+	}
+	out = malloc(EVP_MAX_MD_SIZE);
+	if (!out) {
+		return DK_ENOMEM;
+	}
+	if (!EVP_Digest(der, n, out, &mdlen,
+			mtype == DK_TLSA_SHA256 ? EVP_sha256() : EVP_sha512(),
+			NULL)) {
+		free(out);
+		ERR_clear_error();
+		return DK_ECRYPTO;
+	}
+	*ret_data = out;
+	*ret_len = mdlen;
+	return 0;
+}
+
+/* Association data of certificate @idx of @in, from its DER bytes. */
+static int assoc_cert_ent(const struct dk_input *in, size_t idx,
+			  uint8_t selector, uint8_t mtype, uint8_t **ret_data,
+			  size_t *ret_len)
+{
+	const struct cert_ent *e = &in->certs[idx];
+
+	if (selector == DK_TLSA_CERT) {
+		return assoc_from_der(e->der, e->len, mtype, ret_data, ret_len);
+	}
+	return assoc_from_der(e->der + e->spki_off, e->spki_len, mtype,
+			      ret_data, ret_len);
 }
 
 int dk_tlsa_assoc_data(X509 *cert, EVP_PKEY *pkey, uint8_t selector,
 		       uint8_t mtype, uint8_t **ret_data, size_t *ret_len)
 {
 	unsigned char *der = NULL;
-	const EVP_MD *md;
-	unsigned int mdlen = 0;
-	uint8_t *out;
-	int n;
+	int n, r;
 
 	if ((!cert == !pkey) || !ret_data || !ret_len || selector > 1 ||
 	    mtype > 2) {
@@ -605,34 +846,9 @@ int dk_tlsa_assoc_data(X509 *cert, EVP_PKEY *pkey, uint8_t selector,
 		ERR_clear_error();
 		return DK_ECRYPTO;
 	}
-	if (mtype == DK_TLSA_FULL) {
-		out = malloc((size_t)n);
-		if (!out) {
-			OPENSSL_free(der);
-			return DK_ENOMEM;
-		}
-		memcpy(out, der, (size_t)n);
-		OPENSSL_free(der);
-		*ret_data = out;
-		*ret_len = (size_t)n;
-		return 0;
-	}
-	md = mtype == DK_TLSA_SHA256 ? EVP_sha256() : EVP_sha512();
-	out = malloc(EVP_MAX_MD_SIZE);
-	if (!out) {
-		OPENSSL_free(der);
-		return DK_ENOMEM;
-	}
-	if (!EVP_Digest(der, (size_t)n, out, &mdlen, md, NULL)) {
-		OPENSSL_free(der);
-		free(out);
-		ERR_clear_error();
-		return DK_ECRYPTO;
-	}
+	r = assoc_from_der(der, (size_t)n, mtype, ret_data, ret_len);
 	OPENSSL_free(der);
-	*ret_data = out;
-	*ret_len = mdlen;
-	return 0;
+	return r;
 }
 
 int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
@@ -640,8 +856,7 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 		 struct dk_tlsa **ret_tlsa, struct dk_diag *diag)
 {
 	uint8_t *data = NULL;
-	size_t len = 0;
-	X509 *cert = NULL;
+	size_t len = 0, idx = 0;
 	int r;
 
 	if (!input || !ret_tlsa) {
@@ -656,7 +871,6 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 	}
 	if (input->kind == DK_INPUT_CERTS) {
 		size_t n = dk_input_cert_count(input);
-		size_t idx;
 
 		if (cert_index >= 0) {
 			if ((size_t)cert_index >= n) {
@@ -672,7 +886,6 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 		} else {
 			idx = 0;
 		}
-		cert = dk_input_get0_cert(input, idx);
 	} else if (selector == DK_TLSA_CERT) {
 		dki_diagf(diag,
 			 "selector 0 (Cert) hashes a whole certificate, and a "
@@ -686,8 +899,12 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 			 dk_input_kind_name(input->kind));
 		return DK_ERANGE;
 	}
-	r = dk_tlsa_assoc_data(cert, cert ? NULL : input->pubkey, selector,
-			       mtype, &data, &len);
+	if (input->kind == DK_INPUT_CERTS) {
+		r = assoc_cert_ent(input, idx, selector, mtype, &data, &len);
+	} else {
+		r = dk_tlsa_assoc_data(NULL, input->pubkey, selector, mtype,
+				       &data, &len);
+	}
 	if (r < 0) {
 		dki_diagf(diag, "cannot compute the association data: %s",
 			 dk_strerror(r));
@@ -698,13 +915,12 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 	return r;
 }
 
-static int match_one(const struct dk_tlsa *tlsa, X509 *cert, EVP_PKEY *pkey)
+/* Compare freshly computed association data with the record's. */
+static int same_data(const struct dk_tlsa *tlsa, int r, uint8_t *data,
+		     size_t len)
 {
-	uint8_t *data = NULL;
-	size_t len = 0, tlen = 0;
+	size_t tlen = 0;
 	const uint8_t *tdata = dk_tlsa_data(tlsa, &tlen);
-	int r = dk_tlsa_assoc_data(cert, pkey, dk_tlsa_selector(tlsa),
-				   dk_tlsa_mtype(tlsa), &data, &len);
 
 	if (r < 0) {
 		return r;
@@ -718,6 +934,8 @@ int dk_tlsa_match(const struct dk_tlsa *tlsa, const struct dk_input *input,
 		  size_t *ret_depth)
 {
 	uint8_t u, s, m;
+	uint8_t *data = NULL;
+	size_t len = 0;
 
 	if (!tlsa || !input) {
 		return DK_EINVAL;
@@ -734,19 +952,22 @@ int dk_tlsa_match(const struct dk_tlsa *tlsa, const struct dk_input *input,
 		if (s != DK_TLSA_SPKI) {
 			return 0;
 		}
-		r = match_one(tlsa, NULL, input->pubkey);
+		r = dk_tlsa_assoc_data(NULL, input->pubkey, s, m, &data, &len);
+		r = same_data(tlsa, r, data, len);
 		if (r > 0 && ret_depth) {
 			*ret_depth = 0;
 		}
 		return r;
 	}
-	for (size_t i = 0; i < dk_input_cert_count(input); i++) {
+	for (size_t i = 0; i < input->ncerts; i++) {
 		int r;
 
 		if ((u == DK_TLSA_PKIX_EE || u == DK_TLSA_DANE_EE) && i > 0) {
 			break;
 		}
-		r = match_one(tlsa, dk_input_get0_cert(input, i), NULL);
+		data = NULL;
+		r = assoc_cert_ent(input, i, s, m, &data, &len);
+		r = same_data(tlsa, r, data, len);
 		if (r != 0) {
 			if (r > 0 && ret_depth) {
 				*ret_depth = i;
