@@ -21,6 +21,9 @@ static const char main_help[] =
 	"  lookup    validated lookup of NAME [TYPE], with its DNSSEC status\n"
 	"  chain     the DNSSEC chain of trust for NAME, link by link, with diagnosis\n"
 	"  check     DANE check of live services (check smtp DOMAIN, check tls HOST[:PORT])\n"
+	"  rollover  are the current and the next key both published and secure?\n"
+	"  hook      ACME renewal hook: certbot | acme.sh | dehydrated | lego\n"
+	"  publish   add or remove TLSA records by DNS UPDATE (RFC 2136, TSIG)\n"
 	"\n"
 	"Global options:\n"
 	"  --anchor FILE          trust anchor file (DS/DNSKEY lines or an RFC 5011\n"
@@ -50,6 +53,9 @@ static const struct command commands[] = {
 	{ "lookup", cmd_lookup },
 	{ "chain", cmd_chain },
 	{ "check", cmd_check },
+	{ "rollover", cmd_rollover },
+	{ "hook", cmd_hook },
+	{ "publish", cmd_publish },
 };
 
 int main(int argc, char **argv)
