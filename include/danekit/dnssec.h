@@ -182,6 +182,249 @@ int dk_resolver_wait(struct dk_resolver *resolver);
  */
 int dk_rr_type_parse(const char *text);
 
+/* The chain of trust */
+
+/*
+ * dk_chain_build() walks from the trust anchor to a name: each zone cut,
+ * the DS set in the parent, the child's DNSKEY set, which DS matches which
+ * DNSKEY, the RRSIGs over each DNSKEY set and over the final RRset,
+ * insecure delegations and their NSEC/NSEC3 proof, and the CNAMEs on the
+ * way. Every signature is checked again with ldns at the validation time
+ * of the resolver, to find the first broken link. The verdict is
+ * libunbound's (dk_lookup()); the chain explains it. When the explanation
+ * disagrees with a "secure" verdict, the chain is reported as not secure.
+ *
+ * The result is a read-only tree: struct dk_chain is opaque; the links it
+ * gives out are plain structs, borrowed from the chain (valid until
+ * dk_chain_free()). Callers never modify or free them.
+ */
+
+/** What one link of the chain is. */
+enum dk_chain_link_type {
+	/* A signed zone: its DS set (in the parent, or the trust anchor) and
+	 * its DNSKEY set. */
+	DK_CHAIN_ZONE = 1,
+	/* A delegation with no DS (an unsigned child), and the parent's
+	 * NSEC/NSEC3 proof of that (RFC 4035 section 5.2). */
+	DK_CHAIN_INSECURE_DELEGATION = 2,
+	/* A CNAME followed on the way (RFC 1034 section 3.6.2). */
+	DK_CHAIN_CNAME = 3,
+	/* The final RRset, or the proof that it does not exist. */
+	DK_CHAIN_ANSWER = 4,
+};
+
+/** How a non-existence is proven. */
+enum dk_chain_proof {
+	DK_CHAIN_PROOF_NONE = 0,         /* no proof (or not needed) */
+	DK_CHAIN_PROOF_NSEC = 1,         /* NSEC (RFC 4034 section 4) */
+	DK_CHAIN_PROOF_NSEC3 = 2,        /* NSEC3 matching the name (RFC 5155) */
+	DK_CHAIN_PROOF_NSEC3_OPTOUT = 3, /* an NSEC3 opt-out span covering the
+					  * name (RFC 5155 section 6) */
+};
+
+/** The outcome of checking one RRSIG with ldns. */
+enum dk_chain_sig_state {
+	DK_CHAIN_SIG_VALID = 0,         /* verifies, and now is in its window */
+	DK_CHAIN_SIG_EXPIRED = 1,       /* verifies, but expiration is past */
+	DK_CHAIN_SIG_NOT_YET_VALID = 2, /* verifies, but inception is ahead */
+	DK_CHAIN_SIG_BAD = 3,           /* the cryptographic check fails */
+	DK_CHAIN_SIG_NO_KEY = 4,        /* no DNSKEY of the signer has its tag */
+	DK_CHAIN_SIG_UNSUPPORTED = 5,   /* algorithm this build cannot verify */
+	DK_CHAIN_SIG_NOT_CHECKED = 6,   /* the signer's keys are not known */
+};
+
+/** One DS record (or a trust anchor, as DS). Read-only. */
+struct dk_chain_ds {
+	uint16_t key_tag;
+	uint8_t algorithm;   /* DNSSEC algorithm number (RFC 8624) */
+	uint8_t digest_type; /* 1 SHA-1, 2 SHA-256, 4 SHA-384 */
+	int key;             /* index in the link's keys of the DNSKEY it
+			      * matches, or -1 when it matches none */
+	const char *text;    /* the record in presentation format */
+};
+
+/** One DNSKEY record. Read-only. */
+struct dk_chain_key {
+	uint16_t flags;     /* 257 KSK (SEP), 256 ZSK; 0x0080 revoked */
+	uint16_t key_tag;   /* RFC 4034 appendix B */
+	uint8_t algorithm;
+	unsigned int bits;  /* key size in bits, 0 if unknown */
+	int ds;             /* index in the link's ds of the first DS that
+			     * matches this key, or -1 */
+	const char *text;   /* the record in presentation format */
+};
+
+/** One RRSIG and what the check of it found. Read-only. */
+struct dk_chain_sig {
+	const char *owner;     /* owner name of the covered RRset */
+	uint16_t type_covered; /* type of the covered RRset */
+	const char *signer;    /* the signer's name (a zone apex) */
+	uint16_t key_tag;
+	uint8_t algorithm;
+	time_t inception;
+	time_t expiration;
+	/* expiration minus the validation time; negative once expired */
+	int64_t seconds_left;
+	enum dk_chain_sig_state state;
+};
+
+/**
+ * One link of the chain. Read-only; every pointer is borrowed from the
+ * chain, arrays have the count next to them and are NULL when empty.
+ * Fields that do not apply to a link type are NULL/0.
+ */
+struct dk_chain_link {
+	enum dk_chain_link_type type;
+	/* What the chain check found for this link alone. */
+	enum dk_dnssec_status status;
+	/* ZONE, INSECURE_DELEGATION: the child zone; CNAME, ANSWER: the
+	 * owner name. Absolute. */
+	const char *name;
+	/* ZONE, INSECURE_DELEGATION: the parent zone that holds (or denies)
+	 * the DS, NULL for a trust anchor; CNAME, ANSWER: the zone whose
+	 * keys sign it (NULL when no trust anchor covers it). */
+	const char *zone;
+	/* ZONE: 1 when the DS set is the configured trust anchor. */
+	int anchor;
+	/* ZONE: the DS set and the RRSIGs over it (none for an anchor). */
+	const struct dk_chain_ds *ds;
+	size_t ds_count;
+	const struct dk_chain_sig *ds_sigs;
+	size_t ds_sig_count;
+	/* ZONE: the DNSKEY set and the RRSIGs over it. */
+	const struct dk_chain_key *keys;
+	size_t key_count;
+	const struct dk_chain_sig *key_sigs;
+	size_t key_sig_count;
+	/* CNAME, ANSWER: the type asked (CNAME for a CNAME link), the rcode
+	 * (ANSWER), the CNAME's target (CNAME), the records and the RRSIGs
+	 * over them. */
+	uint16_t rrtype;
+	int rcode;
+	const char *target;
+	const char *const *records;
+	size_t record_count;
+	const struct dk_chain_sig *sigs;
+	size_t sig_count;
+	/* INSECURE_DELEGATION, ANSWER without data: the proof of
+	 * non-existence, its NSEC/NSEC3 records, the RRSIGs over them, and
+	 * whether the NSEC3 records have the opt-out flag. */
+	enum dk_chain_proof proof;
+	int optout;
+	const char *const *proof_records;
+	size_t proof_record_count;
+	const struct dk_chain_sig *proof_sigs;
+	size_t proof_sig_count;
+	/* One sentence saying why this link is not secure (broken, unsigned,
+	 * or not checked), or NULL when it is secure. */
+	const char *why;
+};
+
+/** The result of dk_chain_build(). Opaque. */
+struct dk_chain;
+
+/**
+ * Look @name/@type up through @resolver (dk_lookup()) and explain the
+ * DNSSEC chain of trust of the answer, link by link. @warn_days: warn about
+ * every signature on the path that expires within that many days (0: no
+ * warnings). The raw records come from libunbound (it returns bogus data
+ * too); signatures are checked with ldns at the resolver's validation
+ * time (val-override-date, else the clock).
+ *
+ * A bogus or insecure chain is not an error: see dk_chain_status().
+ * @return 0 and *@ret_chain (free with dk_chain_free()); DK_EINVAL (NULL
+ * argument, type 0, @warn_days < 0 or > 36500, bad name: @diag says
+ * why); DK_ETIMEDOUT, DK_ESERVFAIL, DK_ERESOLVER (the lookup of @name
+ * itself failed: @diag says why); DK_ENOMEM. *@ret_chain is untouched on
+ * failure. Failures of the lookups made for the explanation (DS, DNSKEY)
+ * are not errors: that link gets DK_DNSSEC_INDETERMINATE.
+ */
+int dk_chain_build(struct dk_resolver *resolver, const char *name,
+		   uint16_t type, int warn_days, struct dk_chain **ret_chain,
+		   struct dk_diag *diag);
+
+/** Free a chain and everything borrowed from it. NULL is accepted. */
+void dk_chain_free(struct dk_chain *chain);
+
+/**
+ * The verdict: libunbound's status of the answer, lowered to what the
+ * chain check found when that disagrees with "secure". Only
+ * DK_DNSSEC_SECURE data may be used. NULL gives DK_DNSSEC_INDETERMINATE.
+ */
+enum dk_dnssec_status dk_chain_status(const struct dk_chain *chain);
+
+/** libunbound's own status of the answer (dk_answer_status()). */
+enum dk_dnssec_status dk_chain_resolver_status(const struct dk_chain *chain);
+
+/** What the link-by-link check found on its own. */
+enum dk_dnssec_status dk_chain_checked_status(const struct dk_chain *chain);
+
+/** 1 when the chain check and libunbound disagree, else 0. */
+int dk_chain_disagrees(const struct dk_chain *chain);
+
+/**
+ * The diagnosis: one sentence, without a final period, that names the
+ * first broken (or unsigned) link, or says that the chain is secure.
+ * Borrowed; never NULL for a chain, NULL for NULL.
+ */
+const char *dk_chain_diagnosis(const struct dk_chain *chain);
+
+/** libunbound's reason for a bogus answer, or NULL. Borrowed. */
+const char *dk_chain_why_bogus(const struct dk_chain *chain);
+
+/** The name asked (absolute). Borrowed; NULL for NULL. */
+const char *dk_chain_qname(const struct dk_chain *chain);
+
+/** The type asked; 0 for NULL. */
+uint16_t dk_chain_qtype(const struct dk_chain *chain);
+
+/** The rcode of the answer (LDNS_RCODE_*); SERVFAIL for NULL. */
+int dk_chain_rcode(const struct dk_chain *chain);
+
+/** The validation time the signatures were checked at. 0 for NULL. */
+time_t dk_chain_time(const struct dk_chain *chain);
+
+/** The @warn_days given to dk_chain_build(). 0 for NULL. */
+int dk_chain_warn_days(const struct dk_chain *chain);
+
+/**
+ * The answer of the lookup of the name itself, borrowed (freed by
+ * dk_chain_free()); NULL for NULL.
+ */
+const struct dk_answer *dk_chain_get0_answer(const struct dk_chain *chain);
+
+/** Number of links; 0 for NULL. */
+size_t dk_chain_link_count(const struct dk_chain *chain);
+
+/**
+ * Link @i (0 = nearest the trust anchor), borrowed; NULL when @chain is
+ * NULL or @i is out of range.
+ */
+const struct dk_chain_link *dk_chain_link(const struct dk_chain *chain,
+					  size_t i);
+
+/** Number of warnings (signatures that expire within warn_days). */
+size_t dk_chain_warning_count(const struct dk_chain *chain);
+
+/**
+ * Warning @i, one sentence ("the RRSIG over the DNSKEY RRset of
+ * expiring.test. expires on 2026-11-28 04:05 UTC, in 2 days"). Borrowed;
+ * NULL when out of range or @chain is NULL.
+ */
+const char *dk_chain_warning(const struct dk_chain *chain, size_t i);
+
+/** "zone", "insecure-delegation", "cname", "answer"; "?" if unknown. */
+const char *dk_chain_link_type_name(enum dk_chain_link_type type);
+
+/** "none", "nsec", "nsec3", "nsec3-optout"; "?" if unknown. */
+const char *dk_chain_proof_name(enum dk_chain_proof proof);
+
+/**
+ * "valid", "expired", "not-yet-valid", "bad", "no-key", "unsupported",
+ * "not-checked"; "?" if unknown. Static storage.
+ */
+const char *dk_chain_sig_state_name(enum dk_chain_sig_state state);
+
 #ifdef __cplusplus
 }
 #endif

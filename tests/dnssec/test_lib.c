@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Library tests of the dnssec module: dk_lookup, dk_lookup_async, the
+ * chain of trust, and a NULL/invalid-argument test of every public
+ * function.
+ */
+#include <time.h>
+
+#include <danekit/dnssec.h>
+
+#include "lab.h"
+
+static struct dk_resolver *lab_resolver(void)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_diag d = { "" };
+
+	lab_init();
+	o.unbound_conf = lab_conf;
+	o.timeout = 10;
+	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+	return r;
+}
+
+static size_t count_type(const ldns_rr_list *l, ldns_rr_type t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		n += ldns_rr_get_type(ldns_rr_list_rr(l, i)) == t;
+	}
+	return n;
+}
+
+Test(dnssec_lib, lookup_secure_has_rrsigs)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_answer *a = NULL;
+	struct dk_diag d = { "" };
+
+	cr_assert_eq(dk_lookup(r, "_25._tcp.mail.secure.test", LDNS_RR_TYPE_TLSA,
+			       &a, &d), 0, "%s", d.why);
+	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_SECURE);
+	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
+	cr_assert_not_null(dk_answer_get0_packet(a));
+	cr_expect_geq(count_type(ldns_pkt_answer(dk_answer_get0_packet(a)),
+				 LDNS_RR_TYPE_RRSIG), 1);
+	cr_expect_str_eq(dk_answer_qname(a), "_25._tcp.mail.secure.test.");
+	cr_expect_null(dk_answer_why(a));
+	dk_answer_free(a);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, lookup_bogus_keeps_data)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_answer *a = NULL;
+
+	cr_assert_eq(dk_lookup(r, "_25._tcp.mail.expired.test",
+			       LDNS_RR_TYPE_TLSA, &a, NULL), 0);
+	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_BOGUS);
+	cr_expect_not_null(dk_answer_why(a));
+	/* libunbound hands the bogus data over with the packet. */
+	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
+	cr_expect_geq(count_type(ldns_pkt_answer(dk_answer_get0_packet(a)),
+				 LDNS_RR_TYPE_RRSIG), 1);
+	dk_answer_free(a);
+	cr_assert_eq(dk_lookup(r, "wrongds.test", LDNS_RR_TYPE_DNSKEY, &a,
+			       NULL), 0);
+	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_BOGUS);
+	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
+	dk_answer_free(a);
+	dk_resolver_free(r);
+}
+
+struct async_case {
+	const char *name;
+	uint16_t type;
+	enum dk_dnssec_status want;
+	int calls;
+	int err;
+	enum dk_dnssec_status got;
+};
+
+static void async_cb(void *arg, int err, struct dk_answer *answer)
+{
+	struct async_case *c = arg;
+
+	c->calls++;
+	c->err = err;
+	c->got = dk_answer_status(answer);
+	dk_answer_free(answer);
+}
+
+Test(dnssec_lib, lookup_async_many)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+		enum dk_dnssec_status want;
+	} base[] = {
+		{ "mail.secure.test", LDNS_RR_TYPE_A, DK_DNSSEC_SECURE },
+		{ "_25._tcp.mail.nsec3.test", LDNS_RR_TYPE_TLSA, DK_DNSSEC_SECURE },
+		{ "mail.insecure.test", LDNS_RR_TYPE_A, DK_DNSSEC_INSECURE },
+		{ "mail.expired.test", LDNS_RR_TYPE_A, DK_DNSSEC_BOGUS },
+		{ "mail.wrongds.test", LDNS_RR_TYPE_AAAA, DK_DNSSEC_BOGUS },
+		{ "www.alg15.test", LDNS_RR_TYPE_A, DK_DNSSEC_SECURE },
+		{ "cname.secure.test", LDNS_RR_TYPE_A, DK_DNSSEC_INSECURE },
+		{ "nonexistent.secure.test", LDNS_RR_TYPE_A, DK_DNSSEC_SECURE },
+	};
+	enum { N = 48 };
+	struct async_case c[N];
+	struct dk_resolver *r = lab_resolver();
+
+	for (int i = 0; i < N; i++) {
+		size_t k = (size_t)i % (sizeof(base) / sizeof(base[0]));
+
+		c[i] = (struct async_case){ base[k].name, base[k].type,
+					    base[k].want, 0, 0,
+					    DK_DNSSEC_INDETERMINATE };
+		cr_assert_eq(dk_lookup_async(r, c[i].name, c[i].type, async_cb,
+					     &c[i]), 0);
+	}
+	cr_expect_eq(dk_resolver_pending(r), N);
+	cr_expect_geq(dk_resolver_fd(r), 0);
+	cr_assert_eq(dk_resolver_wait(r), 0);
+	cr_expect_eq(dk_resolver_pending(r), 0);
+	for (int i = 0; i < N; i++) {
+		cr_expect_eq(c[i].calls, 1, "%s: %d callbacks", c[i].name,
+			     c[i].calls);
+		cr_expect_eq(c[i].err, 0, "%s: %s", c[i].name,
+			     dk_strerror(c[i].err));
+		cr_expect_eq(c[i].got, c[i].want, "%s: %s, want %s", c[i].name,
+			     dk_dnssec_status_name(c[i].got),
+			     dk_dnssec_status_name(c[i].want));
+	}
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, lookup_timeout)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_answer *a = NULL;
+	struct dk_chain *ch = NULL;
+	struct dk_diag d = { "" };
+	struct timespec t0, t1;
+	int e;
+
+	lab_init();
+	o.unbound_conf = lab_conf;
+	o.forwarder = "127.0.0.1@1";
+	o.timeout = 1;
+	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e = dk_lookup(r, "example.com", LDNS_RR_TYPE_A, &a, &d);
+	cr_expect(e == DK_ETIMEDOUT || e == DK_ESERVFAIL, "%s", dk_strerror(e));
+	cr_expect_null(a);
+	e = dk_chain_build(r, "example.com", LDNS_RR_TYPE_A, 7, &ch, &d);
+	cr_expect(e == DK_ETIMEDOUT || e == DK_ESERVFAIL, "%s", dk_strerror(e));
+	cr_expect_null(ch);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_expect_lt((double)(t1.tv_sec - t0.tv_sec), 5.0);
+	dk_resolver_free(r);
+}
+
+static const struct dk_chain_link *last_link(const struct dk_chain *ch)
+{
+	size_t n = dk_chain_link_count(ch);
+
+	cr_assert_gt(n, 0);
+	return dk_chain_link(ch, n - 1);
+}
+
+static struct dk_chain *build(struct dk_resolver *r, const char *name,
+			      uint16_t type, int warn_days)
+{
+	struct dk_chain *ch = NULL;
+	struct dk_diag d = { "" };
+
+	cr_assert_eq(dk_chain_build(r, name, type, warn_days, &ch, &d), 0,
+		     "%s: %s", name, d.why);
+	cr_assert_not_null(dk_chain_diagnosis(ch));
+	return ch;
+}
+
+Test(dnssec_lib, chain_secure)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch = build(r, "_25._tcp.mail.secure.test",
+				    LDNS_RR_TYPE_TLSA, 7);
+	const struct dk_chain_link *l;
+
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_SECURE);
+	cr_expect_eq(dk_chain_resolver_status(ch), DK_DNSSEC_SECURE);
+	cr_expect_eq(dk_chain_checked_status(ch), DK_DNSSEC_SECURE);
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	cr_expect_eq(dk_chain_warning_count(ch), 0);
+	cr_expect_null(dk_chain_warning(ch, 0));
+	cr_assert_eq(dk_chain_link_count(ch), 3);
+	l = dk_chain_link(ch, 0);
+	cr_expect_eq(l->type, DK_CHAIN_ZONE);
+	cr_expect_str_eq(l->name, "test.");
+	cr_expect_eq(l->anchor, 1);
+	cr_expect_null(l->zone);
+	cr_assert_geq(l->ds_count, 1);
+	cr_assert_geq(l->ds[0].key, 0);
+	cr_expect_eq(l->keys[l->ds[0].key].key_tag, l->ds[0].key_tag);
+	cr_expect_eq(l->keys[l->ds[0].key].flags, 257);
+	l = dk_chain_link(ch, 1);
+	cr_expect_eq(l->type, DK_CHAIN_ZONE);
+	cr_expect_str_eq(l->name, "secure.test.");
+	cr_expect_str_eq(l->zone, "test.");
+	cr_expect_geq(l->ds_sig_count, 1);
+	cr_expect_str_eq(l->ds_sigs[0].signer, "test.");
+	cr_expect_eq(l->ds_sigs[0].state, DK_CHAIN_SIG_VALID);
+	cr_expect_eq(l->key_count, 2);
+	cr_expect_eq(l->keys[0].bits, 256);
+	cr_expect_geq(l->key_sig_count, 1);
+	cr_expect_gt(l->key_sigs[0].seconds_left, 86400 * 20);
+	l = dk_chain_link(ch, 2);
+	cr_expect_eq(l->type, DK_CHAIN_ANSWER);
+	cr_expect_eq(l->rrtype, LDNS_RR_TYPE_TLSA);
+	cr_expect_eq(l->record_count, 2);
+	cr_expect_eq(l->sig_count, 1);
+	cr_expect_eq(l->sigs[0].state, DK_CHAIN_SIG_VALID);
+	cr_expect_null(l->why);
+	cr_expect_null(dk_chain_link(ch, 3));
+	cr_expect_str_eq(dk_chain_qname(ch), "_25._tcp.mail.secure.test.");
+	cr_expect_eq(dk_chain_qtype(ch), LDNS_RR_TYPE_TLSA);
+	cr_expect_eq(dk_chain_rcode(ch), LDNS_RCODE_NOERROR);
+	cr_expect_eq(dk_chain_warn_days(ch), 7);
+	cr_expect_gt(dk_chain_time(ch), 0);
+	cr_expect_not_null(dk_chain_get0_answer(ch));
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_bogus_cases)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch;
+	const struct dk_chain_link *l;
+
+	ch = build(r, "mail.wrongds.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_BOGUS);
+	cr_expect(strstr(dk_chain_diagnosis(ch), "matches no DNSKEY of "
+						 "wrongds.test.") != NULL);
+	l = dk_chain_link(ch, 1);
+	cr_expect_eq(l->ds[0].key, -1);
+	cr_expect_eq(l->status, DK_DNSSEC_BOGUS);
+	dk_chain_free(ch);
+
+	ch = build(r, "mail.expired.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_BOGUS);
+	l = dk_chain_link(ch, 1);
+	cr_expect_eq(l->key_sigs[0].state, DK_CHAIN_SIG_EXPIRED);
+	cr_expect_lt(l->key_sigs[0].seconds_left, -86400 * 9);
+	dk_chain_free(ch);
+
+	ch = build(r, "mail.future.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_link(ch, 1)->key_sigs[0].state,
+		     DK_CHAIN_SIG_NOT_YET_VALID);
+	dk_chain_free(ch);
+
+	ch = build(r, "_25._tcp.mail.tampered.test", LDNS_RR_TYPE_TLSA, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_BOGUS);
+	l = last_link(ch);
+	cr_expect_eq(l->sigs[0].state, DK_CHAIN_SIG_BAD);
+	cr_expect_eq(dk_chain_link(ch, 1)->status, DK_DNSSEC_SECURE);
+	dk_chain_free(ch);
+
+	ch = build(r, "mail.zskonly.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_BOGUS);
+	cr_expect(strstr(dk_chain_diagnosis(ch), "not signed by a key with a "
+						 "DS") != NULL);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_insecure_and_warnings)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch;
+	const struct dk_chain_link *l;
+
+	ch = build(r, "mail.unsigned.optout.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
+	l = dk_chain_link(ch, 2);
+	cr_expect_eq(l->type, DK_CHAIN_INSECURE_DELEGATION);
+	cr_expect_str_eq(l->name, "unsigned.optout.test.");
+	cr_expect_str_eq(l->zone, "optout.test.");
+	cr_expect(l->proof == DK_CHAIN_PROOF_NSEC3 ||
+		  l->proof == DK_CHAIN_PROOF_NSEC3_OPTOUT);
+	cr_expect_eq(l->optout, 1);
+	cr_expect_geq(l->proof_sig_count, 1);
+	dk_chain_free(ch);
+
+	ch = build(r, "cname.secure.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
+	cr_assert_eq(dk_chain_link_count(ch), 5);
+	l = dk_chain_link(ch, 2);
+	cr_expect_eq(l->type, DK_CHAIN_CNAME);
+	cr_expect_eq(l->status, DK_DNSSEC_SECURE);
+	cr_expect_str_eq(l->target, "www.insecure.test.");
+	l = dk_chain_link(ch, 3);
+	cr_expect_eq(l->type, DK_CHAIN_INSECURE_DELEGATION);
+	cr_expect_eq(l->proof, DK_CHAIN_PROOF_NSEC);
+	cr_expect_eq(last_link(ch)->status, DK_DNSSEC_INSECURE);
+	dk_chain_free(ch);
+
+	ch = build(r, "nonexistent.secure.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_SECURE);
+	cr_expect_eq(dk_chain_rcode(ch), LDNS_RCODE_NXDOMAIN);
+	cr_expect_eq(last_link(ch)->proof, DK_CHAIN_PROOF_NSEC);
+	cr_expect_geq(last_link(ch)->proof_record_count, 1);
+	dk_chain_free(ch);
+
+	ch = build(r, "www.expiring.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_SECURE);
+	cr_expect_geq(dk_chain_warning_count(ch), 2);
+	cr_expect(strstr(dk_chain_warning(ch, 0), "expiring.test.") != NULL);
+	cr_expect(strstr(dk_chain_diagnosis(ch), "is secure, but") != NULL);
+	dk_chain_free(ch);
+	ch = build(r, "www.expiring.test", LDNS_RR_TYPE_A, 0);
+	cr_expect_eq(dk_chain_warning_count(ch), 0);
+	dk_chain_free(ch);
+
+	/* No trust anchor covers the name: insecure, as libunbound says
+	 * (invalid. is one of libunbound's own local zones). */
+	ch = build(r, "name.invalid", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	cr_expect(strstr(dk_chain_diagnosis(ch), "no trust anchor covers") !=
+		  NULL, "%s", dk_chain_diagnosis(ch));
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, null_and_invalid_arguments)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_answer *a = NULL;
+	struct dk_chain *ch = NULL;
+	struct dk_diag d = { "" };
+
+	/* resolver */
+	cr_expect_str_eq(dk_dnssec_status_name((enum dk_dnssec_status)99),
+			 "indeterminate");
+	cr_expect_eq(dk_resolver_new(NULL, &r, &d), DK_EINVAL);
+	cr_expect_eq(dk_resolver_new(&o, NULL, &d), DK_EINVAL);
+	cr_expect_null(r);
+	dk_resolver_free(NULL);
+	cr_expect_null(dk_resolver_get0_ub(NULL));
+	cr_expect_eq(dk_resolver_timeout(NULL), 0.0);
+	cr_expect_eq(dk_resolver_pending(NULL), 0);
+	cr_expect_eq(dk_resolver_fd(NULL), DK_EINVAL);
+	cr_expect_eq(dk_resolver_process(NULL), DK_EINVAL);
+	cr_expect_eq(dk_resolver_wait(NULL), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse(NULL), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse(""), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("NOTATYPE"), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("tlsa"), LDNS_RR_TYPE_TLSA);
+
+	/* answer */
+	dk_answer_free(NULL);
+	cr_expect_null(dk_answer_qname(NULL));
+	cr_expect_eq(dk_answer_qtype(NULL), 0);
+	cr_expect_eq(dk_answer_rcode(NULL), LDNS_RCODE_SERVFAIL);
+	cr_expect_eq(dk_answer_status(NULL), DK_DNSSEC_INDETERMINATE);
+	cr_expect_null(dk_answer_why(NULL));
+	cr_expect_null(dk_answer_get0_rrset(NULL));
+	cr_expect_null(dk_answer_get0_packet(NULL));
+	cr_expect_null(dk_answer_canonname(NULL));
+	cr_expect_eq(dk_answer_ttl(NULL), 0);
+	cr_expect_eq(dk_answer_nxdomain(NULL), 0);
+
+	/* lookups */
+	r = lab_resolver();
+	cr_expect_eq(dk_lookup(NULL, "a.test", 1, &a, &d), DK_EINVAL);
+	cr_expect_eq(dk_lookup(r, NULL, 1, &a, &d), DK_EINVAL);
+	cr_expect_eq(dk_lookup(r, "a.test", 1, NULL, &d), DK_EINVAL);
+	cr_expect_eq(dk_lookup(r, "a.test", 0, &a, &d), DK_EINVAL);
+	cr_expect_eq(dk_lookup(r, "", 1, &a, &d), DK_EINVAL);
+	cr_expect_eq(dk_lookup(r, "a..test", 1, &a, NULL), DK_EINVAL);
+	cr_expect_null(a);
+	cr_expect_eq(dk_lookup_async(NULL, "a.test", 1, async_cb, NULL),
+		     DK_EINVAL);
+	cr_expect_eq(dk_lookup_async(r, NULL, 1, async_cb, NULL), DK_EINVAL);
+	cr_expect_eq(dk_lookup_async(r, "a.test", 1, NULL, NULL), DK_EINVAL);
+	cr_expect_eq(dk_lookup_async(r, "a.test", 0, async_cb, NULL),
+		     DK_EINVAL);
+	cr_expect_eq(dk_resolver_pending(r), 0);
+
+	/* chain */
+	cr_expect_eq(dk_chain_build(NULL, "a.test", 1, 7, &ch, &d), DK_EINVAL);
+	cr_expect_eq(dk_chain_build(r, NULL, 1, 7, &ch, &d), DK_EINVAL);
+	cr_expect_eq(dk_chain_build(r, "a.test", 0, 7, &ch, &d), DK_EINVAL);
+	cr_expect_eq(dk_chain_build(r, "a.test", 1, -1, &ch, &d), DK_EINVAL);
+	cr_expect_eq(dk_chain_build(r, "a.test", 1, 36501, &ch, NULL),
+		     DK_EINVAL);
+	cr_expect_eq(dk_chain_build(r, "a.test", 1, 7, NULL, &d), DK_EINVAL);
+	cr_expect_eq(dk_chain_build(r, "bad name", 1, 7, &ch, &d), DK_EINVAL);
+	cr_expect_null(ch);
+	dk_chain_free(NULL);
+	cr_expect_eq(dk_chain_status(NULL), DK_DNSSEC_INDETERMINATE);
+	cr_expect_eq(dk_chain_resolver_status(NULL), DK_DNSSEC_INDETERMINATE);
+	cr_expect_eq(dk_chain_checked_status(NULL), DK_DNSSEC_INDETERMINATE);
+	cr_expect_eq(dk_chain_disagrees(NULL), 0);
+	cr_expect_null(dk_chain_diagnosis(NULL));
+	cr_expect_null(dk_chain_why_bogus(NULL));
+	cr_expect_null(dk_chain_qname(NULL));
+	cr_expect_eq(dk_chain_qtype(NULL), 0);
+	cr_expect_eq(dk_chain_rcode(NULL), LDNS_RCODE_SERVFAIL);
+	cr_expect_eq(dk_chain_time(NULL), 0);
+	cr_expect_eq(dk_chain_warn_days(NULL), 0);
+	cr_expect_null(dk_chain_get0_answer(NULL));
+	cr_expect_eq(dk_chain_link_count(NULL), 0);
+	cr_expect_null(dk_chain_link(NULL, 0));
+	cr_expect_eq(dk_chain_warning_count(NULL), 0);
+	cr_expect_null(dk_chain_warning(NULL, 0));
+	cr_expect_str_eq(dk_chain_link_type_name((enum dk_chain_link_type)0),
+			 "?");
+	cr_expect_str_eq(dk_chain_link_type_name(DK_CHAIN_CNAME), "cname");
+	cr_expect_str_eq(dk_chain_proof_name((enum dk_chain_proof)9), "?");
+	cr_expect_str_eq(dk_chain_proof_name(DK_CHAIN_PROOF_NSEC3_OPTOUT),
+			 "nsec3-optout");
+	cr_expect_str_eq(dk_chain_sig_state_name((enum dk_chain_sig_state)99),
+			 "?");
+	cr_expect_str_eq(dk_chain_sig_state_name(DK_CHAIN_SIG_EXPIRED),
+			 "expired");
+	dk_resolver_free(r);
+}
+
+/*
+ * The validation time comes from the resolver (val-override-date), and the
+ * chain check uses the same time as libunbound: three days on, the
+ * signatures of expiring.test. have expired; eleven days on, those of
+ * future.test. have become valid.
+ */
+Test(dnssec_lib, validation_time_from_resolver)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_chain *ch;
+	struct dk_diag d = { "" };
+
+	lab_init();
+	o.unbound_conf = lab_conf;
+	o.now = time(NULL) + 3 * 86400;
+	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+	ch = build(r, "www.expiring.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_BOGUS);
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	cr_expect(strstr(dk_chain_diagnosis(ch), "expired on") != NULL, "%s",
+		  dk_chain_diagnosis(ch));
+	cr_expect_eq(dk_chain_time(ch), o.now);
+	dk_chain_free(ch);
+	ch = build(r, "www.secure.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_SECURE);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+
+	o.now = time(NULL) + 11 * 86400;
+	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+	ch = build(r, "www.future.test", LDNS_RR_TYPE_A, 7);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_SECURE, "%s",
+		     dk_chain_diagnosis(ch));
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
