@@ -258,9 +258,22 @@ static int rewrite_mnemonics(const char *fields, char *out, size_t outlen)
 	while (*p == ' ' || *p == '\t') {
 		p++;
 	}
+	{
+		/* ldns pads an odd number of hex digits with a 0: refuse. */
+		size_t digits = 0;
+
+		for (const char *q = p; *q && *q != ';'; q++) {
+			digits += isxdigit((unsigned char)*q) != 0;
+		}
+		if (digits % 2) {
+			return -2;
+		}
+	}
 	strcpy(out + o, p);
 	return 0;
 }
+
+#define ODD_HEX "the association data has an odd number of hex digits"
 
 /* Does the text look like RDATA alone (starts with a field value)? */
 static int is_rdata_only(const char *text)
@@ -317,7 +330,8 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 		r = rewrite_mnemonics(tmp, line + 12, n + 52);
 		free(tmp);
 		if (r < 0) {
-			dki_diagf(diag, "%s", "bad usage, selector or matching type");
+			dki_diagf(diag, "%s", r == -2 ? ODD_HEX :
+				  "bad usage, selector or matching type");
 			free(line);
 			return DK_EDATA;
 		}
@@ -331,6 +345,17 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 			    (text[i + 5] == ' ' || text[i + 5] == '\t')) {
 				t = text + i + 5;
 				break;
+			}
+		}
+		if (t) {
+			/* RFC 3597 generic RDATA after a known type: as is. */
+			const char *g = t;
+
+			while (*g == ' ' || *g == '\t') {
+				g++;
+			}
+			if (g[0] == '\\' && g[1] == '#') {
+				t = NULL;
 			}
 		}
 		if (t) {
@@ -349,7 +374,7 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 					      n - head + 63);
 			free(tmp);
 			if (r < 0) {
-				dki_diagf(diag, "%s",
+				dki_diagf(diag, "%s", r == -2 ? ODD_HEX :
 				      "bad usage, selector or matching type");
 				free(line);
 				return DK_EDATA;
@@ -458,7 +483,9 @@ int dk_tlsa_format(const struct dk_tlsa *tlsa, enum dk_tlsa_format format,
 {
 	char *s = NULL;
 
-	if (!tlsa || !ret_text || (format != DK_TLSA_FMT_RDATA && !owner)) {
+	if (!tlsa || !ret_text || (int)format < DK_TLSA_FMT_RDATA ||
+	    (int)format > DK_TLSA_FMT_NSUPDATE ||
+	    (format != DK_TLSA_FMT_RDATA && !owner)) {
 		return DK_EINVAL;
 	}
 	if (format == DK_TLSA_FMT_RDATA || tlsa->len == 0) {
