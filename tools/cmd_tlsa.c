@@ -276,6 +276,43 @@ static int print_records(struct cli *cli, const struct tlsa_opts *o,
 	return rc;
 }
 
+static int cmp_made(const void *a, const void *b)
+{
+	const struct made *const *x = a, *const *y = b;
+	int c = dk_tlsa_cmp((*x)->tlsa, (*y)->tlsa);
+
+	if (c) {
+		return c;
+	}
+	return (*x < *y) ? -1 : (*x > *y);
+}
+
+/*
+ * Identical records are printed once, at their first place: sort
+ * pointers (ties by position), then free every later twin. O(n log n).
+ */
+static int drop_duplicates(struct cli *cli, struct made *made, size_t n)
+{
+	struct made **idx = malloc((n ? n : 1) * sizeof(*idx));
+
+	if (!idx) {
+		cli_err(cli, "out of memory");
+		return EXIT_SOFTWARE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = &made[i];
+	}
+	qsort(idx, n, sizeof(*idx), cmp_made);
+	for (size_t i = n; i-- > 1;) {
+		if (dk_tlsa_cmp(idx[i]->tlsa, idx[i - 1]->tlsa) == 0) {
+			dk_tlsa_free(idx[i]->tlsa);
+			idx[i]->tlsa = NULL;
+		}
+	}
+	free(idx);
+	return EXIT_OK;
+}
+
 int cmd_tlsa(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -475,15 +512,9 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		made[i].source = paths[i];
-		/* Identical records are printed once, at the first place. */
-		for (size_t k = 0; k < i; k++) {
-			if (made[k].tlsa &&
-			    dk_tlsa_cmp(made[k].tlsa, made[i].tlsa) == 0) {
-				dk_tlsa_free(made[i].tlsa);
-				made[i].tlsa = NULL;
-				break;
-			}
-		}
+	}
+	if (rc == EXIT_OK) {
+		rc = drop_duplicates(cli, made, npaths);
 	}
 	if (rc == EXIT_OK) {
 		rc = print_records(cli, &o, owner, made, npaths);
