@@ -13,6 +13,10 @@
 extern "C" {
 #endif
 
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define DANEKIT_VERSION_MAJOR 0
 #define DANEKIT_VERSION_MINOR 3
 #define DANEKIT_VERSION_PATCH 0
@@ -65,6 +69,10 @@ const char *dk_strerror(int err);
 struct dk_diag {
 	char why[512];
 };
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

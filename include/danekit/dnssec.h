@@ -20,6 +20,10 @@
 extern "C" {
 #endif
 
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /*
  * Security status of an answer, ordered from worst to best (like
  * unbound's sec_status). Only DK_DNSSEC_SECURE data may be used for DANE
@@ -424,6 +428,10 @@ const char *dk_chain_proof_name(enum dk_chain_proof proof);
  * "not-checked"; "?" if unknown. Static storage.
  */
 const char *dk_chain_sig_state_name(enum dk_chain_sig_state state);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,10 @@
 extern "C" {
 #endif
 
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* Certificate usages, RFC 6698 section 2.1.1, mnemonics of RFC 7218. */
 enum dk_tlsa_usage {
 	DK_TLSA_PKIX_TA = 0,
@@ -247,6 +251,10 @@ int dk_tlsa_assoc_data(X509 *cert, EVP_PKEY *pkey, uint8_t selector,
  */
 int dk_tlsa_match(const struct dk_tlsa *tlsa, const struct dk_input *input,
 		  size_t *ret_depth);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
