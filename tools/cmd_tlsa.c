@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include <danekit/dane.h>
 #include <danekit/tlsa.h>
 
 #include "cli.h"
@@ -35,6 +36,12 @@ static const char tlsa_help[] =
 	"                      certificate of the input\n"
 	"      --list FILE     read input paths from FILE, one a line ('#' starts\n"
 	"                      a comment)\n"
+	"      --from HOST[:PORT]  one more input: the chain the TLS server at\n"
+	"                      HOST presents (port 443, or that of --starttls);\n"
+	"                      --host and --port default to HOST and PORT. Not\n"
+	"                      authenticated: compare the record with the\n"
+	"                      server's certificate before publishing it\n"
+	"      --starttls P    with --from: smtp, imap, pop3, xmpp or ftp first\n"
 	"  -h, --help          this help\n"
 	"\n"
 	"Each input gives one record, in input order; identical records are\n"
@@ -49,6 +56,8 @@ enum {
 	OPT_FORMAT,
 	OPT_CERT_INDEX,
 	OPT_LIST,
+	OPT_FROM,
+	OPT_STARTTLS,
 };
 
 enum out_format {
@@ -68,6 +77,9 @@ struct tlsa_opts {
 	int format;
 	long cert_index;
 	const char *list;
+	const char *from;
+	int starttls;
+	int port_given;
 };
 
 /* One made record and where it came from. */
@@ -313,6 +325,25 @@ static int drop_duplicates(struct cli *cli, struct made *made, size_t n)
 	return EXIT_OK;
 }
 
+/* The chain of the server of --from, through a validating resolver. */
+static int fetch_chain(struct cli *cli, const struct tlsa_opts *o,
+		       const char *host, unsigned port, struct dk_input **ret,
+		       struct dk_diag *diag)
+{
+	struct dk_dane_opts d = { 0 };
+	struct dk_resolver *res = NULL;
+	int r;
+
+	if (cli_resolver(cli, &res) != EXIT_OK) {
+		return DK_ERESOLVER;
+	}
+	d.starttls = (enum dk_starttls)(o->starttls > 0 ? o->starttls : 0);
+	d.timeout = cli->timeout;
+	r = dk_dane_fetch_chain(res, host, port, &d, ret, diag);
+	dk_resolver_free(res);
+	return r;
+}
+
 int cmd_tlsa(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -327,14 +358,17 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "cert-index", required_argument, NULL, OPT_CERT_INDEX },
 		{ "list", required_argument, NULL, OPT_LIST },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "starttls", required_argument, NULL, OPT_STARTTLS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tlsa_opts o = {
 		.usage = 3, .selector = 1, .mtype = 1, .port = 25, .ttl = 3600,
 		.proto = "tcp", .format = FMT_DEFAULT, .cert_index = -1,
 	};
-	char **paths = NULL;
-	size_t npaths = 0, cap = 0;
+	char **paths = NULL, from_host[300] = "";
+	size_t npaths = 0, cap = 0, from_index = (size_t)-1;
+	unsigned long from_port = 443;
 	struct made *made = NULL;
 	char *owner = NULL;
 	int opt, rc = EXIT_OK;
@@ -369,6 +403,7 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 			o.host = optarg;
 			break;
 		case OPT_PORT:
+			o.port_given = 1;
 			if (cli_parse_ulong(optarg, 1, 65535, &o.port)) {
 				return cli_usage(cli, "--port: '%s' is not a port "
 						      "number (1-65535)",
@@ -411,6 +446,17 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		case OPT_LIST:
 			o.list = optarg;
 			break;
+		case OPT_FROM:
+			o.from = optarg;
+			break;
+		case OPT_STARTTLS:
+			o.starttls = dk_starttls_parse(optarg);
+			if (o.starttls < 0) {
+				return cli_usage(cli, "--starttls: '%s' is not one of "
+						      "smtp, imap, pop3, xmpp, ftp",
+						 optarg);
+			}
+			break;
 		case '?':
 			return cli_usage(cli, "unknown option '%s' (see danekit "
 					      "tlsa --help)",
@@ -424,6 +470,31 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 				return r;
 			}
 			break;
+		}
+	}
+	if (o.starttls > 0 && !o.from) {
+		return cli_usage(cli, "--starttls goes with --from");
+	}
+	if (o.from) {
+		const char *colon = strrchr(o.from, ':');
+		size_t hl = colon ? (size_t)(colon - o.from) : strlen(o.from);
+
+		from_port = dk_starttls_default_port(
+			(enum dk_starttls)(o.starttls > 0 ? o.starttls : 0));
+		if (hl == 0 || hl >= sizeof(from_host) ||
+		    (colon && (strchr(o.from, ':') != colon ||
+			       cli_parse_ulong(colon + 1, 1, 65535, &from_port)))) {
+			return cli_usage(cli, "--from: '%s' is not HOST or HOST:PORT "
+					      "(port 1-65535)",
+					 o.from);
+		}
+		memcpy(from_host, o.from, hl);
+		from_host[hl] = '\0';
+		if (!o.host) {
+			o.host = from_host;
+		}
+		if (!o.port_given) {
+			o.port = from_port;
 		}
 	}
 	if (cli->json && o.format == FMT_DEFAULT) {
@@ -469,6 +540,23 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		}
 		npaths++;
 	}
+	if (rc == EXIT_OK && o.from) {
+		/* The server's chain is one more input, after the files. */
+		char **np = realloc(paths, (npaths + 1) * sizeof(*np));
+
+		if (!np) {
+			rc = EXIT_SOFTWARE;
+		} else {
+			paths = np;
+			cap = npaths + 1;
+			paths[npaths] = strdup(o.from);
+			if (!paths[npaths]) {
+				rc = EXIT_SOFTWARE;
+			} else {
+				from_index = npaths++;
+			}
+		}
+	}
 	if (rc == EXIT_OK && npaths == 0) {
 		rc = cli_usage(cli, o.list ? "the list %s names no input" :
 					     "no input given: name a certificate, "
@@ -497,7 +585,14 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		struct dk_diag diag = { "" };
 		struct dk_input *in = NULL;
 		const char *name = strcmp(paths[i], "-") == 0 ? "<stdin>" : paths[i];
-		int r = dk_input_read_file(paths[i], &in, &diag);
+		int r;
+
+		if (i == from_index) {
+			r = fetch_chain(cli, &o, from_host, (unsigned)from_port, &in,
+					&diag);
+		} else {
+			r = dk_input_read_file(paths[i], &in, &diag);
+		}
 
 		if (r == 0) {
 			r = dk_tlsa_make(in, (uint8_t)o.usage, (uint8_t)o.selector,

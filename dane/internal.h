@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private helpers of the dane module. */
+#ifndef DANEKIT_DANE_INTERNAL_H
+#define DANEKIT_DANE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <openssl/ssl.h>
+
+#include <danekit/dane.h>
+
+#include "tlsa/internal.h"
+
+/* A plaintext connection with a deadline and a read buffer. */
+struct dki_conn {
+	int fd;
+	double deadline; /* monotonic, dki_mono() */
+	char buf[8192];
+	size_t len;
+};
+
+/* Monotonic time in seconds. */
+double dki_mono(void);
+
+/*
+ * Open a TCP connection to the numeric @addr and @port before @deadline.
+ * Returns DK_ADDR_VERIFIED (meaning "connected": c->fd set), or
+ * DK_ADDR_UNREACHABLE / DK_ADDR_TIMEOUT with @why filled in.
+ */
+enum dk_dane_addr_status dki_conn_open(struct dki_conn *c, const char *addr,
+				       unsigned port, double deadline,
+				       char *why, size_t whylen);
+
+/* Close the connection (fd -1 accepted). */
+void dki_conn_close(struct dki_conn *c);
+
+/*
+ * The exchange before TLS for @proto. @banner receives the first greeting
+ * line (may be cut). Returns DK_ADDR_VERIFIED when TLS may start, else
+ * DK_ADDR_NO_STARTTLS / DK_ADDR_PROTO_ERROR / DK_ADDR_TIMEOUT with @why.
+ */
+enum dk_dane_addr_status dki_starttls(struct dki_conn *c,
+				      enum dk_starttls proto, const char *ehlo,
+				      const char *domain, char *banner,
+				      size_t bannerlen, char *why,
+				      size_t whylen);
+
+/*
+ * The TLS handshake on c->fd before the deadline. Returns
+ * DK_ADDR_VERIFIED when the handshake completed (the caller then reads
+ * the verification result), else DK_ADDR_TLS_FAILED / DK_ADDR_TIMEOUT.
+ */
+enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
+					   char *why, size_t whylen);
+
+/* Say goodbye politely (QUIT over TLS for SMTP), best effort. */
+void dki_tls_goodbye(struct dki_conn *c, SSL *ssl, enum dk_starttls proto);
+
+/* Fill @c from @x (subject, issuer, SANs, dates, digests): 0 or DK_ENOMEM. */
+int dki_cert_info(X509 *x, struct dk_dane_cert *c);
+
+/* Free what dki_cert_info() put in @c. */
+void dki_cert_clear(struct dk_dane_cert *c);
+
+/*
+ * Lint the TLSA RRset of host @hi of @report (its records, usable flags,
+ * owner and status) against the chains servers presented (leaf first);
+ * findings are appended to the report. For the tests: dk_dane_check_*()
+ * run it on live data. Returns 0, DK_EINVAL or DK_ENOMEM.
+ */
+int dki_dane_lint(struct dk_dane_report *report, long hi,
+		  STACK_OF(X509) * *chains, size_t nchains);
+
+/* malloc()ed printf, NULL on failure. */
+char *dki_strdupf(const char *fmt, ...) DK_PRINTF(1, 2);
+
+#endif
