@@ -54,6 +54,12 @@ const char *dk_strerror(int err)
 		return "TLS connection failed";
 	case DK_EPROTO:
 		return "protocol error";
+	case DK_EEXIST:
+		return "file exists";
+	case DK_EREFUSED:
+		return "the server refused the update";
+	case DK_ECONFLICT:
+		return "the records changed meanwhile (prerequisite failed)";
 	default:
 		return "unknown error";
 	}

@@ -114,7 +114,12 @@ int cli_exit_for(int dk_err)
 	case DK_ESELECTOR:
 		return EXIT_DATAERR;
 	case DK_ERANGE:
+	case DK_EEXIST:
 		return EXIT_USAGE;
+	case DK_EREFUSED:
+		return EXIT_FAIL;
+	case DK_ECONFLICT:
+		return EXIT_TEMPFAIL;
 	case DK_ETIMEDOUT:
 	case DK_ECONNREFUSED:
 	case DK_ERESOLVER:

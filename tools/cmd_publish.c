@@ -1,11 +1,428 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* danekit publish (placeholder until its issue lands). */
+/*
+ * danekit publish: add and remove TLSA records by DNS UPDATE (RFC 2136)
+ * signed with TSIG, with the RRset read first as a prerequisite so that a
+ * concurrent change is never overwritten; or print the nsupdate script.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <danekit/dane.h>
+
 #include "cli.h"
+
+static const char publish_help[] =
+	"Usage: danekit [GLOBAL OPTIONS] publish --host HOST [--port 25]\n"
+	"                 [--add SPEC]... [--remove SPEC]... [OPTIONS]\n"
+	"\n"
+	"Add and remove TLSA records at _PORT._tcp.HOST (or --tlsa-name) by a\n"
+	"DNS UPDATE (RFC 2136) signed with a TSIG key. The RRset is read from\n"
+	"the primary first and sent back as a prerequisite: if someone changed\n"
+	"it meanwhile, the server changes nothing and danekit exits 75 (run\n"
+	"again). A zone signed by its primary (inline or automatic signing)\n"
+	"gets the new records signed at once.\n"
+	"\n"
+	"SPEC is a certificate, chain, key or CSR file (its record is made with\n"
+	"--usage/--selector/--mtype, default 3 1 1), or a record's data in\n"
+	"quotes: \"3 1 1 <hex>\".\n"
+	"\n"
+	"Options:\n"
+	"      --host HOST         the service host\n"
+	"      --port PORT         the service port (default 25)\n"
+	"      --tlsa-name NAME    the owner name itself, instead of --host/--port\n"
+	"      --add SPEC          a record to add (repeatable)\n"
+	"      --remove SPEC       a record to remove (repeatable)\n"
+	"  -u, --usage U           usage of records made from files (default 3;\n"
+	"                          2 takes the issuer: the second certificate of\n"
+	"                          a chain file, or the certificate of a CA file)\n"
+	"  -s, --selector S        selector (default 1)\n"
+	"  -m, --mtype M           matching type (default 1)\n"
+	"      --tsig-key FILE     TSIG key: key \"NAME\" { algorithm hmac-sha256;\n"
+	"                          secret \"BASE64\"; };\n"
+	"      --server ADDR[@PORT]  the primary (default: the SOA MNAME, port 53)\n"
+	"      --zone ZONE         the zone (default: found by SOA lookups)\n"
+	"      --ttl N             TTL of added records (default: the RRset's,\n"
+	"                          else 3600)\n"
+	"      --dry-run           print the equivalent nsupdate script, send\n"
+	"                          nothing\n"
+	"      --json              one JSON document\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Exit status: 0 done (or nothing to change); 1 the server refused the\n"
+	"update (REFUSED, NOTAUTH: bad TSIG key); 64 usage error; 65 bad input\n"
+	"or key file; 66 a file is missing; 75 the primary is unreachable, or\n"
+	"the RRset changed meanwhile: try again later.\n";
+
+enum {
+	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
+	OPT_PORT,
+	OPT_TLSA_NAME,
+	OPT_ADD,
+	OPT_REMOVE,
+	OPT_TSIG_KEY,
+	OPT_SERVER,
+	OPT_ZONE,
+	OPT_TTL,
+	OPT_DRY_RUN,
+};
+
+/* In cmd_rollover.c. */
+int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
+		     size_t *lenp, json_t *doc);
+
+struct spec {
+	const char *text;
+	int remove;
+};
+
+/* A record from SPEC: a file, else record data. Returns an exit status. */
+static int spec_record(const struct cli *cli, const char *spec, int usage,
+		       int selector, int mtype, struct dk_tlsa **ret)
+{
+	struct dk_diag diag = { "" };
+	struct dk_input *in = NULL;
+	long idx = -1;
+	int r;
+
+	if (access(spec, F_OK) != 0) {
+		char *owner = NULL;
+
+		r = dk_tlsa_parse(spec, ret, &owner, &diag);
+		free(owner);
+		if (r == 0) {
+			return EXIT_OK;
+		}
+		if (strchr(spec, ' ')) {
+			cli_err(cli, "'%s': %s", spec, diag.why[0] ? diag.why :
+								     "not a TLSA record");
+			return EXIT_DATAERR;
+		}
+	}
+	r = dk_input_read_file(spec, &in, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s: %s", spec, diag.why[0] ? diag.why : dk_strerror(r));
+		return cli_exit_for(r);
+	}
+	/* usage 2 of a chain: the issuer of the leaf, as a server sends it */
+	if ((usage == 0 || usage == 2) && dk_input_kind(in) == DK_INPUT_CERTS &&
+	    dk_input_cert_count(in) > 1) {
+		idx = 1;
+	}
+	r = dk_tlsa_make(in, (uint8_t)usage, (uint8_t)selector, (uint8_t)mtype,
+			 idx, ret, &diag);
+	dk_input_free(in);
+	if (r < 0) {
+		cli_err(cli, "%s: %s", spec, diag.why[0] ? diag.why : dk_strerror(r));
+		return r == DK_ERANGE ? EXIT_USAGE : cli_exit_for(r);
+	}
+	return EXIT_OK;
+}
+
+static int field(struct cli *cli, enum dk_tlsa_field f, const char *arg,
+		 int *ret, const char *opt)
+{
+	int v = dk_tlsa_field_parse(f, arg);
+
+	if (v < 0) {
+		return cli_usage(cli, "%s: '%s' is not valid", opt, arg);
+	}
+	*ret = v;
+	return EXIT_OK;
+}
 
 int cmd_publish(struct cli *cli, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_err(cli, "not implemented yet");
-	return EXIT_SOFTWARE;
+	static const struct option longopts[] = {
+		CLI_GLOBAL_LONGOPTS,
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "tlsa-name", required_argument, NULL, OPT_TLSA_NAME },
+		{ "add", required_argument, NULL, OPT_ADD },
+		{ "remove", required_argument, NULL, OPT_REMOVE },
+		{ "usage", required_argument, NULL, 'u' },
+		{ "selector", required_argument, NULL, 's' },
+		{ "mtype", required_argument, NULL, 'm' },
+		{ "tsig-key", required_argument, NULL, OPT_TSIG_KEY },
+		{ "server", required_argument, NULL, OPT_SERVER },
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *host = NULL, *tlsa_name = NULL, *keyfile = NULL;
+	const char *server = NULL, *zone = NULL;
+	unsigned long port = 25, ttl = 0;
+	int usage = 3, selector = 1, mtype = 1, dry_run = 0;
+	struct spec *specs = NULL;
+	size_t nspecs = 0, nadd = 0, nrem = 0;
+	struct dk_tlsa **add = NULL, **rem = NULL;
+	struct dk_tsig_key *key = NULL;
+	struct dk_resolver *res = NULL;
+	struct dk_publish_plan *plan = NULL;
+	struct dk_publish_opts po = { 0 };
+	struct dk_diag diag = { "" };
+	char *owner = NULL, *buf = NULL;
+	size_t len = 0;
+	FILE *out = NULL;
+	json_t *doc = NULL;
+	int opt, r, rc = EXIT_OK;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":qvhu:s:m:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			free(specs);
+			fputs(publish_help, stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+		case '?':
+			free(specs);
+			return cli_usage(cli, "unknown option '%s' (see danekit "
+					      "publish --help)", argv[optind - 1]);
+		case ':':
+			free(specs);
+			return cli_usage(cli, "option '%s' needs a value",
+					 argv[optind - 1]);
+		case OPT_HOST:
+			host = optarg;
+			break;
+		case OPT_PORT:
+			if (cli_parse_ulong(optarg, 1, 65535, &port) < 0) {
+				free(specs);
+				return cli_usage(cli, "--port: '%s' is not a port "
+						      "(1-65535)", optarg);
+			}
+			break;
+		case OPT_TLSA_NAME:
+			tlsa_name = optarg;
+			break;
+		case OPT_ADD:
+		case OPT_REMOVE: {
+			struct spec *s = realloc(specs, (nspecs + 1) * sizeof(*s));
+
+			if (!s) {
+				free(specs);
+				cli_err(cli, "out of memory");
+				return EXIT_SOFTWARE;
+			}
+			specs = s;
+			specs[nspecs].text = optarg;
+			specs[nspecs++].remove = opt == OPT_REMOVE;
+			break;
+		}
+		case 'u':
+		case 's':
+		case 'm':
+			rc = field(cli, opt == 'u' ? DK_TLSA_FIELD_USAGE :
+					opt == 's' ? DK_TLSA_FIELD_SELECTOR :
+						     DK_TLSA_FIELD_MTYPE,
+				   optarg, opt == 'u' ? &usage : opt == 's' ?
+				   &selector : &mtype,
+				   opt == 'u' ? "--usage" : opt == 's' ?
+				   "--selector" : "--mtype");
+			if (rc != EXIT_OK) {
+				free(specs);
+				return rc;
+			}
+			break;
+		case OPT_TSIG_KEY:
+			keyfile = optarg;
+			break;
+		case OPT_SERVER:
+			server = optarg;
+			break;
+		case OPT_ZONE:
+			zone = optarg;
+			break;
+		case OPT_TTL:
+			if (cli_parse_ulong(optarg, 1, 2147483647UL, &ttl) < 0) {
+				free(specs);
+				return cli_usage(cli, "--ttl: '%s' is not a TTL", optarg);
+			}
+			break;
+		case OPT_DRY_RUN:
+			dry_run = 1;
+			break;
+		default:
+			r = cli_global_option(cli, opt, optarg);
+			if (r > 1) {
+				free(specs);
+				return r;
+			}
+		}
+	}
+	if (optind < argc) {
+		rc = cli_usage(cli, "unexpected argument '%s' (see danekit "
+				    "publish --help)", argv[optind]);
+		goto out;
+	}
+	if (!host == !tlsa_name) {
+		rc = cli_usage(cli, "give --host HOST (with --port) or --tlsa-name "
+				    "NAME");
+		goto out;
+	}
+	if (nspecs == 0) {
+		rc = cli_usage(cli, "nothing to do: give --add or --remove");
+		goto out;
+	}
+	if (host) {
+		r = dk_tlsa_owner(host, (unsigned)port, "tcp", &owner, &diag);
+		if (r < 0) {
+			rc = cli_usage(cli, "--host: %s", diag.why[0] ? diag.why :
+								dk_strerror(r));
+			goto out;
+		}
+	} else {
+		if (dk_tlsa_check_host(tlsa_name, &diag) < 0) {
+			rc = cli_usage(cli, "--tlsa-name: %s", diag.why);
+			goto out;
+		}
+		owner = strdup(tlsa_name);
+		if (!owner) {
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
+	}
+	add = calloc(nspecs, sizeof(*add));
+	rem = calloc(nspecs, sizeof(*rem));
+	if (!add || !rem) {
+		cli_err(cli, "out of memory");
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	for (size_t i = 0; i < nspecs; i++) {
+		struct dk_tlsa *t = NULL;
+
+		rc = spec_record(cli, specs[i].text, usage, selector, mtype, &t);
+		if (rc != EXIT_OK) {
+			goto out;
+		}
+		if (specs[i].remove) {
+			rem[nrem++] = t;
+		} else {
+			add[nadd++] = t;
+		}
+	}
+	if (keyfile) {
+		r = dk_tsig_key_read(keyfile, &key, &diag);
+		if (r < 0) {
+			cli_err(cli, "%s: %s", keyfile,
+				diag.why[0] ? diag.why : dk_strerror(r));
+			rc = cli_exit_for(r);
+			goto out;
+		}
+	} else if (!dry_run) {
+		rc = cli_usage(cli, "--tsig-key FILE is required (or --dry-run)");
+		goto out;
+	}
+	if (!server || !zone) {
+		rc = cli_resolver(cli, &res);
+		if (rc != EXIT_OK) {
+			goto out;
+		}
+	}
+	po.zone = zone;
+	po.server = server;
+	po.ttl = (uint32_t)ttl;
+	po.timeout = cli->timeout;
+	r = dk_publish_plan(res, owner, add, nadd, rem, nrem, &po, &plan, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		goto out;
+	}
+	if (!dry_run) {
+		r = dk_publish_send(plan, key, cli->timeout, &diag);
+		if (r < 0) {
+			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+			rc = r == DK_EREFUSED ? EXIT_FAIL :
+			     r == DK_ECONFLICT ? EXIT_TEMPFAIL :
+			     r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+			goto out;
+		}
+	}
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		cli_err(cli, "out of memory");
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (cli->json) {
+		json_t *ja = json_array(), *jr = json_array();
+
+		for (size_t i = 0; ja && i < plan->nadd; i++) {
+			char *s = NULL;
+
+			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
+			json_array_append_new(ja, json_string(s ? s : "?"));
+			free(s);
+		}
+		for (size_t i = 0; jr && i < plan->nremove; i++) {
+			char *s = NULL;
+
+			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
+			json_array_append_new(jr, json_string(s ? s : "?"));
+			free(s);
+		}
+		doc = json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:s}",
+				"owner", plan->owner, "zone", plan->zone,
+				"server", plan->server, "port", (int)plan->port,
+				"dry_run", dry_run,
+				"changed", !dry_run && (plan->nadd || plan->nremove),
+				"added", ja ? ja : json_array(),
+				"removed", jr ? jr : json_array(),
+				"nsupdate", plan->script);
+	} else if (dry_run) {
+		fputs(plan->script, out);
+	} else if (plan->nadd == 0 && plan->nremove == 0) {
+		if (cli->verbosity >= 0) {
+			fprintf(out, "; %s: nothing to change on %s port %u\n",
+				plan->owner, plan->server, plan->port);
+		}
+	} else {
+		if (cli->verbosity >= 0) {
+			fprintf(out, "; %s: updated on %s port %u (zone %s)\n",
+				plan->owner, plan->server, plan->port, plan->zone);
+		}
+		for (size_t i = 0; i < plan->nremove; i++) {
+			char *s = NULL;
+
+			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
+			fprintf(out, "removed %s IN TLSA %s\n", plan->owner, s ? s : "?");
+			free(s);
+		}
+		for (size_t i = 0; i < plan->nadd; i++) {
+			char *s = NULL;
+
+			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_ZONE, plan->owner,
+				       plan->ttl, &s);
+			fprintf(out, "added %s\n", s ? s : "?");
+			free(s);
+		}
+	}
+	rc = renew_cli_finish(cli, out, &buf, &len, doc);
+	out = NULL;
+out:
+	if (out) {
+		fclose(out);
+	}
+	free(buf);
+	json_decref(doc);
+	dk_publish_plan_free(plan);
+	dk_resolver_free(res);
+	dk_tsig_key_free(key);
+	for (size_t i = 0; add && i < nadd; i++) {
+		dk_tlsa_free(add[i]);
+	}
+	for (size_t i = 0; rem && i < nrem; i++) {
+		dk_tlsa_free(rem[i]);
+	}
+	free(add);
+	free(rem);
+	free(owner);
+	free(specs);
+	return rc;
 }

@@ -1,11 +1,818 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* danekit rollover (placeholder until its issue lands). */
+/*
+ * danekit rollover: where is a key rollover (RFC 7671 section 8)? And
+ * rollover --prepare-next: the next key, its CSR and its TLSA records.
+ *
+ * The helpers renew_cli_*() are shared with cmd_hook.c and cmd_publish.c
+ * (declared there).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+
+#include <danekit/dane.h>
+
 #include "cli.h"
+
+static const char rollover_help[] =
+	"Usage: danekit [GLOBAL OPTIONS] rollover --host HOST [--port 25]\n"
+	"                 --current CERT|KEY --next CERT|KEY [OPTIONS]\n"
+	"       danekit rollover --prepare-next --key-out FILE --host HOST\n"
+	"                 [--name NAME]... [--csr-out FILE] [--key-type T] [--force]\n"
+	"\n"
+	"Say which stage a key rollover is in (RFC 7671 section 8, \"current +\n"
+	"next\"). The TLSA RRset at _PORT._tcp.HOST must be DNSSEC-secure, and\n"
+	"every address of every name server of its zone must serve the same\n"
+	"RRset. Stages:\n"
+	"  next-missing  the next key has no record yet: the records to add are\n"
+	"                printed (exit 1)\n"
+	"  propagating   the name servers disagree (a secondary lags) (exit 1)\n"
+	"  waiting       both keys are published everywhere, but for less than\n"
+	"                twice the TTL (exit 1)\n"
+	"  ready         safe to deploy the next certificate (exit 0)\n"
+	"  retire        the next certificate is live; the records of the current\n"
+	"                key can go: they are printed (exit 0)\n"
+	"  done          the next certificate is published and live, nothing of\n"
+	"                the current key is left (exit 0)\n"
+	"  broken        the live certificate matches no record (exit 1)\n"
+	"Usages 3 (DANE-EE) and 2 (DANE-TA) are weighed: every usage that covers\n"
+	"the current key must cover the next one, so a change of issuing CA is\n"
+	"caught like a change of key (give the issuers with --ca/--current-ca, or\n"
+	"give chain files such as fullchain.pem).\n"
+	"\n"
+	"Options:\n"
+	"      --host HOST         the service host (TLSA owner _PORT._tcp.HOST)\n"
+	"      --port PORT         the service port (default 25)\n"
+	"      --current FILE      certificate, chain or key in service now\n"
+	"      --next FILE         certificate, chain, CSR or key to deploy next\n"
+	"      --ca FILE           issuer certificate of the next certificate\n"
+	"      --current-ca FILE   issuer certificate of the current certificate\n"
+	"      --auth-port PORT    port of the authoritative servers (default 53)\n"
+	"      --no-auth-check     do not ask the authoritative servers directly\n"
+	"      --state FILE        state file (default $XDG_STATE_HOME/danekit/\n"
+	"                          rollover.state or ~/.local/state/danekit/...)\n"
+	"      --min-age SECONDS   minimum age of the next records (default: twice\n"
+	"                          the TTL; the first sight is kept in the state file)\n"
+	"      --connect ADDR[:PORT]  fetch the live certificate there instead of\n"
+	"                          the addresses of HOST ([v6]:port for IPv6)\n"
+	"      --starttls smtp|none  exchange before TLS (default smtp for ports\n"
+	"                          25 and 587, else none)\n"
+	"      --no-connect        do not fetch the live certificate\n"
+	"      --ttl N             TTL of the printed records (default: the RRset's)\n"
+	"      --json              one JSON document\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Preparing the next key:\n"
+	"      --prepare-next      make the next key and print its TLSA records\n"
+	"      --key-out FILE      where to write the key (mode 0600; an existing\n"
+	"                          file is never replaced without --force)\n"
+	"      --csr-out FILE      also write a CSR for HOST and every --name\n"
+	"      --name NAME         another name for the CSR (repeatable)\n"
+	"      --key-type T        ec-p256 (default), rsa2048, rsa3072, ed25519\n"
+	"      --force             replace an existing key file\n"
+	"\n"
+	"Exit status: 0 safe (ready, retire, done) or key made; 1 not safe\n"
+	"(next-missing, propagating, waiting, broken, bogus RRset); 2 the RRset\n"
+	"is insecure (DANE does not apply); 64 usage error (also: the key file\n"
+	"exists); 65 bad input; 66 input missing; 75 a lookup or a name server\n"
+	"failed, try again later.\n";
+
+enum {
+	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
+	OPT_PORT,
+	OPT_CURRENT,
+	OPT_NEXT,
+	OPT_CA,
+	OPT_CURRENT_CA,
+	OPT_AUTH_PORT,
+	OPT_NO_AUTH_CHECK,
+	OPT_STATE,
+	OPT_MIN_AGE,
+	OPT_CONNECT,
+	OPT_STARTTLS,
+	OPT_NO_CONNECT,
+	OPT_TTL,
+	OPT_PREPARE,
+	OPT_KEY_OUT,
+	OPT_CSR_OUT,
+	OPT_NAME,
+	OPT_KEY_TYPE,
+	OPT_FORCE,
+};
+
+/* Shared with cmd_hook.c and cmd_publish.c. */
+int renew_cli_load(const struct cli *cli, const char *path,
+		   struct dk_input **ret);
+int renew_cli_stage_exit(const struct dk_rollover_report *rep);
+int renew_cli_print_report(const struct cli *cli,
+			   const struct dk_rollover_report *rep, FILE *out,
+			   json_t *jarr);
+int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
+		     size_t *lenp, json_t *doc);
+char *renew_cli_abspath(const char *path);
+
+/*
+ * An absolute copy of @path (malloc()ed): libunbound changes the working
+ * directory to the "directory:" of an unbound.conf, so relative paths are
+ * fixed before the resolver is made.
+ */
+char *renew_cli_abspath(const char *path)
+{
+	char cwd[4096];
+	char *s = NULL;
+
+	if (!path) {
+		return NULL;
+	}
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
+		return strdup(path);
+	}
+	if (asprintf(&s, "%s/%s", cwd, path) < 0) {
+		return NULL;
+	}
+	return s;
+}
+
+int renew_cli_load(const struct cli *cli, const char *path,
+		   struct dk_input **ret)
+{
+	struct dk_diag diag = { "" };
+	int r = dk_input_read_file(path, ret, &diag);
+
+	if (r < 0) {
+		cli_err(cli, "%s: %s", path, diag.why[0] ? diag.why : dk_strerror(r));
+		return cli_exit_for(r);
+	}
+	return EXIT_OK;
+}
+
+int renew_cli_stage_exit(const struct dk_rollover_report *rep)
+{
+	switch (rep->stage) {
+	case DK_ROLLOVER_NOT_SECURE:
+		return rep->status == DK_DNSSEC_INSECURE ? EXIT_NODANE :
+		       rep->status == DK_DNSSEC_BOGUS	 ? EXIT_FAIL :
+							   EXIT_TEMPFAIL;
+	case DK_ROLLOVER_INCOMPLETE:
+		return EXIT_TEMPFAIL;
+	case DK_ROLLOVER_READY:
+	case DK_ROLLOVER_RETIRE:
+	case DK_ROLLOVER_DONE:
+		return EXIT_OK;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+static json_t *tlsa_json(const struct dk_tlsa *t)
+{
+	char *rd = NULL;
+	json_t *j;
+
+	if (dk_tlsa_format(t, DK_TLSA_FMT_RDATA, NULL, 0, &rd) < 0) {
+		return NULL;
+	}
+	j = json_string(rd);
+	free(rd);
+	return j;
+}
+
+static void print_zone_lines(FILE *out, const char *prefix,
+			     struct dk_tlsa *const *arr, size_t n,
+			     const char *owner, uint32_t ttl)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *line = NULL;
+
+		if (dk_tlsa_format(arr[i], DK_TLSA_FMT_ZONE, owner, ttl, &line) == 0) {
+			fprintf(out, "%s%s\n", prefix, line);
+		}
+		free(line);
+	}
+}
+
+/*
+ * Print one report: text to @out, or (when @jarr is not NULL) a JSON
+ * object appended to @jarr. Returns an exit status (0 or 70).
+ */
+int renew_cli_print_report(const struct cli *cli,
+			   const struct dk_rollover_report *rep, FILE *out,
+			   json_t *jarr)
+{
+	uint32_t ttl = rep->ttl ? rep->ttl : 3600;
+
+	if (jarr) {
+		json_t *recs = json_array(), *srvs = json_array();
+		json_t *add = json_array(), *rem = json_array(), *o;
+
+		for (size_t i = 0; recs && i < rep->nrecords; i++) {
+			const struct dk_rollover_record *r = &rep->records[i];
+
+			json_array_append_new(recs, json_pack(
+				"{s:o, s:b, s:b, s:I}", "record", tlsa_json(r->tlsa),
+				"current", r->current, "next", r->next,
+				"first_seen", (json_int_t)r->first_seen));
+		}
+		for (size_t i = 0; srvs && i < rep->nservers; i++) {
+			const struct dk_rollover_server *s = &rep->servers[i];
+
+			json_array_append_new(srvs, json_pack(
+				"{s:s, s:s, s:i, s:s, s:s?}", "name", s->name,
+				"address", s->address, "port", (int)s->port,
+				"state", s->state == DK_AUTH_SAME ? "same" :
+					 s->state == DK_AUTH_DIFFERENT ? "different" :
+									 "unreachable",
+				"why", s->why));
+		}
+		for (size_t i = 0; add && i < rep->nadd; i++) {
+			json_array_append_new(add, tlsa_json(rep->add[i]));
+		}
+		for (size_t i = 0; rem && i < rep->nremove; i++) {
+			json_array_append_new(rem, tlsa_json(rep->remove[i]));
+		}
+		o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:I, s:I, s:I, s:s, "
+			      "s:b, s:o, s:o, s:o, s:o, s:s?}",
+			      "owner", rep->owner, "zone", rep->zone,
+			      "stage", dk_rollover_stage_name(rep->stage),
+			      "dnssec", dk_dnssec_status_name(rep->status),
+			      "dnssec_why", rep->status_why,
+			      "ttl", (json_int_t)rep->ttl,
+			      "age", (json_int_t)rep->age,
+			      "min_age", (json_int_t)rep->min_age,
+			      "live", dk_rollover_live_name(rep->live),
+			      "safe", dk_rollover_stage_safe(rep->stage),
+			      "records", recs ? recs : json_array(),
+			      "servers", srvs ? srvs : json_array(),
+			      "add", add ? add : json_array(),
+			      "remove", rem ? rem : json_array(),
+			      "why", rep->why);
+		if (!o || json_array_append_new(jarr, o) != 0) {
+			cli_err(cli, "out of memory");
+			return EXIT_SOFTWARE;
+		}
+		return EXIT_OK;
+	}
+	if (cli->verbosity >= 0) {
+		fprintf(out, "; %s: %s\n", rep->owner,
+			dk_rollover_stage_name(rep->stage));
+		fprintf(out, "; dnssec: %s", dk_dnssec_status_name(rep->status));
+		if (rep->status_why) {
+			fprintf(out, " (%s)", rep->status_why);
+		}
+		if (rep->zone) {
+			fprintf(out, "; zone %s", rep->zone);
+		}
+		if (rep->ttl) {
+			fprintf(out, "; ttl %u", rep->ttl);
+		}
+		fputc('\n', out);
+		for (size_t i = 0; i < rep->nservers; i++) {
+			const struct dk_rollover_server *s = &rep->servers[i];
+
+			fprintf(out, "; server %s %s port %u: %s%s%s\n", s->name,
+				s->address, s->port,
+				s->state == DK_AUTH_SAME ? "same RRset" :
+				s->state == DK_AUTH_DIFFERENT ? "different RRset" :
+								"no answer",
+				s->why ? ": " : "", s->why ? s->why : "");
+		}
+		for (size_t i = 0; i < rep->nrecords; i++) {
+			const struct dk_rollover_record *r = &rep->records[i];
+			char *rd = NULL;
+
+			if (dk_tlsa_format(r->tlsa, DK_TLSA_FMT_RDATA, NULL, 0, &rd) < 0) {
+				continue;
+			}
+			fprintf(out, "; record %s  %s\n", rd,
+				r->current && r->next ? "(current and next)" :
+				r->current ? "(current)" :
+				r->next ? "(next)" : "(neither)");
+			free(rd);
+		}
+		if (rep->live != DK_LIVE_UNKNOWN) {
+			fprintf(out, "; live certificate: %s\n",
+				dk_rollover_live_name(rep->live));
+		}
+		if (rep->why) {
+			fprintf(out, "; %s\n", rep->why);
+		}
+	}
+	if (rep->stage == DK_ROLLOVER_NEXT_MISSING ||
+	    rep->stage == DK_ROLLOVER_BROKEN) {
+		if (rep->nadd && cli->verbosity >= 0) {
+			fprintf(out, "; publish:\n");
+		}
+		print_zone_lines(out, "", rep->add, rep->nadd, rep->owner, ttl);
+	}
+	if (rep->stage == DK_ROLLOVER_RETIRE) {
+		if (cli->verbosity >= 0) {
+			fprintf(out, "; remove:\n");
+		}
+		print_zone_lines(out, "", rep->remove, rep->nremove, rep->owner,
+				 ttl);
+	}
+	if (rep->stage == DK_ROLLOVER_READY && rep->nremove &&
+	    cli->verbosity >= 0) {
+		fprintf(out, "; once the next certificate is live, remove:\n");
+		print_zone_lines(out, ";   ", rep->remove, rep->nremove,
+				 rep->owner, ttl);
+	}
+	return EXIT_OK;
+}
+
+/* Close the memstream @out (or dump @doc) and write it to stdout. */
+int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
+		     size_t *lenp, json_t *doc)
+{
+	int rc;
+	char *buf;
+
+	if (doc) {
+		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		if (out) {
+			fclose(out);
+		}
+		free(*bufp);
+		*bufp = NULL;
+		if (!s) {
+			cli_err(cli, "out of memory");
+			return EXIT_SOFTWARE;
+		}
+		rc = cli_write_stdout(cli, s, strlen(s));
+		if (rc == EXIT_OK) {
+			rc = cli_write_stdout(cli, "\n", 1);
+		}
+		free(s);
+		return rc;
+	}
+	if (fclose(out) != 0) {
+		free(*bufp);
+		*bufp = NULL;
+		cli_err(cli, "out of memory");
+		return EXIT_SOFTWARE;
+	}
+	buf = *bufp;
+	*bufp = NULL;
+	rc = cli_write_stdout(cli, buf, *lenp);
+	free(buf);
+	return rc;
+}
+
+struct ro_opts {
+	const char *host, *current, *next, *ca, *current_ca, *state;
+	const char *connect, *starttls, *key_out, *csr_out;
+	const char **names;
+	size_t nnames;
+	unsigned long port, auth_port, ttl;
+	long min_age;
+	int no_auth_check, no_connect, prepare, force, key_type;
+};
+
+static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
+{
+	struct dk_diag diag = { "" };
+	EVP_PKEY *key = NULL;
+	X509_REQ *csr = NULL;
+	struct dk_tlsa *t = NULL;
+	struct dk_input *in = NULL;
+	unsigned char *der = NULL;
+	char *buf = NULL, *line = NULL;
+	size_t len = 0;
+	FILE *out;
+	int r, n, rc = EXIT_OK;
+
+	r = dk_renew_keygen((enum dk_key_type)o->key_type, &key, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		return EXIT_SOFTWARE;
+	}
+	/* The record comes from the public half, through the tlsa module. */
+	n = i2d_PUBKEY(key, &der);
+	if (n <= 0 || dk_input_load(der, (size_t)n, &in, &diag) < 0 ||
+	    dk_tlsa_make(in, DK_TLSA_DANE_EE, DK_TLSA_SPKI, DK_TLSA_SHA256, -1,
+			 &t, &diag) < 0 ||
+	    dk_tlsa_format(t, cli->json ? DK_TLSA_FMT_RDATA : DK_TLSA_FMT_ZONE,
+			   owner, (uint32_t)(o->ttl ? o->ttl : 3600), &line) < 0) {
+		cli_err(cli, "cannot make the TLSA record of the new key%s%s",
+			diag.why[0] ? ": " : "", diag.why);
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (o->csr_out) {
+		const char **names = calloc(o->nnames + 1, sizeof(*names));
+
+		if (!names) {
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
+		names[0] = o->host;
+		for (size_t i = 0; i < o->nnames; i++) {
+			names[i + 1] = o->names[i];
+		}
+		r = dk_renew_csr(key, names, o->nnames + 1, &csr, &diag);
+		free(names);
+		if (r < 0) {
+			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+			rc = r == DK_EDATA ? EXIT_USAGE : EXIT_SOFTWARE;
+			goto out;
+		}
+	}
+	/* The key first: it must never be overwritten by accident. */
+	r = dk_renew_write_key(key, o->key_out, o->force, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		rc = r == DK_EEXIST ? EXIT_USAGE : cli_exit_for(r);
+		if (rc == EXIT_SOFTWARE && r != DK_ECRYPTO) {
+			rc = EXIT_NOINPUT;
+		}
+		goto out;
+	}
+	if (csr) {
+		r = dk_renew_write_csr(csr, o->csr_out, &diag);
+		if (r < 0) {
+			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+			rc = EXIT_NOINPUT;
+			goto out;
+		}
+	}
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (cli->json) {
+		json_t *doc = json_pack("{s:s, s:s, s:s?, s:s, s:[s]}",
+					"owner", owner, "key", o->key_out,
+					"csr", o->csr_out, "key_type",
+					dk_key_type_name((enum dk_key_type)o->key_type),
+					"publish", line);
+
+		rc = renew_cli_finish(cli, out, &buf, &len, doc);
+		json_decref(doc);
+		goto out;
+	}
+	if (cli->verbosity >= 0) {
+		fprintf(out, "; next key (%s) written to %s%s%s\n",
+			dk_key_type_name((enum dk_key_type)o->key_type),
+			o->key_out, csr ? ", CSR to " : "",
+			csr ? o->csr_out : "");
+		fprintf(out, "; publish now, next to the current record; deploy "
+			     "the new certificate only when\n; 'danekit "
+			     "rollover' says it is safe:\n");
+	}
+	fprintf(out, "%s\n", line);
+	rc = renew_cli_finish(cli, out, &buf, &len, NULL);
+out:
+	free(line);
+	OPENSSL_free(der);
+	dk_tlsa_free(t);
+	dk_input_free(in);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* "ADDR", "ADDR:PORT", "[V6]:PORT" or "V6". */
+static int parse_connect(const char *s, char *addr, size_t alen,
+			 unsigned long *port)
+{
+	const char *c;
+
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+
+		if (!e || (size_t)(e - s - 1) >= alen) {
+			return -1;
+		}
+		memcpy(addr, s + 1, (size_t)(e - s - 1));
+		addr[e - s - 1] = '\0';
+		if (e[1] == ':') {
+			return cli_parse_ulong(e + 2, 1, 65535, port);
+		}
+		return e[1] ? -1 : 0;
+	}
+	c = strrchr(s, ':');
+	if (c && strchr(s, ':') == c) {
+		if ((size_t)(c - s) >= alen) {
+			return -1;
+		}
+		memcpy(addr, s, (size_t)(c - s));
+		addr[c - s] = '\0';
+		return cli_parse_ulong(c + 1, 1, 65535, port);
+	}
+	if (strlen(s) >= alen) {
+		return -1;
+	}
+	strcpy(addr, s);
+	return 0;
+}
 
 int cmd_rollover(struct cli *cli, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_err(cli, "not implemented yet");
-	return EXIT_SOFTWARE;
+	static const struct option longopts[] = {
+		CLI_GLOBAL_LONGOPTS,
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "current", required_argument, NULL, OPT_CURRENT },
+		{ "next", required_argument, NULL, OPT_NEXT },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "current-ca", required_argument, NULL, OPT_CURRENT_CA },
+		{ "auth-port", required_argument, NULL, OPT_AUTH_PORT },
+		{ "no-auth-check", no_argument, NULL, OPT_NO_AUTH_CHECK },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+		{ "connect", required_argument, NULL, OPT_CONNECT },
+		{ "starttls", required_argument, NULL, OPT_STARTTLS },
+		{ "no-connect", no_argument, NULL, OPT_NO_CONNECT },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "prepare-next", no_argument, NULL, OPT_PREPARE },
+		{ "key-out", required_argument, NULL, OPT_KEY_OUT },
+		{ "csr-out", required_argument, NULL, OPT_CSR_OUT },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ro_opts o = { .port = 25, .min_age = -1 };
+	struct dk_input *cur = NULL, *next = NULL, *ca = NULL, *cca = NULL;
+	struct dk_resolver *res = NULL;
+	struct dk_rollover_opts ro = { 0 };
+	struct dk_rollover_report *rep = NULL;
+	struct dk_diag diag = { "" };
+	char *owner = NULL, *state = NULL, *buf = NULL;
+	char caddr[128] = "";
+	unsigned long cport = 0, v;
+	X509 *live = NULL;
+	const char *live_note = NULL;
+	char live_why[600] = "";
+	size_t len = 0;
+	json_t *doc = NULL;
+	FILE *out = NULL;
+	int opt, r, rc = EXIT_OK;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			free(o.names);
+			fputs(rollover_help, stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+		case '?':
+			free(o.names);
+			return cli_usage(cli, "unknown option '%s' (see danekit "
+					      "rollover --help)",
+					 argv[optind - 1]);
+		case ':':
+			free(o.names);
+			return cli_usage(cli, "option '%s' needs a value",
+					 argv[optind - 1]);
+		case OPT_HOST:
+			o.host = optarg;
+			break;
+		case OPT_PORT:
+			if (cli_parse_ulong(optarg, 1, 65535, &o.port) < 0) {
+				free(o.names);
+				return cli_usage(cli, "--port: '%s' is not a port "
+						      "(1-65535)", optarg);
+			}
+			break;
+		case OPT_AUTH_PORT:
+			if (cli_parse_ulong(optarg, 1, 65535, &o.auth_port) < 0) {
+				free(o.names);
+				return cli_usage(cli, "--auth-port: '%s' is not a "
+						      "port (1-65535)", optarg);
+			}
+			break;
+		case OPT_TTL:
+			if (cli_parse_ulong(optarg, 0, 2147483647UL, &o.ttl) < 0) {
+				free(o.names);
+				return cli_usage(cli, "--ttl: '%s' is not a TTL",
+						 optarg);
+			}
+			break;
+		case OPT_MIN_AGE:
+			if (cli_parse_ulong(optarg, 0, 315360000UL, &v) < 0) {
+				free(o.names);
+				return cli_usage(cli, "--min-age: '%s' is not a "
+						      "number of seconds", optarg);
+			}
+			o.min_age = (long)v;
+			break;
+		case OPT_CURRENT:
+			o.current = optarg;
+			break;
+		case OPT_NEXT:
+			o.next = optarg;
+			break;
+		case OPT_CA:
+			o.ca = optarg;
+			break;
+		case OPT_CURRENT_CA:
+			o.current_ca = optarg;
+			break;
+		case OPT_NO_AUTH_CHECK:
+			o.no_auth_check = 1;
+			break;
+		case OPT_STATE:
+			o.state = optarg;
+			break;
+		case OPT_CONNECT:
+			o.connect = optarg;
+			break;
+		case OPT_STARTTLS:
+			if (strcmp(optarg, "smtp") != 0 && strcmp(optarg, "none") != 0) {
+				free(o.names);
+				return cli_usage(cli, "--starttls: '%s' is not smtp "
+						      "or none", optarg);
+			}
+			o.starttls = optarg;
+			break;
+		case OPT_NO_CONNECT:
+			o.no_connect = 1;
+			break;
+		case OPT_PREPARE:
+			o.prepare = 1;
+			break;
+		case OPT_KEY_OUT:
+			o.key_out = optarg;
+			break;
+		case OPT_CSR_OUT:
+			o.csr_out = optarg;
+			break;
+		case OPT_NAME: {
+			const char **n = realloc(o.names, (o.nnames + 1) * sizeof(*n));
+
+			if (!n) {
+				free(o.names);
+				cli_err(cli, "out of memory");
+				return EXIT_SOFTWARE;
+			}
+			n[o.nnames++] = optarg;
+			o.names = n;
+			break;
+		}
+		case OPT_KEY_TYPE:
+			o.key_type = dk_key_type_parse(optarg);
+			if (o.key_type < 0) {
+				free(o.names);
+				return cli_usage(cli, "--key-type: '%s' is not "
+						      "ec-p256, rsa2048, rsa3072 "
+						      "or ed25519", optarg);
+			}
+			break;
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		default:
+			r = cli_global_option(cli, opt, optarg);
+			if (r > 1) {
+				free(o.names);
+				return r;
+			}
+		}
+	}
+	if (optind < argc) {
+		free(o.names);
+		return cli_usage(cli, "unexpected argument '%s' (see danekit "
+				      "rollover --help)", argv[optind]);
+	}
+	if (!o.host) {
+		free(o.names);
+		return cli_usage(cli, "--host is required");
+	}
+	r = dk_tlsa_owner(o.host, (unsigned)o.port, "tcp", &owner, &diag);
+	if (r < 0) {
+		free(o.names);
+		return cli_usage(cli, "--host: %s", diag.why[0] ? diag.why :
+								  dk_strerror(r));
+	}
+	if (o.prepare) {
+		if (!o.key_out) {
+			rc = cli_usage(cli, "--prepare-next needs --key-out FILE");
+		} else if (o.current || o.next) {
+			rc = cli_usage(cli, "--prepare-next makes the next key: "
+					    "--current and --next do not apply");
+		} else {
+			rc = prepare_next(cli, &o, owner);
+		}
+		free(owner);
+		free(o.names);
+		return rc;
+	}
+	if (o.key_out || o.csr_out || o.nnames || o.force) {
+		rc = cli_usage(cli, "--key-out, --csr-out, --name and --force go "
+				    "with --prepare-next");
+		goto out;
+	}
+	if (!o.next) {
+		rc = cli_usage(cli, "--next is required (or --prepare-next)");
+		goto out;
+	}
+	if (!o.current) {
+		rc = cli_usage(cli, "--current is required");
+		goto out;
+	}
+	if (o.connect && parse_connect(o.connect, caddr, sizeof(caddr), &cport) < 0) {
+		rc = cli_usage(cli, "--connect: '%s' is not ADDR[:PORT]", o.connect);
+		goto out;
+	}
+	if ((rc = renew_cli_load(cli, o.current, &cur)) != EXIT_OK ||
+	    (rc = renew_cli_load(cli, o.next, &next)) != EXIT_OK ||
+	    (o.ca && (rc = renew_cli_load(cli, o.ca, &ca)) != EXIT_OK) ||
+	    (o.current_ca &&
+	     (rc = renew_cli_load(cli, o.current_ca, &cca)) != EXIT_OK)) {
+		goto out;
+	}
+	state = o.state ? renew_cli_abspath(o.state) :
+			  dk_rollover_default_state_file();
+	rc = cli_resolver(cli, &res);
+	if (rc != EXIT_OK) {
+		goto out;
+	}
+	if (!o.no_connect) {
+		int smtp = o.starttls ? strcmp(o.starttls, "smtp") == 0 :
+					(o.port == 25 || o.port == 587);
+
+		r = dk_renew_fetch_cert(res, o.host, o.connect ? caddr : NULL,
+					(unsigned)(cport ? cport : o.port), smtp,
+					cli->timeout, &live, &diag);
+		if (r < 0) {
+			snprintf(live_why, sizeof(live_why), "%s",
+				 diag.why[0] ? diag.why : dk_strerror(r));
+			live_note = live_why;
+			live = NULL;
+		}
+		diag.why[0] = '\0';
+	}
+	ro.current = cur;
+	ro.current_ca = cca;
+	ro.next = next;
+	ro.next_ca = ca;
+	ro.live = live;
+	ro.auth_port = (unsigned)o.auth_port;
+	ro.no_auth_check = o.no_auth_check;
+	ro.min_age = o.min_age;
+	ro.state_file = state;
+	ro.ttl = (uint32_t)o.ttl;
+	r = dk_rollover_check(res, owner, &ro, &rep, &diag);
+	if (r < 0) {
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		goto out;
+	}
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		cli_err(cli, "out of memory");
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		rc = renew_cli_print_report(cli, rep, out, arr);
+		doc = json_array_get(arr, 0);
+		json_incref(doc);
+		json_decref(arr);
+		if (doc && live_note) {
+			json_object_set_new(doc, "live_why", json_string(live_note));
+		}
+	} else {
+		if (!state && cli->verbosity >= 0) {
+			fprintf(out, "; no state file (set HOME, XDG_STATE_HOME or "
+				     "--state): the age of records is not kept\n");
+		}
+		if (live_note && cli->verbosity >= 0) {
+			fprintf(out, "; live certificate: unknown (%s)\n", live_note);
+		}
+		rc = renew_cli_print_report(cli, rep, out, NULL);
+	}
+	if (rc == EXIT_OK) {
+		rc = renew_cli_finish(cli, out, &buf, &len, doc);
+		out = NULL;
+		if (rc == EXIT_OK) {
+			rc = renew_cli_stage_exit(rep);
+		}
+	}
+out:
+	if (out) {
+		fclose(out);
+	}
+	free(buf);
+	json_decref(doc);
+	dk_rollover_report_free(rep);
+	X509_free(live);
+	dk_resolver_free(res);
+	dk_input_free(cur);
+	dk_input_free(next);
+	dk_input_free(ca);
+	dk_input_free(cca);
+	free(state);
+	free(owner);
+	free(o.names);
+	return rc;
 }

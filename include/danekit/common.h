@@ -53,6 +53,9 @@ const char *dk_version(void);
 #define DK_ENOANCHOR (DK_EBASE - 10) /* no trust anchor could be found */
 #define DK_ETLS (DK_EBASE - 11)      /* TLS connection or handshake failed */
 #define DK_EPROTO (DK_EBASE - 12)    /* peer spoke the protocol wrongly */
+#define DK_EEXIST (-EEXIST)          /* a file not to overwrite exists */
+#define DK_EREFUSED (DK_EBASE - 40)  /* a DNS UPDATE was refused */
+#define DK_ECONFLICT (DK_EBASE - 41) /* an UPDATE prerequisite failed */
 
 /**
  * A short English description of a DK_E* code (negative) or 0.

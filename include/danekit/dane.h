@@ -27,6 +27,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <danekit/common.h>
 #include <danekit/dnssec.h>
 #include <danekit/tlsa.h>
@@ -330,6 +333,417 @@ int dk_dane_fetch_chain(struct dk_resolver *resolver, const char *host,
 
 /** Free a report and everything in it. NULL is accepted. */
 void dk_dane_report_free(struct dk_dane_report *report);
+
+/* ================================================================== */
+/*
+ * Renewals (part of the dane module): certificate renewals that never
+ * break DANE.
+ *
+ *  - the rollover guard (RFC 7671 section 8, "current + next"): is the
+ *    next key's TLSA record published, secure, served by every
+ *    authoritative server, and old enough that caches have it?
+ *  - the next key and its CSR (dk_renew_keygen(), dk_renew_csr());
+ *  - the ACME clients' hook interfaces (certbot, acme.sh, dehydrated,
+ *    lego): which files hold the renewed certificate;
+ *  - publishing TLSA records by DNS UPDATE (RFC 2136) signed with TSIG
+ *    (RFC 8945), with a prerequisite so that a concurrent change is never
+ *    overwritten.
+ *
+ * Every lookup goes through the dnssec module; a TLSA RRset counts only
+ * when it is DNSSEC-secure.
+ *
+ * Threads: the functions are safe to call from several threads on
+ * distinct objects; a resolver is used by one thread at a time.
+ */
+
+/* ------------------------------------------------------------------ */
+/* The next key and its CSR                                            */
+
+/* Key types of dk_renew_keygen(). */
+enum dk_key_type {
+	DK_KEY_EC_P256 = 0, /* ECDSA on P-256 (the default) */
+	DK_KEY_RSA2048 = 1,
+	DK_KEY_RSA3072 = 2,
+	DK_KEY_ED25519 = 3,
+};
+
+/**
+ * Parse a key type: "ec-p256" (also "ecdsa", "p256", "ec"), "rsa2048",
+ * "rsa3072", "ed25519" (case-insensitive). @return the type or DK_EINVAL.
+ */
+int dk_key_type_parse(const char *name);
+
+/** The name of a key type ("ec-p256"...), or NULL. Static storage. */
+const char *dk_key_type_name(enum dk_key_type type);
+
+/**
+ * Make a new private key. On success *@ret_key owns it; free it with
+ * EVP_PKEY_free(). @return 0, DK_EINVAL, DK_ECRYPTO (+ @diag).
+ */
+int dk_renew_keygen(enum dk_key_type type, EVP_PKEY **ret_key,
+		    struct dk_diag *diag);
+
+/**
+ * Write @key as an unencrypted PKCS#8 PEM file with mode 0600. The file
+ * appears whole or not at all (a temporary file in the same folder, then
+ * link() or rename()). An existing @path is never replaced unless @force
+ * is non-zero. @return 0; DK_EINVAL; DK_EEXIST (@path exists and @force
+ * is 0); DK_ENOENT, DK_EACCES, DK_EIO (+ @diag); DK_ECRYPTO.
+ */
+int dk_renew_write_key(EVP_PKEY *key, const char *path, int force,
+		       struct dk_diag *diag);
+
+/**
+ * Make a PKCS#10 CSR for @key (which must hold the private half) with the
+ * subject CN = @names[0] and a subjectAltName of every name, signed with
+ * SHA-256 (no digest for Ed25519). @names: @nnames >= 1 host names,
+ * checked with dk_tlsa_check_host(). On success *@ret_csr is freed with
+ * X509_REQ_free(). @return 0, DK_EINVAL, DK_EDATA (a bad name: @diag),
+ * DK_ECRYPTO, DK_ENOMEM.
+ */
+int dk_renew_csr(EVP_PKEY *key, const char *const *names, size_t nnames,
+		 X509_REQ **ret_csr, struct dk_diag *diag);
+
+/**
+ * Write @csr as PEM to @path (a temporary file renamed into place; an
+ * existing file is replaced: a CSR holds no secret). @return 0 or a
+ * DK_E* code (+ @diag).
+ */
+int dk_renew_write_csr(X509_REQ *csr, const char *path, struct dk_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* The rollover guard                                                  */
+
+/*
+ * The stage of a key rollover (RFC 7671 section 8.1). The order is the
+ * order in which a rollover goes; dk_rollover_stage_name() gives stable
+ * names.
+ */
+enum dk_rollover_stage {
+	/* The TLSA RRset is not secure (insecure or bogus): no stage is
+	 * ever safe. See dk_rollover_report.status. */
+	DK_ROLLOVER_NOT_SECURE = 0,
+	/* Some authoritative server could not be asked (time-out, refused,
+	 * SERVFAIL): try again later. */
+	DK_ROLLOVER_INCOMPLETE = 1,
+	/* The authoritative servers do not all serve the same TLSA RRset
+	 * (a secondary lags behind). */
+	DK_ROLLOVER_PROPAGATING = 2,
+	/* The next key (or its issuer) has no TLSA record yet: publish
+	 * dk_rollover_report.add. */
+	DK_ROLLOVER_NEXT_MISSING = 3,
+	/* Current and next are published everywhere, but not yet for
+	 * min_age seconds: caches may still hold the old RRset. */
+	DK_ROLLOVER_WAITING = 4,
+	/* Safe to deploy the next certificate. */
+	DK_ROLLOVER_READY = 5,
+	/* The next certificate is live and records of the current one are
+	 * still published: remove dk_rollover_report.remove. */
+	DK_ROLLOVER_RETIRE = 6,
+	/* The next certificate is published (and live, when that could be
+	 * checked) and no record is left for the current one only. */
+	DK_ROLLOVER_DONE = 7,
+	/* The certificate the service presents now matches no record of
+	 * the secure RRset: DANE clients fail now. */
+	DK_ROLLOVER_BROKEN = 8,
+};
+
+/** "not-secure", "incomplete", "propagating", "next-missing", "waiting",
+ * "ready", "retire", "done", "broken"; "?" if unknown. Static storage. */
+const char *dk_rollover_stage_name(enum dk_rollover_stage stage);
+
+/** 1 for the stages in which the next certificate may be live (READY,
+ * RETIRE, DONE), else 0. */
+int dk_rollover_stage_safe(enum dk_rollover_stage stage);
+
+/* Which certificate the service presents now. */
+enum dk_rollover_live {
+	DK_LIVE_UNKNOWN = 0, /* not checked, or could not connect */
+	DK_LIVE_CURRENT = 1, /* the current key */
+	DK_LIVE_NEXT = 2,    /* the next key */
+	DK_LIVE_OTHER = 3,   /* a key that is neither */
+};
+
+/** "unknown", "current", "next", "other". Static storage. */
+const char *dk_rollover_live_name(enum dk_rollover_live live);
+
+/** Options of dk_rollover_check(); zero-initialise, then set fields. */
+struct dk_rollover_opts {
+	/* The certificate (chain) or key in service now; NULL when there is
+	 * none to compare (an ACME hook). Borrowed. */
+	const struct dk_input *current;
+	/* The issuer of the current certificate, for usage 2 records, when
+	 * @current does not hold it; NULL otherwise. Borrowed. */
+	const struct dk_input *current_ca;
+	/* The certificate (chain), CSR or key to deploy next. Required. */
+	const struct dk_input *next;
+	/* The issuer of the next certificate (usage 2), or NULL. */
+	const struct dk_input *next_ca;
+	/* The leaf certificate the service presents now, or NULL when
+	 * unknown (see dk_renew_fetch_cert()). Borrowed. */
+	X509 *live;
+	/* Port of the authoritative servers; 0 means 53. */
+	unsigned auth_port;
+	/* Non-zero: do not ask the authoritative servers directly. */
+	int no_auth_check;
+	/* Minimum age in seconds of the next key's records before it is
+	 * safe to deploy; < 0 means twice the TTL of the RRset. */
+	long min_age;
+	/* State file in which the first sight of each record is kept
+	 * (created if missing); NULL keeps no state: every record is then
+	 * seen for the first time, aged 0. */
+	const char *state_file;
+	/* The clock, for tests; 0 means time(NULL). */
+	time_t now;
+	/* TTL of the records suggested in @add; 0: the RRset's, else 3600. */
+	uint32_t ttl;
+};
+
+/** One record of the TLSA RRset and what it matches. */
+struct dk_rollover_record {
+	struct dk_tlsa *tlsa; /* owned by the report */
+	int current;          /* 1 if it matches the current key/chain */
+	int next;             /* 1 if it matches the next key/chain */
+	time_t first_seen;    /* first seen published everywhere; 0 unknown */
+};
+
+/* What one authoritative server said. */
+enum dk_auth_state {
+	DK_AUTH_SAME = 0,        /* the same TLSA RRset as the resolver's */
+	DK_AUTH_DIFFERENT = 1,   /* another RRset */
+	DK_AUTH_UNREACHABLE = 2, /* no usable answer (time-out, error) */
+};
+
+/** One address of one authoritative server. */
+struct dk_rollover_server {
+	char *name;    /* the NS name, absolute */
+	char *address; /* numeric IPv4 or IPv6 address */
+	unsigned port;
+	enum dk_auth_state state;
+	char *why;     /* one line when not DK_AUTH_SAME, else NULL */
+};
+
+/** The result of dk_rollover_check(). Read-only; free with
+ * dk_rollover_report_free(). Arrays have their count next to them. */
+struct dk_rollover_report {
+	char *owner;  /* the TLSA owner name, absolute */
+	char *zone;   /* the zone that holds it, or NULL if not found */
+	enum dk_dnssec_status status; /* of the TLSA lookup */
+	char *status_why;             /* libunbound's reason, or NULL */
+	uint32_t ttl;                 /* original TTL of the RRset */
+	struct dk_rollover_record *records;
+	size_t nrecords;
+	struct dk_rollover_server *servers;
+	size_t nservers;
+	/* Records to publish now (NEXT_MISSING), owned by the report. */
+	struct dk_tlsa **add;
+	size_t nadd;
+	/* Records to remove (RETIRE), owned by the report. */
+	struct dk_tlsa **remove;
+	size_t nremove;
+	/* 1 when a usage 2 record is needed for the next certificate but its
+	 * issuer is unknown (give next_ca). */
+	int need_next_ca;
+	/* Seconds since the next key's records were first seen everywhere
+	 * (-1 when not published), and the minimum age that applies. */
+	long age;
+	long min_age;
+	enum dk_rollover_live live;
+	enum dk_rollover_stage stage;
+	char *why; /* one line saying what the stage means here */
+};
+
+/**
+ * Where is the rollover at @owner ("_25._tcp.mail.example.com")? Looks up
+ * the TLSA RRset through @resolver, asks every address of every NS of its
+ * zone directly (unless @opts->no_auth_check), updates the state file and
+ * decides the stage. Only usages 2 (DANE-TA) and 3 (DANE-EE) are weighed:
+ * every usage that covers the current key must cover the next key too
+ * (so "3 1 1 + 2 1 1" stays "3 1 1 + 2 1 1"); with no current key, every
+ * usage present in the RRset (3 if none).
+ * A rollover that is not safe is not an error: see the report's stage.
+ * @return 0 and *@ret_report; DK_EINVAL (NULL argument, no @opts->next, a
+ * bad name: @diag); DK_ETIMEDOUT, DK_ESERVFAIL, DK_ERESOLVER (the TLSA
+ * lookup itself failed: @diag); DK_ENOMEM. State file trouble is not an
+ * error: the report's why says it, and the age counts from now.
+ */
+int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
+		      const struct dk_rollover_opts *opts,
+		      struct dk_rollover_report **ret_report,
+		      struct dk_diag *diag);
+
+/** Free a report. NULL is accepted. */
+void dk_rollover_report_free(struct dk_rollover_report *report);
+
+/**
+ * The default state file: $XDG_STATE_HOME/danekit/rollover.state, else
+ * $HOME/.local/state/danekit/rollover.state, as a malloc()ed string the
+ * caller frees; NULL when neither variable is set (or out of memory).
+ */
+char *dk_rollover_default_state_file(void);
+
+/**
+ * Fetch the leaf certificate that a TLS service presents, without
+ * verifying it (only to compare keys): TCP to @connect_addr (a numeric
+ * address) or else to every address of @host in turn, port @port, an
+ * SMTP STARTTLS exchange first when @smtp is non-zero, then a handshake
+ * with SNI @host. *@ret_cert is freed with X509_free().
+ * @return 0; DK_EINVAL; DK_ECONNREFUSED, DK_ETIMEDOUT, DK_ETLS, DK_EPROTO
+ * (+ @diag); DK_ENOMEM.
+ */
+int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
+			const char *connect_addr, unsigned port, int smtp,
+			double timeout, X509 **ret_cert, struct dk_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* ACME clients                                                        */
+
+/* The ACME clients whose hook interfaces dk_acme_hook_read() knows. */
+enum dk_acme_client {
+	DK_ACME_CERTBOT = 0,    /* --deploy-hook: RENEWED_LINEAGE, RENEWED_DOMAINS */
+	DK_ACME_ACMESH = 1,     /* --reloadcmd/--renew-hook: CERT_PATH, ... */
+	DK_ACME_DEHYDRATED = 2, /* HOOK: deploy_cert DOMAIN KEY CERT FULLCHAIN CHAIN TS */
+	DK_ACME_LEGO = 3,       /* v4 LEGO_CERT_*, v5 LEGO_HOOK_CERT_* */
+};
+
+/** Parse "certbot", "acme.sh" (or "acmesh"), "dehydrated", "lego".
+ * @return the client or DK_EINVAL. */
+int dk_acme_client_parse(const char *name);
+
+/** "certbot", "acme.sh", "dehydrated", "lego"; NULL if unknown. */
+const char *dk_acme_client_name(enum dk_acme_client client);
+
+/** What an ACME client handed its hook: malloc()ed strings or NULL. */
+struct dk_acme_hook {
+	enum dk_acme_client client;
+	/* 0: nothing to do (a dehydrated verb other than deploy_cert). */
+	int deploy;
+	char *verb;      /* dehydrated: the hook verb; else NULL */
+	char *domain;    /* the main domain */
+	char **domains;  /* every domain named, or NULL */
+	size_t ndomains;
+	char *cert;      /* the leaf certificate file (may hold the chain) */
+	char *key;       /* the private key file */
+	char *fullchain; /* leaf + intermediates, or NULL */
+	char *chain;     /* intermediates only, or NULL */
+};
+
+/**
+ * Read a client's hook interface: the environment through @getenv_fn
+ * (NULL: getenv()) and, for dehydrated, the hook arguments @argv[0..argc-1]
+ * (verb first). certbot: $RENEWED_LINEAGE/{cert,fullchain,privkey,chain}.pem
+ * and $RENEWED_DOMAINS (space-separated). acme.sh: CERT_PATH,
+ * CERT_KEY_PATH, CA_CERT_PATH, CERT_FULLCHAIN_PATH, Le_Domain. dehydrated:
+ * "deploy_cert DOMAIN KEYFILE CERTFILE FULLCHAINFILE CHAINFILE TIMESTAMP";
+ * any other verb gives deploy = 0. lego: LEGO_HOOK_CERT_PATH,
+ * LEGO_HOOK_CERT_KEY_PATH, LEGO_HOOK_ISSUER_CERT_PATH,
+ * LEGO_HOOK_CERT_DOMAINS (v5), else LEGO_CERT_PATH, LEGO_CERT_KEY_PATH,
+ * LEGO_ISSUER_CERT_PATH, LEGO_CERT_DOMAIN (v4); lego's certificate file
+ * holds the chain unless --no-bundle was used.
+ * On success *@ret_hook is freed with dk_acme_hook_free().
+ * @return 0; DK_EINVAL (NULL argument); DK_EDATA (a variable or argument
+ * the client always sets is missing: @diag names it); DK_ENOMEM.
+ */
+int dk_acme_hook_read(enum dk_acme_client client, int argc,
+		      char *const *argv, const char *(*getenv_fn)(const char *),
+		      struct dk_acme_hook **ret_hook, struct dk_diag *diag);
+
+/** Free a hook description. NULL is accepted. */
+void dk_acme_hook_free(struct dk_acme_hook *hook);
+
+/* ------------------------------------------------------------------ */
+/* DNS UPDATE                                                          */
+
+/** A TSIG key (RFC 8945). The secret is base64, as in the key file. */
+struct dk_tsig_key {
+	char *name;      /* absolute, e.g. "danekit-update." */
+	char *algorithm; /* absolute, e.g. "hmac-sha256." */
+	char *secret;    /* base64 */
+};
+
+/**
+ * Read a TSIG key file in the BIND/Knot/tsig-keygen form:
+ *   key "name" { algorithm hmac-sha256; secret "base64"; };
+ * (the first key of the file; comments with #, // and slash-star).
+ * Algorithms: hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384,
+ * hmac-sha512. *@ret_key is freed with dk_tsig_key_free().
+ * @return 0; DK_EINVAL; DK_ENOENT, DK_EACCES, DK_EIO; DK_EDATA (+ @diag);
+ * DK_ENOMEM.
+ */
+int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
+		     struct dk_diag *diag);
+
+/** Free a key, wiping the secret. NULL is accepted. */
+void dk_tsig_key_free(struct dk_tsig_key *key);
+
+/** Options of dk_publish_plan(); zero-initialise, then set fields. */
+struct dk_publish_opts {
+	/* The zone; NULL: found by looking up the SOA through the resolver. */
+	const char *zone;
+	/* "ADDR" or "ADDR@PORT" (numeric); NULL: the SOA MNAME, port 53. */
+	const char *server;
+	/* TTL of added records; 0: the TTL of the RRset on the server,
+	 * else 3600. */
+	uint32_t ttl;
+	/* Limit for each exchange with the server, seconds; <= 0: 10. */
+	double timeout;
+};
+
+/** A planned update. Read-only; free with dk_publish_plan_free(). */
+struct dk_publish_plan {
+	char *owner;   /* absolute */
+	char *zone;    /* absolute */
+	char *server;  /* numeric address */
+	unsigned port;
+	uint32_t ttl;  /* TTL of added records */
+	/* The RRset on the server before the update (the prerequisite). */
+	struct dk_tlsa **before;
+	size_t nbefore;
+	uint32_t before_ttl;
+	/* What will really change: records to add that are not there yet,
+	 * records to remove that are there. Owned by the plan. */
+	struct dk_tlsa **add;
+	size_t nadd;
+	struct dk_tlsa **remove;
+	size_t nremove;
+	/* The equivalent nsupdate(1) script ("server", "zone", "prereq",
+	 * "update", "send"), for --dry-run. */
+	char *script;
+};
+
+/**
+ * Plan an update of the TLSA RRset at @owner: find the zone and the
+ * server (@opts, else SOA/MNAME through @resolver, which may then be NULL
+ * when both are given), read the RRset from the server itself, and keep
+ * the records of @add (@nadd) not there yet and of @remove (@nremove)
+ * that are there. The inputs are copied.
+ * @return 0 and *@ret_plan; DK_EINVAL (+ @diag); DK_ECONNREFUSED or
+ * DK_ETIMEDOUT (server unreachable); DK_EPROTO (bad reply); DK_ESERVFAIL,
+ * DK_ERESOLVER (zone or server not found); DK_ENOMEM.
+ */
+int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
+		    struct dk_tlsa *const *add, size_t nadd,
+		    struct dk_tlsa *const *remove, size_t nremove,
+		    const struct dk_publish_opts *opts,
+		    struct dk_publish_plan **ret_plan, struct dk_diag *diag);
+
+/** Free a plan. NULL is accepted. */
+void dk_publish_plan_free(struct dk_publish_plan *plan);
+
+/**
+ * Send the planned update (RFC 2136) signed with @key (NULL: unsigned):
+ * prerequisite "RRset exists (value dependent)" with the records read by
+ * dk_publish_plan() (or "RRset does not exist" when there were none),
+ * then the deletions and additions. A plan with nothing to change sends
+ * nothing and returns 0. The reply's TSIG is verified.
+ * @return 0 (NOERROR); DK_ECONFLICT (a prerequisite failed: the RRset
+ * changed since it was read); DK_EREFUSED (REFUSED, NOTAUTH, NOTZONE,
+ * bad TSIG: @diag says which); DK_ECONNREFUSED, DK_ETIMEDOUT; DK_EPROTO;
+ * DK_EINVAL; DK_ENOMEM.
+ */
+int dk_publish_send(const struct dk_publish_plan *plan,
+		    const struct dk_tsig_key *key, double timeout,
+		    struct dk_diag *diag);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

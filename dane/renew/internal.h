@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private helpers of the renew module (dane/renew/). */
+#ifndef DANEKIT_RENEW_INTERNAL_H
+#define DANEKIT_RENEW_INTERNAL_H
+
+#include <danekit/dane.h>
+
+#include "tlsa/internal.h"
+
+/*
+ * Write @len bytes to @path through a temporary file in the same folder
+ * with @mode; @exclusive: never replace an existing @path (DK_EEXIST).
+ */
+int dkr_write_file(const char *path, const void *buf, size_t len,
+		   unsigned mode, int exclusive, struct dk_diag *diag);
+
+/* Append @p to a growing pointer array; 0 or DK_ENOMEM. */
+int dkr_push(void ***arr, size_t *n, void *p);
+
+/* The zone that holds @name (absolute, malloc()ed): SOA lookups upward. */
+int dkr_find_zone(struct dk_resolver *res, const char *name, char **ret_zone,
+		  struct dk_diag *diag);
+
+/* An absolute copy of @name (trailing dot added), malloc()ed. */
+char *dkr_absolute(const char *name);
+
+/*
+ * Ask @addr@port (numeric) for @name/@type without recursion; *@ret_pkt
+ * gets the reply. 0, DK_ETIMEDOUT, DK_ECONNREFUSED, DK_EPROTO, DK_ENOMEM.
+ */
+int dkr_query(const char *addr, unsigned port, const char *name,
+	      uint16_t type, double timeout, ldns_pkt **ret_pkt,
+	      struct dk_diag *diag);
+
+/* The TLSA records of type @type in the answer section of @pkt at @owner. */
+int dkr_tlsa_from_pkt(const ldns_pkt *pkt, const char *owner,
+		      struct dk_tlsa ***ret, size_t *ret_n, uint32_t *ret_ttl);
+
+/* Free an array of records. */
+void dkr_tlsa_array_free(struct dk_tlsa **arr, size_t n);
+
+/* Sort records with dk_tlsa_cmp(). */
+void dkr_tlsa_sort(struct dk_tlsa **arr, size_t n);
+
+/* "3 1 1 <hex>" of @t, malloc()ed. */
+char *dkr_rdata(const struct dk_tlsa *t);
+
+#endif

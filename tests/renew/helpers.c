@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+char *lab_conf, *lab_port, *lab_pki, *prim_conf, *prim_port, *prim_server,
+	*prim_key, *prim_badkey;
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+
+	if (f) {
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+			fwrite(chunk, 1, n, m);
+		}
+		fclose(f);
+	}
+	fclose(m);
+	return buf;
+}
+
+struct run run(const char *fmt, ...)
+{
+	struct run r = { -1, NULL, NULL };
+	char *cmd = NULL, *full = NULL;
+	char outp[] = "/tmp/dk-renew-out-XXXXXX", errp[] = "/tmp/dk-renew-err-XXXXXX";
+	int fo = mkstemp(outp), fe = mkstemp(errp), st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0) {
+		cmd = NULL;
+	}
+	va_end(ap);
+	if (fo >= 0) {
+		close(fo);
+	}
+	if (fe >= 0) {
+		close(fe);
+	}
+	if (cmd && asprintf(&full, "( %s ) >%s 2>%s </dev/null", cmd, outp, errp) >= 0) {
+		st = system(full);
+		r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	}
+	r.out = slurp(outp);
+	r.err = slurp(errp);
+	unlink(outp);
+	unlink(errp);
+	free(cmd);
+	free(full);
+	return r;
+}
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+const char *danekit(void)
+{
+	const char *d = getenv("DANEKIT");
+
+	cr_assert(d && *d, "DANEKIT is not set (run through meson test)");
+	return d;
+}
+
+static char *env_value(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			return strndup(p + kl + 1, n - kl - 1);
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
+void lab_up(void)
+{
+	const char *src = getenv("DK_SRCDIR");
+	struct run r;
+
+	cr_assert(src, "DK_SRCDIR is not set (run through meson test)");
+	if (prim_conf) {
+		return;
+	}
+	/* one test at a time starts the servers */
+	r = run("flock /tmp/danekit-renew-tests.lock sh -c 'bash %s/testzones/lab up "
+		"&& bash %s/testzones/primary up'", src, src);
+	cr_assert_eq(r.status, 0, "lab/primary up failed: %s", r.err);
+	run_free(&r);
+	r = run("bash %s/testzones/lab env; bash %s/testzones/primary env", src, src);
+	cr_assert_eq(r.status, 0, "lab env failed: %s", r.err);
+	lab_conf = env_value(r.out, "DK_LAB_CONF");
+	lab_port = env_value(r.out, "DK_LAB_PORT");
+	lab_pki = env_value(r.out, "DK_LAB_PKI");
+	prim_conf = env_value(r.out, "DK_PRIMARY_CONF");
+	prim_port = env_value(r.out, "DK_PRIMARY_PORT");
+	prim_server = env_value(r.out, "DK_PRIMARY_SERVER");
+	prim_key = env_value(r.out, "DK_PRIMARY_KEY");
+	prim_badkey = env_value(r.out, "DK_PRIMARY_BADKEY");
+	run_free(&r);
+	cr_assert(lab_conf && lab_port && lab_pki && prim_conf && prim_port &&
+		  prim_server && prim_key && prim_badkey, "incomplete env");
+}
+
+char *tmpdir(void)
+{
+	char *d = strdup("/tmp/dk-renew-XXXXXX");
+
+	cr_assert(d && mkdtemp(d), "mkdtemp: %s", strerror(errno));
+	return d;
+}
+
+void tmpdir_free(char *dir)
+{
+	if (dir) {
+		struct run r = run("rm -rf '%s'", dir);
+
+		run_free(&r);
+	}
+	free(dir);
+}
+
+int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int lab_sign(const char *csr, const char *cert, const char *full)
+{
+	struct run r = run("openssl x509 -req -in '%s' -CA '%s/int.pem' -CAkey "
+			   "'%s/int.key' -set_serial 0x%lx%x -days 30 "
+			   "-copy_extensions copy -out '%s' && cat '%s' '%s/int.pem' > '%s'",
+			   csr, lab_pki, lab_pki, (long)getpid(), (unsigned)rand(),
+			   cert, cert, lab_pki, full);
+	int st = r.status;
+
+	if (st != 0) {
+		fprintf(stderr, "lab_sign: %s\n", r.err);
+	}
+	run_free(&r);
+	return st == 0 ? 0 : -1;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0) {
+		port = ntohs(sa.sin_port);
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	return port;
+}
+
+static int can_connect(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0) {
+		close(fd);
+	}
+	return ok;
+}
+
+int tls_server_start(const char *cert, const char *key, int *port)
+{
+	char acc[64];
+	pid_t pid;
+	int p = free_port();
+
+	if (p < 0) {
+		return -1;
+	}
+	snprintf(acc, sizeof(acc), "127.0.0.1:%d", p);
+	pid = fork();
+	if (pid < 0) {
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", 0);
+
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execlp("openssl", "openssl", "s_server", "-accept", acc, "-cert",
+		       cert, "-key", key, "-quiet", "-www", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		if (can_connect(p)) {
+			*port = p;
+			return (int)pid;
+		}
+		usleep(50000);
+	}
+	tls_server_stop((int)pid);
+	return -1;
+}
+
+void tls_server_stop(int pid)
+{
+	if (pid > 0) {
+		kill((pid_t)pid, SIGTERM);
+		waitpid((pid_t)pid, NULL, 0);
+	}
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers of the renew tests: commands, the lab, certificates. */
+#ifndef DK_TEST_RENEW_HELPERS_H
+#define DK_TEST_RENEW_HELPERS_H
+
+#include <stddef.h>
+
+/* Output of a command. */
+struct run {
+	int status; /* exit status, or -1 */
+	char *out;  /* stdout, NUL-terminated */
+	char *err;  /* stderr */
+};
+
+/* Run @cmd with /bin/sh -c (printf-style); caller frees with run_free(). */
+struct run run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void run_free(struct run *r);
+
+/* Start the lab and the primary (idempotent, serialised between tests);
+ * fills the globals below. Fails the test when they cannot start. */
+void lab_up(void);
+
+extern char *lab_conf;    /* DK_LAB_CONF */
+extern char *lab_port;    /* DK_LAB_PORT */
+extern char *lab_pki;     /* DK_LAB_PKI */
+extern char *prim_conf;   /* DK_PRIMARY_CONF */
+extern char *prim_port;   /* DK_PRIMARY_PORT */
+extern char *prim_server; /* DK_PRIMARY_SERVER */
+extern char *prim_key;    /* DK_PRIMARY_KEY */
+extern char *prim_badkey; /* DK_PRIMARY_BADKEY */
+
+/* The danekit binary ($DANEKIT). */
+const char *danekit(void);
+
+/* A fresh temporary folder, malloc()ed path. */
+char *tmpdir(void);
+
+/* rm -rf @dir and free it. */
+void tmpdir_free(char *dir);
+
+/* Does @path exist? */
+int exists(const char *path);
+
+/* Sign @csr with the lab intermediate into @cert (leaf) and @full (leaf +
+ * intermediate). 0 or -1. */
+int lab_sign(const char *csr, const char *cert, const char *full);
+
+/* Start `openssl s_server` with @cert/@key on 127.0.0.1; returns its pid
+ * and the port in *@port, or -1. */
+int tls_server_start(const char *cert, const char *key, int *port);
+void tls_server_stop(int pid);
+
+#endif

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * danekit rollover, hook and publish against the lab (testzones/lab) and
+ * the DNS UPDATE primary (testzones/primary: knotd signing dyn.test.).
+ * Suite 'renew'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+#define DK "%s --unbound-conf %s --timeout 5"
+
+static void must_make_cert(const char *dir, const char *name, const char *host)
+{
+	struct run r = run("%s rollover --prepare-next --key-out %s/%s.key "
+			   "--csr-out %s/%s.csr --host %s",
+			   danekit(), dir, name, dir, name, host);
+	char csr[512], pem[512], full[512];
+
+	cr_assert_eq(r.status, 0, "prepare-next %s: %s", name, r.err);
+	cr_assert(strstr(r.out, "IN TLSA 3 1 1 "), "no record printed: %s", r.out);
+	run_free(&r);
+	snprintf(csr, sizeof(csr), "%s/%s.csr", dir, name);
+	snprintf(pem, sizeof(pem), "%s/%s.pem", dir, name);
+	snprintf(full, sizeof(full), "%s/%s-full.pem", dir, name);
+	cr_assert_eq(lab_sign(csr, pem, full), 0);
+}
+
+/* The hook command line of @client for the certificate @name in @dir,
+ * with the client's documented environment (and nothing else). */
+static char *hook_cmd(const char *client, const char *dir, const char *name,
+		      const char *host, const char *extra)
+{
+	char *cmd = NULL;
+	const char *d = danekit();
+	int n = -1;
+
+	if (strcmp(client, "certbot") == 0) {
+		/* certbot: live/NAME/{cert,chain,fullchain,privkey}.pem */
+		struct run r = run("mkdir -p %s/live/%s && cp %s/%s.pem %s/live/%s/cert.pem "
+				   "&& cp %s/%s-full.pem %s/live/%s/fullchain.pem && "
+				   "cp %s/%s.key %s/live/%s/privkey.pem && cp %s/int.pem "
+				   "%s/live/%s/chain.pem",
+				   dir, host, dir, name, dir, host, dir, name, dir, host,
+				   dir, name, dir, host, lab_pki, dir, host);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		run_free(&r);
+		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s "
+				   "RENEWED_LINEAGE=%s/live/%s RENEWED_DOMAINS='%s' "
+				   DK " hook certbot %s",
+			     dir, dir, host, host, d, prim_conf, extra);
+	} else if (strcmp(client, "acme.sh") == 0) {
+		/* acme.sh: ~/.acme.sh/DOMAIN_ecc/{DOMAIN.cer,DOMAIN.key,ca.cer,
+		 * fullchain.cer} */
+		struct run r = run("mkdir -p %s/acme/%s_ecc && cp %s/%s.pem %s/acme/%s_ecc/%s.cer "
+				   "&& cp %s/%s.key %s/acme/%s_ecc/%s.key && cp %s/int.pem "
+				   "%s/acme/%s_ecc/ca.cer && cp %s/%s-full.pem "
+				   "%s/acme/%s_ecc/fullchain.cer",
+				   dir, host, dir, name, dir, host, host, dir, name, dir,
+				   host, host, lab_pki, dir, host, dir, name, dir, host);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		run_free(&r);
+		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s Le_Domain=%s "
+				   "CERT_PATH=%s/acme/%s_ecc/%s.cer "
+				   "CERT_KEY_PATH=%s/acme/%s_ecc/%s.key "
+				   "CA_CERT_PATH=%s/acme/%s_ecc/ca.cer "
+				   "CERT_FULLCHAIN_PATH=%s/acme/%s_ecc/fullchain.cer "
+				   DK " hook acme.sh %s",
+			     dir, host, dir, host, host, dir, host, host, dir, host,
+			     dir, host, d, prim_conf, extra);
+	} else if (strcmp(client, "dehydrated") == 0) {
+		/* dehydrated: certs/DOMAIN/{privkey,cert,fullchain,chain}.pem,
+		 * passed as arguments */
+		struct run r = run("mkdir -p %s/certs/%s && cp %s/%s.pem %s/certs/%s/cert.pem "
+				   "&& cp %s/%s.key %s/certs/%s/privkey.pem && cp %s/%s-full.pem "
+				   "%s/certs/%s/fullchain.pem && cp %s/int.pem %s/certs/%s/chain.pem",
+				   dir, host, dir, name, dir, host, dir, name, dir, host,
+				   dir, name, dir, host, lab_pki, dir, host);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		run_free(&r);
+		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s " DK " hook dehydrated %s "
+				   "deploy_cert %s %s/certs/%s/privkey.pem "
+				   "%s/certs/%s/cert.pem %s/certs/%s/fullchain.pem "
+				   "%s/certs/%s/chain.pem 1700000000",
+			     dir, d, prim_conf, extra, host, dir, host, dir, host,
+			     dir, host, dir, host);
+	} else if (strcmp(client, "lego") == 0) {
+		/* lego v5: certificates/DOMAIN.crt (bundle), .key, .issuer.crt */
+		struct run r = run("mkdir -p %s/lego/certificates && cp %s/%s-full.pem "
+				   "%s/lego/certificates/%s.crt && cp %s/%s.key "
+				   "%s/lego/certificates/%s.key && cp %s/int.pem "
+				   "%s/lego/certificates/%s.issuer.crt",
+				   dir, dir, name, dir, host, dir, name, dir, host,
+				   lab_pki, dir, host);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		run_free(&r);
+		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s "
+				   "LEGO_HOOK_CERT_NAME=%s LEGO_HOOK_CERT_DOMAINS=%s "
+				   "LEGO_HOOK_CERT_KEY_TYPE=ec256 "
+				   "LEGO_HOOK_CERT_PATH=%s/lego/certificates/%s.crt "
+				   "LEGO_HOOK_CERT_KEY_PATH=%s/lego/certificates/%s.key "
+				   "LEGO_HOOK_ISSUER_CERT_PATH=%s/lego/certificates/%s.issuer.crt "
+				   DK " hook lego %s",
+			     dir, host, host, dir, host, dir, host, dir, host, d,
+			     prim_conf, extra);
+	}
+	cr_assert(n > 0 && cmd);
+	return cmd;
+}
+
+static void rehearsal(const char *client, const char *label)
+{
+	char *dir, *cmd, host[128], owner[160], marker[512], extra[2048], state[512];
+	struct run r;
+	int pid, port = 0;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.%s.dyn.test", label);
+	snprintf(owner, sizeof(owner), "_25._tcp.%s", host);
+	snprintf(marker, sizeof(marker), "%s/reloaded", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(extra, sizeof(extra), "--tlsa-name %s --reload 'touch %s' "
+		 "--auth-port %s --state %s --min-age 0", owner, marker, prim_port,
+		 state);
+
+	/* the current key is published (start from a clean RRset) */
+	must_make_cert(dir, "cur", host);
+	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
+		"--tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish current: %s", r.err);
+	run_free(&r);
+
+	/* prepare the next key; the ACME client renews with it */
+	must_make_cert(dir, "next", host);
+
+	/* hook: next not published -> unsafe, reload not run */
+	cmd = hook_cmd(client, dir, "next", host, extra);
+	r = run("%s", cmd);
+	cr_assert_eq(r.status, 1, "%s hook should refuse (status %d): %s %s",
+		     client, r.status, r.out, r.err);
+	cr_assert(!exists(marker), "%s: the reload command ran", client);
+	cr_assert(strstr(r.err, "publish"), "no hint what to publish: %s", r.err);
+	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
+	run_free(&r);
+
+	/* publish next */
+	r = run("%s --unbound-conf %s publish --host %s --add %s/next.pem "
+		"--tsig-key %s --server %s",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish next: %s", r.err);
+	run_free(&r);
+	r = run(DK " lookup %s TLSA", danekit(), prim_conf, owner);
+	cr_assert_eq(r.status, 0, "lookup: %s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "; dnssec: secure"), "%s", r.out);
+	run_free(&r);
+
+	/* the age rule: just published, so waiting (2 x TTL 60) */
+	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
+		"%s/next-full.pem --auth-port %s --state %s --no-connect",
+		danekit(), prim_conf, host, dir, dir, prim_port, state);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": waiting"), "%s", r.out);
+	run_free(&r);
+
+	/* hook: safe now (--min-age 0) -> reload runs */
+	r = run("%s", cmd);
+	cr_assert_eq(r.status, 0, "%s hook should reload: %s %s", client, r.out,
+		     r.err);
+	cr_assert(exists(marker), "%s: the reload command did not run", client);
+	run_free(&r);
+	free(cmd);
+
+	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
+		"%s/next-full.pem --auth-port %s --state %s --no-connect --min-age 0",
+		danekit(), prim_conf, host, dir, dir, prim_port, state);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready"), "%s", r.out);
+	run_free(&r);
+
+	/* the new certificate is live: retire the old record */
+	{
+		char c[512], k[512];
+
+		snprintf(c, sizeof(c), "%s/next-full.pem", dir);
+		snprintf(k, sizeof(k), "%s/next.key", dir);
+		pid = tls_server_start(c, k, &port);
+		cr_assert(pid > 0, "openssl s_server did not start");
+	}
+	r = run(DK " rollover --host %s --current %s/cur.pem --next %s/next.pem "
+		"--auth-port %s --state %s --min-age 0 --connect 127.0.0.1:%d "
+		"--starttls none",
+		danekit(), prim_conf, host, dir, dir, prim_port, state, port);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": retire"), "%s", r.out);
+	cr_assert(strstr(r.out, "; remove:"), "%s", r.out);
+	run_free(&r);
+
+	r = run("%s --unbound-conf %s publish --host %s --remove %s/cur.pem "
+		"--tsig-key %s --server %s",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "retire: %s", r.err);
+	cr_assert(strstr(r.out, "removed"), "%s", r.out);
+	run_free(&r);
+
+	r = run(DK " rollover --host %s --current %s/cur.pem --next %s/next.pem "
+		"--auth-port %s --state %s --min-age 0 --connect 127.0.0.1:%d "
+		"--starttls none",
+		danekit(), prim_conf, host, dir, dir, prim_port, state, port);
+	tls_server_stop(pid);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": done"), "%s", r.out);
+	run_free(&r);
+
+	/* leave the name empty for the next run */
+	r = run("%s --unbound-conf %s publish --host %s --remove %s/next.pem "
+		"--tsig-key %s --server %s",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	run_free(&r);
+	tmpdir_free(dir);
+}
+
+Test(renew_cli, rehearsal_certbot, .timeout = 120)
+{
+	rehearsal("certbot", "certbot");
+}
+
+Test(renew_cli, rehearsal_acmesh, .timeout = 120)
+{
+	rehearsal("acme.sh", "acmesh");
+}
+
+Test(renew_cli, rehearsal_dehydrated, .timeout = 120)
+{
+	rehearsal("dehydrated", "dehydrated");
+}
+
+Test(renew_cli, rehearsal_lego, .timeout = 120)
+{
+	rehearsal("lego", "lego");
+}
+
+Test(renew_cli, help_on_stdout)
+{
+	static const char *const cmds[] = { "rollover", "hook", "publish" };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct run r = run("%s %s --help", danekit(), cmds[i]);
+
+		cr_assert_eq(r.status, 0, "%s --help: %d", cmds[i], r.status);
+		cr_assert(strstr(r.out, "Usage: danekit"), "%s", r.out);
+		cr_assert_str_empty(r.err);
+		run_free(&r);
+	}
+}
+
+Test(renew_cli, usage_errors)
+{
+	struct run r = run("%s rollover --current x", danekit());
+
+	cr_assert_eq(r.status, 64);
+	cr_assert(strncmp(r.err, "danekit: rollover: ", 19) == 0, "%s", r.err);
+	run_free(&r);
+	r = run("%s hook nosuchclient", danekit());
+	cr_assert_eq(r.status, 64, "%s", r.err);
+	run_free(&r);
+	r = run("%s publish --host mail.example.com", danekit());
+	cr_assert_eq(r.status, 64, "%s", r.err);
+	cr_assert(strncmp(r.err, "danekit: publish: ", 18) == 0, "%s", r.err);
+	run_free(&r);
+	r = run("%s rollover --host x --current /nonexistent --next /nonexistent",
+		danekit());
+	cr_assert_eq(r.status, 66, "%s", r.err);
+	run_free(&r);
+}
+
+Test(renew_cli, key_file_exists)
+{
+	char *dir = tmpdir();
+	struct run r = run("echo keep > %s/k.pem && %s rollover --prepare-next "
+			   "--key-out %s/k.pem --host mail.example.com", dir,
+			   danekit(), dir);
+
+	cr_assert_eq(r.status, 64, "%s", r.err);
+	cr_assert(strstr(r.err, "exists"), "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	r = run("cat %s/k.pem", dir);
+	cr_assert_str_eq(r.out, "keep\n");
+	run_free(&r);
+	/* --force replaces it; the new file is 0600 */
+	r = run("%s rollover --prepare-next --force --key-type ed25519 --key-out "
+		"%s/k.pem --host mail.example.com && stat -c %%a %s/k.pem && "
+		"openssl pkey -in %s/k.pem -noout -text | head -1",
+		danekit(), dir, dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\n600\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "ED25519"), "%s", r.out);
+	run_free(&r);
+	r = run("%s rollover --prepare-next --key-type rsa2048 --key-out %s/r.pem "
+		"--csr-out %s/r.csr --host mail.example.com --name mx.example.com && "
+		"openssl req -in %s/r.csr -noout -text",
+		danekit(), dir, dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "DNS:mail.example.com, DNS:mx.example.com"), "%s", r.out);
+	run_free(&r);
+	tmpdir_free(dir);
+}
+
+Test(renew_cli, rollover_next_missing_in_lab)
+{
+	char *dir;
+	struct run r;
+
+	lab_up();
+	dir = tmpdir();
+	/* secure.test has 3 1 1 of the lab leaf and 2 1 1 of the intermediate */
+	r = run("%s rollover --prepare-next --key-out %s/n.key --host mail.secure.test "
+		"&& " DK " rollover --host mail.secure.test --current %s/chain.pem "
+		"--next %s/n.key --ca %s/int.pem --auth-port %s --state %s/st "
+		"--min-age 0 --no-connect",
+		danekit(), dir, danekit(), lab_conf, lab_pki, dir, lab_pki,
+		lab_port, dir);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
+	cr_assert(strstr(r.out, "_25._tcp.mail.secure.test. 3600 IN TLSA 3 1 1 "),
+		  "%s", r.out);
+	run_free(&r);
+	/* same key and CA: published, and with the live Postfix on the lab
+	 * leaf, nothing is left to do */
+	r = run(DK " rollover --host mail.secure.test --current %s/chain.pem "
+		"--next %s/chain.pem --auth-port %s --state %s/st --min-age 0 "
+		"--no-connect --json",
+		danekit(), lab_conf, lab_pki, lab_pki, lab_port, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "\"stage\": \"ready\""), "%s", r.out);
+	run_free(&r);
+	tmpdir_free(dir);
+}
+
+Test(renew_cli, rollover_never_safe_when_not_secure)
+{
+	struct run r;
+
+	lab_up();
+	r = run(DK " rollover --host mail.insecure.test --current %s/chain.pem "
+		"--next %s/chain.pem --auth-port %s --min-age 0 --no-connect "
+		"--state /dev/null/x",
+		danekit(), lab_conf, lab_pki, lab_pki, lab_port);
+	cr_assert_eq(r.status, 2, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "not-secure"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "ready"));
+	run_free(&r);
+	r = run(DK " rollover --host mail.tampered.test --current %s/chain.pem "
+		"--next %s/chain.pem --auth-port %s --min-age 0 --no-connect "
+		"--state /dev/null/x",
+		danekit(), lab_conf, lab_pki, lab_pki, lab_port);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "bogus"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "ready"));
+	run_free(&r);
+}
+
+Test(renew_cli, hook_refuses_insecure_and_bogus)
+{
+	static const char *const names[] = { "_25._tcp.mail.insecure.test",
+					     "_25._tcp.mail.tampered.test" };
+	char *dir;
+
+	lab_up();
+	dir = tmpdir();
+	for (size_t i = 0; i < 2; i++) {
+		struct run r = run("env -i PATH=\"$PATH\" HOME=%s LEGO_CERT_PATH=%s/chain.pem "
+				   "LEGO_CERT_KEY_PATH=%s/leaf.key LEGO_CERT_DOMAIN=x "
+				   DK " hook lego --tlsa-name %s --reload 'touch %s/m' "
+				   "--auth-port %s --min-age 0",
+				   dir, lab_pki, lab_pki, danekit(), lab_conf, names[i],
+				   dir, lab_port);
+
+		cr_assert_neq(r.status, 0, "%s: %s", names[i], r.out);
+		cr_assert_eq(r.status, 1, "%s: %d %s", names[i], r.status, r.err);
+		run_free(&r);
+		{
+			char m[512];
+
+			snprintf(m, sizeof(m), "%s/m", dir);
+			cr_assert(!exists(m), "reload ran for %s", names[i]);
+		}
+	}
+	tmpdir_free(dir);
+}
+
+Test(renew_cli, hook_config_file_and_dual_key)
+{
+	char *dir;
+	struct run r;
+
+	lab_up();
+	dir = tmpdir();
+	/* dual-key.test publishes 3 1 1 of an ECDSA and of an RSA key; the
+	 * secure.test leaf is not among them: each key must be covered */
+	r = run("printf 'tlsa-name = _25._tcp.mail.dual-key.test\\nreload = touch "
+		"%s/m\\nauth-port = %s\\nmin-age = 0\\nstate = %s/st\\n' > %s/hook.conf && "
+		"env -i PATH=\"$PATH\" HOME=%s CERT_PATH=%s/hosts/dual-key-ec.pem "
+		"CERT_KEY_PATH=%s/hosts/dual-key-ec.key Le_Domain=mail.dual-key.test "
+		DK " hook acme.sh --config %s/hook.conf --cert %s/hosts/dual-key-rsa.pem",
+		dir, lab_port, dir, dir, dir, lab_pki, lab_pki, danekit(), lab_conf,
+		dir, lab_pki);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	run_free(&r);
+	{
+		char m[512];
+
+		snprintf(m, sizeof(m), "%s/m", dir);
+		cr_assert(exists(m), "reload did not run");
+		unlink(m);
+		/* with a certificate whose key has no record: refused */
+		r = run("env -i PATH=\"$PATH\" HOME=%s CERT_PATH=%s/hosts/dual-key-ec.pem "
+			"Le_Domain=mail.dual-key.test "
+			DK " hook acme.sh --config %s/hook.conf --cert %s/leaf.pem",
+			dir, lab_pki, danekit(), lab_conf, dir, lab_pki);
+		cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+		cr_assert(!exists(m), "reload ran");
+		run_free(&r);
+	}
+	tmpdir_free(dir);
+}
+
+Test(renew_cli, hook_dehydrated_other_verbs)
+{
+	static const char *const verbs[] = { "deploy_challenge", "clean_challenge",
+					     "startup_hook", "exit_hook",
+					     "unchanged_cert", "invalid_challenge" };
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		struct run r = run("%s hook dehydrated --reload false %s a b c",
+				   danekit(), verbs[i]);
+
+		cr_assert_eq(r.status, 0, "%s: %s", verbs[i], r.err);
+		cr_assert_str_empty(r.out);
+		run_free(&r);
+	}
+}
+
+Test(renew_cli, publish_failures)
+{
+	struct run r;
+
+	lab_up();
+	/* bad TSIG key: refused, nothing changed */
+	r = run("%s --unbound-conf %s publish --host mail.refused.dyn.test --add "
+		"'3 1 1 0000000000000000000000000000000000000000000000000000000000000000' "
+		"--tsig-key %s --server %s",
+		danekit(), prim_conf, prim_badkey, prim_server);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.err, "danekit: publish: ") == r.err, "%s", r.err);
+	cr_assert(strstr(r.err, "refused"), "%s", r.err);
+	run_free(&r);
+	r = run(DK " lookup _25._tcp.mail.refused.dyn.test TLSA", danekit(),
+		prim_conf);
+	cr_assert_null(strstr(r.out, "IN TLSA"), "%s", r.out);
+	run_free(&r);
+	/* primary unreachable: 75 */
+	r = run("%s --timeout 2 --unbound-conf %s publish --host mail.dyn.test --add "
+		"'3 1 1 0000000000000000000000000000000000000000000000000000000000000000' "
+		"--tsig-key %s --server 127.53.0.2@9",
+		danekit(), prim_conf, prim_key);
+	cr_assert_eq(r.status, 75, "%s %s", r.out, r.err);
+	run_free(&r);
+	/* missing key file: 66 */
+	r = run("%s publish --host mail.dyn.test --add '3 1 1 00' --tsig-key "
+		"/nonexistent --server %s --zone dyn.test",
+		danekit(), prim_server);
+	cr_assert_eq(r.status, 66, "%s %s", r.out, r.err);
+	run_free(&r);
+	/* dry run: the nsupdate script, nothing sent */
+	r = run("%s --unbound-conf %s publish --host mail.dryrun.dyn.test --add "
+		"'3 1 1 0000000000000000000000000000000000000000000000000000000000000000' "
+		"--server %s --dry-run",
+		danekit(), prim_conf, prim_server);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "zone dyn.test.\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "prereq nxrrset _25._tcp.mail.dryrun.dyn.test. IN TLSA\n"),
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "update add _25._tcp.mail.dryrun.dyn.test. 3600 IN TLSA 3 1 1 "),
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "\nsend\n"), "%s", r.out);
+	run_free(&r);
+}
