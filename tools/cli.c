@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the commands: options, errors, exit codes, output. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <danekit/tlsa.h>
 
 #include "cli.h"
 
@@ -140,4 +144,95 @@ int cli_write_stdout(const struct cli *cli, const char *buf, size_t len)
 		return EXIT_SOFTWARE;
 	}
 	return EXIT_OK;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+}
+
+int cli_bad_option(const struct cli *cli, int opt, char **argv)
+{
+	if (opt == ':') {
+		return cli_usage(cli, "option '%s' needs a value",
+				 argv[optind - 1]);
+	}
+	return cli_usage(cli, "unknown option '%s' (see danekit %s%s--help)",
+			 argv[optind - 1], cli && cli->cmd ? cli->cmd : "",
+			 cli && cli->cmd ? " " : "");
+}
+
+/*
+ * An absolute copy of @path (malloc()ed): libunbound changes the working
+ * directory to the "directory:" of an unbound.conf, so relative paths are
+ * fixed before the resolver is made.
+ */
+char *cli_abspath(const char *path)
+{
+	char cwd[4096];
+	char *s = NULL;
+
+	if (!path) {
+		return NULL;
+	}
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
+		return strdup(path);
+	}
+	if (asprintf(&s, "%s/%s", cwd, path) < 0) {
+		return NULL;
+	}
+	return s;
+}
+
+int cli_load_input(const struct cli *cli, const char *path,
+		   struct dk_input **ret)
+{
+	struct dk_diag diag = { "" };
+	int r = dk_input_read_file(path, ret, &diag);
+
+	if (r < 0) {
+		cli_err(cli, "%s: %s", path, diag.why[0] ? diag.why : dk_strerror(r));
+		return cli_exit_for(r);
+	}
+	return EXIT_OK;
+}
+
+/* Close the memstream @out (or dump @doc) and write it to stdout. */
+int cli_finish(const struct cli *cli, FILE *out, char **bufp,
+		     size_t *lenp, json_t *doc)
+{
+	int rc;
+	char *buf;
+
+	if (doc) {
+		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		if (out) {
+			fclose(out);
+		}
+		free(*bufp);
+		*bufp = NULL;
+		if (!s) {
+			cli_err(cli, "out of memory");
+			return EXIT_SOFTWARE;
+		}
+		rc = cli_write_stdout(cli, s, strlen(s));
+		if (rc == EXIT_OK) {
+			rc = cli_write_stdout(cli, "\n", 1);
+		}
+		free(s);
+		return rc;
+	}
+	if (fclose(out) != 0) {
+		free(*bufp);
+		*bufp = NULL;
+		cli_err(cli, "out of memory");
+		return EXIT_SOFTWARE;
+	}
+	buf = *bufp;
+	*bufp = NULL;
+	rc = cli_write_stdout(cli, buf, *lenp);
+	free(buf);
+	return rc;
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include <danekit/common.h>
 
 /* Exit status, DESIGN.md: the same for every command. */
@@ -79,6 +81,42 @@ int cli_parse_ulong(const char *s, unsigned long min, unsigned long max,
 
 /* Write @len bytes to stdout and flush; an error line + 70 on failure. */
 int cli_write_stdout(const struct cli *cli, const char *buf, size_t len);
+
+/* --help of a command: @text on stdout, exit status 0 (70 if stdout fails). */
+int cli_help(const char *text);
+
+/*
+ * getopt's '?' (unknown option) or ':' (missing value) as a one-line
+ * usage error naming the option: exit status 64.
+ */
+int cli_bad_option(const struct cli *cli, int opt, char **argv);
+
+/*
+ * Close the memstream @out (or, when @doc is not NULL, print @doc as JSON
+ * instead) and write the result to stdout; frees *@bufp. Returns an exit
+ * status.
+ */
+int cli_finish(const struct cli *cli, FILE *out, char **bufp, size_t *lenp,
+	       json_t *doc);
+
+/*
+ * An absolute copy of @path (malloc()ed): libunbound changes the working
+ * directory to the "directory:" of an unbound.conf, so relative paths are
+ * fixed before the resolver is made.
+ */
+char *cli_abspath(const char *path);
+
+/* Read an input (certificate, key, CSR) or print why not: exit status. */
+struct dk_input;
+int cli_load_input(const struct cli *cli, const char *path,
+		   struct dk_input **ret);
+
+/* Renewal reports, shared by rollover and hook (cmd_rollover.c). */
+struct dk_rollover_report;
+int renew_cli_stage_exit(const struct dk_rollover_report *rep);
+int renew_cli_print_report(const struct cli *cli,
+			   const struct dk_rollover_report *rep, FILE *out,
+			   json_t *jarr);
 
 /* Commands. */
 int cmd_tlsa(struct cli *cli, int argc, char **argv);

@@ -444,17 +444,10 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(chain_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(chain_help);
 		}
-		if (opt == '?') {
-			return cli_usage(cli, "unknown option '%s' (see danekit "
-					      "chain --help)",
-					 argv[optind - 1]);
-		}
-		if (opt == ':') {
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+		if (opt == '?' || opt == ':') {
+			return cli_bad_option(cli, opt, argv);
 		}
 		if (opt == OPT_WARN_DAYS) {
 			if (cli_parse_ulong(optarg, 0, 36500, &warn_days) < 0) {

@@ -737,8 +737,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 
 		switch (opt) {
 		case 'h':
-			fputs(check_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(check_help);
 		case '4':
 			o.no_ipv6 = 1;
 			break;
@@ -803,13 +802,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			o.ca_path = optarg;
 			break;
 		case '?':
-			return cli_usage(cli,
-					 "unknown option '%s' (see danekit "
-					 "check --help)",
-					 argv[optind - 1]);
 		case ':':
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		default:
 			r = cli_global_option(cli, opt, optarg);
 			if (r > 1) {

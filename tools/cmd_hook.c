@@ -20,17 +20,6 @@
 
 #include "cli.h"
 
-/* In cmd_rollover.c. */
-int renew_cli_load(const struct cli *cli, const char *path,
-		   struct dk_input **ret);
-int renew_cli_stage_exit(const struct dk_rollover_report *rep);
-int renew_cli_print_report(const struct cli *cli,
-			   const struct dk_rollover_report *rep, FILE *out,
-			   json_t *jarr);
-int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
-		     size_t *lenp, json_t *doc);
-char *renew_cli_abspath(const char *path);
-
 static const char hook_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] hook CLIENT [OPTIONS] [HOOK ARGS]\n"
 	"\n"
@@ -338,16 +327,11 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			free_opts(&o);
-			fputs(hook_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(hook_help);
 		case '?':
-			free_opts(&o);
-			return cli_usage(cli, "unknown option '%s' (see danekit hook "
-					      "--help)", argv[optind - 1]);
 		case ':':
 			free_opts(&o);
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		case OPT_TLSA_NAME:
 			if (push_str(&o.names, &o.nnames, optarg) < 0) {
 				rc = EXIT_SOFTWARE;
@@ -448,7 +432,7 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			rc = EXIT_SOFTWARE;
 			goto out;
 		}
-		rc = renew_cli_load(cli, main_path, &ins[0]);
+		rc = cli_load_input(cli, main_path, &ins[0]);
 		if (rc != EXIT_OK) {
 			goto out;
 		}
@@ -471,14 +455,14 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			issuer = NULL;
 		}
 		for (size_t i = 0; i < o.ncerts; i++) {
-			rc = renew_cli_load(cli, o.certs[i], &ins[nins]);
+			rc = cli_load_input(cli, o.certs[i], &ins[nins]);
 			if (rc != EXIT_OK) {
 				goto out;
 			}
 			in_paths[nins++] = o.certs[i];
 		}
 	}
-	state = o.state ? renew_cli_abspath(o.state) :
+	state = o.state ? cli_abspath(o.state) :
 			  dk_rollover_default_state_file();
 	cwd_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	rc = cli_resolver(cli, &res);
@@ -549,7 +533,7 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 							 "safe (no reload command)") :
 					      "not safe: nothing reloaded");
 	}
-	rc = renew_cli_finish(cli, out, &buf, &len, doc);
+	rc = cli_finish(cli, out, &buf, &len, doc);
 	out = NULL;
 	if (rc != EXIT_OK) {
 		goto out;

@@ -194,17 +194,10 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(lookup_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(lookup_help);
 		}
-		if (opt == '?') {
-			return cli_usage(cli, "unknown option '%s' (see danekit "
-					      "lookup --help)",
-					 argv[optind - 1]);
-		}
-		if (opt == ':') {
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+		if (opt == '?' || opt == ':') {
+			return cli_bad_option(cli, opt, argv);
 		}
 		r = cli_global_option(cli, opt, optarg);
 		if (r > 1) {

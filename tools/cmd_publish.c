@@ -70,10 +70,6 @@ enum {
 	OPT_DRY_RUN,
 };
 
-/* In cmd_rollover.c. */
-int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
-		     size_t *lenp, json_t *doc);
-
 struct spec {
 	const char *text;
 	int remove;
@@ -176,16 +172,13 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			free(specs);
-			fputs(publish_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(publish_help);
 		case '?':
 			free(specs);
-			return cli_usage(cli, "unknown option '%s' (see danekit "
-					      "publish --help)", argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		case ':':
 			free(specs);
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		case OPT_HOST:
 			host = optarg;
 			break;
@@ -403,7 +396,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			free(s);
 		}
 	}
-	rc = renew_cli_finish(cli, out, &buf, &len, doc);
+	rc = cli_finish(cli, out, &buf, &len, doc);
 	out = NULL;
 out:
 	if (out) {

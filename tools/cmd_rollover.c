@@ -104,51 +104,7 @@ enum {
 	OPT_FORCE,
 };
 
-/* Shared with cmd_hook.c and cmd_publish.c. */
-int renew_cli_load(const struct cli *cli, const char *path,
-		   struct dk_input **ret);
-int renew_cli_stage_exit(const struct dk_rollover_report *rep);
-int renew_cli_print_report(const struct cli *cli,
-			   const struct dk_rollover_report *rep, FILE *out,
-			   json_t *jarr);
-int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
-		     size_t *lenp, json_t *doc);
-char *renew_cli_abspath(const char *path);
 
-/*
- * An absolute copy of @path (malloc()ed): libunbound changes the working
- * directory to the "directory:" of an unbound.conf, so relative paths are
- * fixed before the resolver is made.
- */
-char *renew_cli_abspath(const char *path)
-{
-	char cwd[4096];
-	char *s = NULL;
-
-	if (!path) {
-		return NULL;
-	}
-	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
-		return strdup(path);
-	}
-	if (asprintf(&s, "%s/%s", cwd, path) < 0) {
-		return NULL;
-	}
-	return s;
-}
-
-int renew_cli_load(const struct cli *cli, const char *path,
-		   struct dk_input **ret)
-{
-	struct dk_diag diag = { "" };
-	int r = dk_input_read_file(path, ret, &diag);
-
-	if (r < 0) {
-		cli_err(cli, "%s: %s", path, diag.why[0] ? diag.why : dk_strerror(r));
-		return cli_exit_for(r);
-	}
-	return EXIT_OK;
-}
 
 int renew_cli_stage_exit(const struct dk_rollover_report *rep)
 {
@@ -324,44 +280,6 @@ int renew_cli_print_report(const struct cli *cli,
 	return EXIT_OK;
 }
 
-/* Close the memstream @out (or dump @doc) and write it to stdout. */
-int renew_cli_finish(const struct cli *cli, FILE *out, char **bufp,
-		     size_t *lenp, json_t *doc)
-{
-	int rc;
-	char *buf;
-
-	if (doc) {
-		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		if (out) {
-			fclose(out);
-		}
-		free(*bufp);
-		*bufp = NULL;
-		if (!s) {
-			cli_err(cli, "out of memory");
-			return EXIT_SOFTWARE;
-		}
-		rc = cli_write_stdout(cli, s, strlen(s));
-		if (rc == EXIT_OK) {
-			rc = cli_write_stdout(cli, "\n", 1);
-		}
-		free(s);
-		return rc;
-	}
-	if (fclose(out) != 0) {
-		free(*bufp);
-		*bufp = NULL;
-		cli_err(cli, "out of memory");
-		return EXIT_SOFTWARE;
-	}
-	buf = *bufp;
-	*bufp = NULL;
-	rc = cli_write_stdout(cli, buf, *lenp);
-	free(buf);
-	return rc;
-}
 
 struct ro_opts {
 	const char *host, *current, *next, *ca, *current_ca, *state;
@@ -452,7 +370,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 					dk_key_type_name((enum dk_key_type)o->key_type),
 					"publish", line);
 
-		rc = renew_cli_finish(cli, out, &buf, &len, doc);
+		rc = cli_finish(cli, out, &buf, &len, doc);
 		json_decref(doc);
 		goto out;
 	}
@@ -466,7 +384,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 			     "rollover' says it is safe:\n");
 	}
 	fprintf(out, "%s\n", line);
-	rc = renew_cli_finish(cli, out, &buf, &len, NULL);
+	rc = cli_finish(cli, out, &buf, &len, NULL);
 out:
 	free(line);
 	OPENSSL_free(der);
@@ -560,17 +478,13 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			free(o.names);
-			fputs(rollover_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(rollover_help);
 		case '?':
 			free(o.names);
-			return cli_usage(cli, "unknown option '%s' (see danekit "
-					      "rollover --help)",
-					 argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		case ':':
 			free(o.names);
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		case OPT_HOST:
 			o.host = optarg;
 			break;
@@ -721,14 +635,14 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		rc = cli_usage(cli, "--connect: '%s' is not ADDR[:PORT]", o.connect);
 		goto out;
 	}
-	if ((rc = renew_cli_load(cli, o.current, &cur)) != EXIT_OK ||
-	    (rc = renew_cli_load(cli, o.next, &next)) != EXIT_OK ||
-	    (o.ca && (rc = renew_cli_load(cli, o.ca, &ca)) != EXIT_OK) ||
+	if ((rc = cli_load_input(cli, o.current, &cur)) != EXIT_OK ||
+	    (rc = cli_load_input(cli, o.next, &next)) != EXIT_OK ||
+	    (o.ca && (rc = cli_load_input(cli, o.ca, &ca)) != EXIT_OK) ||
 	    (o.current_ca &&
-	     (rc = renew_cli_load(cli, o.current_ca, &cca)) != EXIT_OK)) {
+	     (rc = cli_load_input(cli, o.current_ca, &cca)) != EXIT_OK)) {
 		goto out;
 	}
-	state = o.state ? renew_cli_abspath(o.state) :
+	state = o.state ? cli_abspath(o.state) :
 			  dk_rollover_default_state_file();
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
@@ -792,7 +706,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		rc = renew_cli_print_report(cli, rep, out, NULL);
 	}
 	if (rc == EXIT_OK) {
-		rc = renew_cli_finish(cli, out, &buf, &len, doc);
+		rc = cli_finish(cli, out, &buf, &len, doc);
 		out = NULL;
 		if (rc == EXIT_OK) {
 			rc = renew_cli_stage_exit(rep);

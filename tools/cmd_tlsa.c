@@ -381,8 +381,7 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 
 		switch (opt) {
 		case 'h':
-			fputs(tlsa_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(tlsa_help);
 		case 'u':
 			if (parse_field(cli, DK_TLSA_FIELD_USAGE, optarg, &o.usage)) {
 				return EXIT_USAGE;
@@ -458,12 +457,8 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		case '?':
-			return cli_usage(cli, "unknown option '%s' (see danekit "
-					      "tlsa --help)",
-					 argv[optind - 1]);
 		case ':':
-			return cli_usage(cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+			return cli_bad_option(cli, opt, argv);
 		default:
 			r = cli_global_option(cli, opt, optarg);
 			if (r > 1) {

@@ -71,8 +71,7 @@ int main(int argc, char **argv)
 		int r;
 
 		if (opt == 'h') {
-			fputs(main_help, stdout);
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_help(main_help);
 		}
 		if (opt == OPT_VERSION) {
 			printf("danekit %s\n", dk_version());
