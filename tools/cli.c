@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <danekit/dnssec.h>
 #include <danekit/tlsa.h>
 
 #include "cli.h"
@@ -235,4 +236,18 @@ int cli_finish(const struct cli *cli, FILE *out, char **bufp,
 	rc = cli_write_stdout(cli, buf, *lenp);
 	free(buf);
 	return rc;
+}
+
+int cli_status_exit(int status)
+{
+	switch (status) {
+	case DK_DNSSEC_SECURE:
+		return EXIT_OK;
+	case DK_DNSSEC_INSECURE:
+		return EXIT_NODANE;
+	case DK_DNSSEC_BOGUS:
+		return EXIT_FAIL;
+	default:
+		return EXIT_TEMPFAIL;
+	}
 }

@@ -72,6 +72,9 @@ void cli_err(const struct cli *cli, const char *fmt, ...)
 int cli_usage(const struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Exit status of a DNSSEC status: secure 0, insecure 2, bogus 1, else 75. */
+int cli_status_exit(int status);
+
 /* Map a negative DK_E* code to the exit status of DESIGN.md. */
 int cli_exit_for(int dk_err);
 

@@ -44,20 +44,6 @@ static const char chain_help[] =
 
 enum { OPT_WARN_DAYS = OPT_FIRST_COMMAND_OPTION };
 
-static int status_exit(enum dk_dnssec_status s)
-{
-	switch (s) {
-	case DK_DNSSEC_SECURE:
-		return EXIT_OK;
-	case DK_DNSSEC_INSECURE:
-		return EXIT_NODANE;
-	case DK_DNSSEC_BOGUS:
-		return EXIT_FAIL;
-	default:
-		return EXIT_TEMPFAIL;
-	}
-}
-
 static const char *type_name(uint16_t t)
 {
 	const ldns_rr_descriptor *d = ldns_rr_descript(t);
@@ -511,7 +497,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 		cli_err(cli, "out of memory");
 	}
 	if (rc == EXIT_OK) {
-		rc = status_exit(dk_chain_status(ch));
+		rc = cli_status_exit(dk_chain_status(ch));
 	}
 	free(buf);
 	dk_chain_free(ch);

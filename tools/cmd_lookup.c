@@ -45,20 +45,6 @@ int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
 	return EXIT_OK;
 }
 
-static int status_exit(enum dk_dnssec_status s)
-{
-	switch (s) {
-	case DK_DNSSEC_SECURE:
-		return EXIT_OK;
-	case DK_DNSSEC_INSECURE:
-		return EXIT_NODANE;
-	case DK_DNSSEC_BOGUS:
-		return EXIT_FAIL;
-	default:
-		return EXIT_TEMPFAIL;
-	}
-}
-
 static char *rr_line(const ldns_rr *rr)
 {
 	char *s = ldns_rr2str_fmt(ldns_output_format_nocomments, rr);
@@ -231,7 +217,7 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 	}
 	rc = print_answer(cli, a);
 	if (rc == EXIT_OK) {
-		rc = status_exit(dk_answer_status(a));
+		rc = cli_status_exit(dk_answer_status(a));
 	}
 	dk_answer_free(a);
 	dk_resolver_free(res);
