@@ -1458,6 +1458,18 @@ static void check_host(struct ck *k, long hi, unsigned port,
 			       "service by its name",
 			"%s looks like an IP address, not a host name",
 			h->name);
+		if (smtp) {
+			/*
+			 * An MTA looks such a target up as a name, which
+			 * fails: mail to this host cannot be delivered.
+			 */
+			h->verdict = DK_DANE_FAILED;
+			set_strf(k, &h->why,
+				 "the MX target %s is an IP address, not a "
+				 "host name: no mail can be delivered to it",
+				 h->name);
+			goto verdict;
+		}
 	}
 	if (host_addresses(k, hi, cport) < 0) {
 		goto verdict;

@@ -273,6 +273,49 @@ Test(dane_smtp, bogus_mx)
 	json_decref(doc);
 }
 
+Test(dane_smtp, null_mx)
+{
+	int rc;
+	json_t *doc = SMTP(&rc, "nullmx.test");
+
+	assert_verdict(doc, rc, 2, "not-applicable");
+	cr_assert(json_is_true(
+		json_object_get(json_object_get(doc, "mx"), "null_mx")));
+	cr_assert_not_null(dt_finding(doc, "mx-null", "info"));
+	cr_assert_eq(json_array_size(json_object_get(doc, "hosts")), 0);
+	json_decref(doc);
+}
+
+Test(dane_smtp, mx_target_ip_literal)
+{
+	int rc;
+	json_t *doc = SMTP(&rc, "mx-literal.test");
+	json_t *h;
+
+	assert_verdict(doc, rc, 1, "failed");
+	cr_assert_not_null(dt_finding(doc, "mx-ip-literal", "error"));
+	h = json_array_get(json_object_get(doc, "hosts"), 0);
+	cr_assert_str_eq(dt_str(h, "name"), "127.53.1.16.");
+	/* Never connected: the target is no host name. */
+	cr_assert_eq(json_array_size(json_object_get(h, "addresses")), 0);
+	json_decref(doc);
+}
+
+Test(dane_smtp, mx_host_in_bogus_zone)
+{
+	int rc;
+	json_t *doc = SMTP(&rc, "mx-bogus.test");
+	json_t *h;
+
+	assert_verdict(doc, rc, 1, "failed");
+	cr_assert_str_eq(dt_str(json_object_get(doc, "mx"), "dnssec"), "secure");
+	cr_assert_not_null(dt_finding(doc, "address-bogus", "error"));
+	h = json_array_get(json_object_get(doc, "hosts"), 0);
+	cr_assert_str_eq(dt_str(h, "name"), "mail.expired.test.");
+	cr_assert_eq(json_array_size(json_object_get(h, "addresses")), 0);
+	json_decref(doc);
+}
+
 Test(dane_smtp, no_such_domain)
 {
 	int rc;
