@@ -21,8 +21,18 @@ done > "$tmp/names"
 echo "nonexistent.secure.test A" >> "$tmp/names"
 nnames=$(wc -l < "$tmp/names")
 
-echo "## $N validated lookups against the lab ($nnames distinct queries, cycled)"
+OUT="${OUT:-bench/results-lookup.md}"
+exec > >(tee "$OUT")
+echo "# Validated lookups: danekit versus unbound-host and delv"
 echo
+echo "$N validated lookups against the lab ($nnames distinct queries: secure,"
+echo "insecure, bogus and NXDOMAIN names, cycled), $(date -u +%Y-%m-%d), $(nproc) cores."
+echo "danekit sync and async share one libunbound context (its cache warms up,"
+echo "as in a long-running process); 'cold' makes a new context per lookup, like"
+echo "one unbound-host process per name. Peers run one process per lookup,"
+echo "timed on SAMPLE=${SAMPLE:-200} lookups."
+echo
+echo '```'
 "$BIN" "$DK_LAB_CONF" "$tmp/names" "$N" | tee "$tmp/dk"
 
 # Peers: one process per lookup, as they are used. Sampled (SAMPLE
@@ -45,6 +55,7 @@ uh() { unbound-host -C "$DK_LAB_CONF" -v -t "$2" "$1"; }
 dv() { delv @"$DK_LAB_NS" -p "$DK_LAB_PORT" -a "$DK_LAB_RUN/anchor.delv" +root=test. "$2" "$1"; }
 PEER=(uh); peer "unbound-host (per process)" | tee -a "$tmp/dk"
 PEER=(dv); peer "delv (per process)" | tee -a "$tmp/dk"
+echo '```'
 echo
 echo "| tool | lookups/s | ratio (danekit sync = 1) |"
 echo "| --- | ---: | ---: |"
