@@ -4,6 +4,8 @@
  * and asynchronous queries with a time limit, and the answer object.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ struct pending {
 
 struct dk_resolver {
 	struct ub_ctx *ctx;
+	FILE *log; /* libunbound's log: /dev/null once set up */
 	double timeout;
 	struct pending *pending;
 	size_t npending;
@@ -85,12 +88,39 @@ static int file_check(const char *path, const char *what,
 	return DK_EACCES;
 }
 
+/*
+ * The first "error: ..." message libunbound logged into the memstream
+ * @log (its text without the prefix), else @fallback. Static storage.
+ */
+static const char *last_log_error(FILE *log, char **buf, const char *fallback)
+{
+	static __thread char line[256];
+	const char *p, *last = NULL;
+
+	if (!log || fflush(log) != 0 || !*buf) {
+		return fallback;
+	}
+	/* The first error is the cause; the later ones its consequences. */
+	p = strstr(*buf, "error: ");
+	if (p) {
+		last = p + 7;
+	}
+	if (!last) {
+		return fallback;
+	}
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(last, "\n"), last);
+	return line;
+}
+
 int dk_resolver_new(const struct dk_resolver_opts *opts,
 		    struct dk_resolver **ret_resolver, struct dk_diag *diag)
 {
 	struct dk_resolver *r;
 	const char *anchor = NULL;
-	int u, e;
+	char *abs_anchor = NULL, *setup_buf = NULL;
+	size_t setup_len = 0;
+	FILE *setup_log = NULL;
+	int u, e, rc, cwd = -1;
 
 	if (!opts || !ret_resolver) {
 		return DK_EINVAL;
@@ -122,10 +152,22 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 			return e;
 		}
 	}
+	if (anchor && anchor[0] != '/') {
+		/* Read at finalisation, after ub_ctx_config()'s chdir. */
+		abs_anchor = realpath(anchor, NULL);
+		if (!abs_anchor) {
+			dki_diagf(diag, "the trust anchor file %s: %s", anchor,
+				  strerror(errno));
+			return DK_ENOENT;
+		}
+		anchor = abs_anchor;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
+		free(abs_anchor);
 		return DK_ENOMEM;
 	}
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r->timeout = opts->timeout > 0 ? opts->timeout : 10.0;
 	r->ctx = ub_ctx_create();
 	if (!r->ctx) {
@@ -135,24 +177,33 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 	}
 	/* Asynchronous work runs in a thread, not a forked process. */
 	ub_ctx_async(r->ctx, 1);
+	/*
+	 * libunbound logs to stderr; the set-up messages are kept to say why
+	 * a configuration fails, later ones are dropped (errors are
+	 * reported by danekit, one line each).
+	 */
+	setup_log = open_memstream(&setup_buf, &setup_len);
+	if (setup_log) {
+		ub_ctx_debugout(r->ctx, setup_log);
+	}
 	if (opts->unbound_conf &&
 	    (u = ub_ctx_config(r->ctx, opts->unbound_conf)) != 0) {
 		dki_diagf(diag, "libunbound refuses %s: %s", opts->unbound_conf,
 			  ub_strerror(u));
-		dk_resolver_free(r);
-		return DK_EDATA;
+		rc = DK_EDATA;
+		goto fail;
 	}
 	if (opts->forwarder && (u = ub_ctx_set_fwd(r->ctx, opts->forwarder)) != 0) {
 		dki_diagf(diag, "bad resolver address '%s': %s", opts->forwarder,
 			  ub_strerror(u));
-		dk_resolver_free(r);
-		return DK_EINVAL;
+		rc = DK_EINVAL;
+		goto fail;
 	}
 	if (anchor && (u = ub_ctx_add_ta_file(r->ctx, anchor)) != 0) {
 		dki_diagf(diag, "cannot load the trust anchor %s: %s", anchor,
 			  ub_strerror(u));
-		dk_resolver_free(r);
-		return DK_EDATA;
+		rc = DK_EDATA;
+		goto fail;
 	}
 	if (opts->now > 0) {
 		char date[32];
@@ -164,18 +215,69 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		    0) {
 			dki_diagf(diag, "cannot set the validation time: %s",
 				  ub_strerror(u));
-			dk_resolver_free(r);
-			return DK_ERESOLVER;
+			rc = DK_ERESOLVER;
+			goto fail;
 		}
 	}
-	/* Finalise now, so that configuration errors show here. */
 	if ((u = ub_ctx_set_option(r->ctx, "val-log-level:", "2")) != 0) {
 		dki_diagf(diag, "libunbound: %s", ub_strerror(u));
-		dk_resolver_free(r);
-		return DK_ERESOLVER;
+		rc = DK_ERESOLVER;
+		goto fail;
 	}
+	/*
+	 * ub_ctx_config() moves the process into the config's "directory:",
+	 * and libunbound reads the files it names (trust anchors, hints)
+	 * when the context is finalised. Finalise now, from that directory
+	 * (removing local data of a name that has none finalises and does
+	 * nothing else), so that the files are read as unbound would read
+	 * them and configuration errors show here; then go back, since a
+	 * library must not change its caller's working directory.
+	 */
+	u = ub_ctx_data_remove(r->ctx, "danekit.invalid.");
+	if (cwd >= 0) {
+		if (fchdir(cwd) != 0) {
+			dki_diagf(diag, "cannot return to the working directory: %s",
+				  strerror(errno));
+			u = u ? u : UB_INITFAIL;
+		}
+		close(cwd);
+		cwd = -1;
+	}
+	if (u != 0) {
+		dki_diagf(diag, "libunbound cannot start with this configuration: "
+				"%s",
+			  last_log_error(setup_log, &setup_buf, ub_strerror(u)));
+		rc = opts->unbound_conf ? DK_EDATA : DK_ERESOLVER;
+		goto fail;
+	}
+	r->log = fopen("/dev/null", "we");
+	ub_ctx_debugout(r->ctx, r->log);
+	if (setup_log) {
+		fclose(setup_log);
+		free(setup_buf);
+	}
+	free(abs_anchor);
 	*ret_resolver = r;
 	return 0;
+fail:
+	if (r && r->ctx) {
+		/* The set-up log dies here: give libunbound another. */
+		r->log = fopen("/dev/null", "we");
+		ub_ctx_debugout(r->ctx, r->log);
+	}
+	if (setup_log) {
+		fclose(setup_log);
+		free(setup_buf);
+	}
+	if (cwd >= 0) {
+		if (fchdir(cwd) != 0) {
+			/* Nothing better to do: the error at hand wins. */
+		}
+		close(cwd);
+	}
+	free(abs_anchor);
+	dk_resolver_free(r);
+	return rc;
 }
 
 void dk_resolver_free(struct dk_resolver *resolver)
@@ -194,6 +296,9 @@ void dk_resolver_free(struct dk_resolver *resolver)
 		free(p);
 	}
 	ub_ctx_delete(resolver->ctx);
+	if (resolver->log) {
+		fclose(resolver->log);
+	}
 	free(resolver);
 }
 

@@ -329,6 +329,37 @@ Test(dnssec_cli, usage)
 	free(out);
 }
 
+/* A bad unbound.conf: exit 65, one line on stderr naming the cause. */
+Test(dnssec_cli, bad_unbound_conf)
+{
+	char tmpl[] = "/tmp/dk-badconf.XXXXXX", conf[512];
+	const char *d = lab_env_var("DANEKIT");
+	char *out = NULL;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(tmpl));
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", tmpl);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fputs("server:\n  no-such-option: yes\n", f);
+	fclose(f);
+	cr_expect_eq(lab_run(&out, "'%s' --unbound-conf '%s' lookup a.test 2>&1",
+			     d, conf),
+		     65);
+	cr_expect(strncmp(out, "danekit: lookup: ", 17) == 0, "%s", out);
+	cr_expect(strstr(out, "no-such-option") != NULL, "%s", out);
+	cr_expect_eq(strchr(out, '\n'), out + strlen(out) - 1, "not one line: %s",
+		     out);
+	free(out);
+	cr_expect_eq(lab_run(&out, "'%s' --unbound-conf '%s/none.conf' lookup "
+				   "a.test 2>&1",
+			     d, tmpl),
+		     66);
+	free(out);
+	unlink(conf);
+	rmdir(tmpl);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;

@@ -472,3 +472,72 @@ Test(dnssec_lib, validation_time_from_resolver)
 	dk_chain_free(ch);
 	dk_resolver_free(r);
 }
+
+/*
+ * ub_ctx_config() moves into the config's "directory:"; the resolver
+ * must still read the files named relative to it (as unbound would) and
+ * must leave the caller's working directory as it was.
+ */
+Test(dnssec_lib, config_directory_and_working_directory)
+{
+	char tmpl[] = "/tmp/dk-dir.XXXXXX", conf[512], cmd[8192];
+	char before[1024], after[1024];
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_answer *a = NULL;
+	struct dk_diag d = { "" };
+	char *out = NULL;
+
+	lab_init();
+	cr_assert_not_null(mkdtemp(tmpl));
+	/* The lab's config, with directory: TMP and a relative anchor. */
+	snprintf(cmd, sizeof(cmd),
+		 "cp '%s' '%s/anchor.key' && sed -e 's|directory: .*|directory: "
+		 "\"%s\"|' -e 's|trust-anchor-file: .*|trust-anchor-file: "
+		 "\"anchor.key\"|' '%s' > '%s/unbound.conf' && grep -c "
+		 "'\"anchor.key\"' '%s/unbound.conf'",
+		 lab_anchor, tmpl, tmpl, lab_conf, tmpl, tmpl);
+	cr_assert_eq(lab_run(&out, "%s", cmd), 0, "%s", out);
+	free(out);
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", tmpl);
+	cr_assert_not_null(getcwd(before, sizeof(before)));
+	o.unbound_conf = conf;
+	o.timeout = 10;
+	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+	cr_assert_not_null(getcwd(after, sizeof(after)));
+	cr_expect_str_eq(after, before);
+	cr_assert_eq(dk_lookup(r, "mail.secure.test", LDNS_RR_TYPE_A, &a, &d), 0,
+		     "%s", d.why);
+	/* Secure only if the relative anchor was found in "directory:". */
+	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_SECURE);
+	cr_assert_not_null(getcwd(after, sizeof(after)));
+	cr_expect_str_eq(after, before);
+	dk_answer_free(a);
+	dk_resolver_free(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	cr_expect_eq(lab_run(&out, "%s", cmd), 0);
+	free(out);
+}
+
+/* A configuration libunbound cannot start with fails in dk_resolver_new. */
+Test(dnssec_lib, config_errors_show_at_creation)
+{
+	char tmpl[] = "/tmp/dk-bad.XXXXXX", conf[512];
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_diag d = { "" };
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(tmpl));
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", tmpl);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "server:\n  trust-anchor-file: \"%s/missing.key\"\n", tmpl);
+	fclose(f);
+	o.unbound_conf = conf;
+	cr_expect_eq(dk_resolver_new(&o, &r, &d), DK_EDATA);
+	cr_expect_null(r);
+	cr_expect(strstr(d.why, "missing.key") != NULL, "%s", d.why);
+	unlink(conf);
+	rmdir(tmpl);
+}
