@@ -1468,8 +1468,9 @@ static void conclude(struct dk_chain *ch)
 				ub_why ? " (" : "", ub_why ? ub_why : "",
 				ub_why ? ")" : "", why);
 		}
-	} else if (ch->status != DK_DNSSEC_SECURE) {
-		ch->diagnosis = why;
+	} else if (ch->status != DK_DNSSEC_SECURE || !last) {
+		/* (secure implies a link: the check found a whole chain) */
+		ch->diagnosis = why ? why : "no link could be checked";
 	} else {
 		const char *proof = last->proof == DK_CHAIN_PROOF_NSEC ? "NSEC" :
 								       "NSEC3";

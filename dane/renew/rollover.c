@@ -469,7 +469,6 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			*ret_report = rep;
 			return 0;
 		}
-		r = 0;
 		if (rep->nservers == 0) {
 			rep->stage = DK_ROLLOVER_INCOMPLETE;
 			set_why(rep, "no address found for any name server of %s",

@@ -148,7 +148,7 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 	text[len] = '\0';
 	p = text;
 	/* key "name" { algorithm ALG; secret "SECRET"; }; */
-	while ((t = next_token(&p, tok, sizeof(tok))) > 0) {
+	while (next_token(&p, tok, sizeof(tok)) > 0) {
 		if (strcmp(tok, "key") != 0) {
 			continue;
 		}
