@@ -464,6 +464,107 @@ static int host_addresses(struct ck *k, long hi, unsigned port)
  * The TLSA RRset of host @hi, RFC 7672 section 2.2.2 and RFC 7671
  * section 7: the CNAME-expanded name first, then the original name.
  */
+/*
+ * DNSSEC signatures on the path to a secure RRset (from the chain module):
+ * a warning for each one that expires within the --sig-warn-days window
+ * of now, or before the --at moment. When a signature lapses, the records
+ * turn bogus and MTAs defer mail (RFC 7672 section 2.1.1). Each signature
+ * is reported once per report.
+ */
+/* Has the report a finding with this message already (any host)? */
+static int have_finding(const struct ck *k, const char *msg)
+{
+	for (size_t i = 0; i < k->r->nfindings; i++) {
+		if (strcmp(k->r->findings[i].message, msg) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void sig_warnings(struct ck *k, long hi, const char *name,
+			 uint16_t type)
+{
+	struct dk_chain *ch = NULL;
+	struct dk_diag diag = { "" };
+	long days = k->o.sig_warn_days ? k->o.sig_warn_days : 7;
+	time_t now = time(NULL);
+
+	if (days < 0 && k->at <= now) {
+		return;
+	}
+	if (dk_chain_build(k->res, name, type, days > 0 ? (int)days : 0, &ch,
+			   &diag) < 0) {
+		return; /* the lookups themselves are judged elsewhere */
+	}
+	for (size_t i = 0; i < dk_chain_link_count(ch); i++) {
+		const struct dk_chain_link *l = dk_chain_link(ch, i);
+		const struct dk_chain_sig *sets[] = { l->ds_sigs, l->key_sigs,
+						      l->sigs, l->proof_sigs };
+		const size_t counts[] = { l->ds_sig_count, l->key_sig_count,
+					  l->sig_count, l->proof_sig_count };
+
+		for (size_t j = 0; j < 4; j++) {
+			for (size_t n = 0; n < counts[j]; n++) {
+				const struct dk_chain_sig *g = &sets[j][n];
+				const ldns_rr_descriptor *d =
+					ldns_rr_descript(g->type_covered);
+				const char *tname = d && d->_name ? d->_name : "?";
+				char when[32], ev[256], msg[512];
+				struct tm tm;
+				int soon, before_at;
+
+				if (g->state != DK_CHAIN_SIG_VALID) {
+					continue;
+				}
+				soon = days > 0 &&
+				       g->expiration - now < (time_t)days * DAY;
+				before_at = k->at > now && g->expiration <= k->at;
+				if (!soon && !before_at) {
+					continue;
+				}
+				gmtime_r(&g->expiration, &tm);
+				strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+					 &tm);
+				snprintf(ev, sizeof(ev),
+					 "RRSIG %s %s by %s key %u expires %s",
+					 tname, g->owner,
+					 g->signer, g->key_tag, when);
+				if (before_at) {
+					snprintf(msg, sizeof(msg),
+						 "at the --at moment the RRSIG over "
+						 "%s %s will have expired (on %s): "
+						 "the records turn bogus",
+						 g->owner, tname, when);
+				} else {
+					long left = (long)((g->expiration - now +
+							    DAY / 2) / DAY);
+
+					snprintf(msg, sizeof(msg),
+						 "the RRSIG over %s %s expires in "
+						 "%ld day%s (%s)",
+						 g->owner, tname, left,
+						 left == 1 ? "" : "s", when);
+				}
+				/* Zones above several hosts: once a report. */
+				if (have_finding(k, msg)) {
+					continue;
+				}
+				finding(k, hi, DK_DANE_WARNING,
+					before_at ? "dnssec-sig-expired-at" :
+						    "dnssec-sig-expiring",
+					"RFC 7672 section 2.1.1", g->owner, ev,
+					"re-sign the zone (or check that its "
+					"signer runs): once a signature lapses "
+					"the records are bogus and MTAs defer "
+					"mail",
+					"%s", msg);
+			}
+		}
+	}
+	dk_chain_free(ch);
+}
+
 static void host_tlsa(struct ck *k, long hi, unsigned port)
 {
 	struct dk_dane_host *h = &k->r->hosts[hi];
@@ -537,6 +638,7 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 		    h->tlsa_status == DK_DNSSEC_SECURE) {
 			take_records(k, h, a);
 			dk_answer_free(a);
+			sig_warnings(k, hi, owner, LDNS_RR_TYPE_TLSA);
 			return;
 		}
 		if (ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
@@ -1828,6 +1930,10 @@ static int smtp_mx(struct ck *k, struct mx **ret_mx, size_t *ret_n)
 			 r->domain);
 		dk_answer_free(a);
 		return 0;
+	}
+	if (r->mx_status == DK_DNSSEC_SECURE && !dk_answer_nxdomain(a) &&
+	    ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
+		sig_warnings(k, -1, r->domain, LDNS_RR_TYPE_MX);
 	}
 	if (dk_answer_nxdomain(a)) {
 		r->nxdomain = 1;

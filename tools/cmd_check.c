@@ -43,6 +43,9 @@ static const char check_help[] =
 	"  --warn-days N       warn when a certificate expires within N days\n"
 	"                      (default: 30, or a third of its lifetime if "
 	"less)\n"
+	"  --sig-warn-days N   warn when a DNSSEC signature over the MX or TLSA\n"
+	"                      records, or above them, expires within N days\n"
+	"                      (default 7; 0: never)\n"
 	"  --at WHEN           judge certificate dates at WHEN: YYYY-MM-DD,\n"
 	"                      YYYY-MM-DDTHH:MM:SSZ, @EPOCH, or +N[dhm] from "
 	"now\n"
@@ -66,6 +69,7 @@ enum {
 	OPT_CONNECT_PORT = OPT_FIRST_COMMAND_OPTION,
 	OPT_STARTTLS,
 	OPT_WARN_DAYS,
+	OPT_SIG_WARN_DAYS,
 	OPT_AT,
 	OPT_EHLO,
 	OPT_CA_FILE,
@@ -715,6 +719,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		{ "connect-port", required_argument, NULL, OPT_CONNECT_PORT },
 		{ "starttls", required_argument, NULL, OPT_STARTTLS },
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
+		{ "sig-warn-days", required_argument, NULL, OPT_SIG_WARN_DAYS },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "ehlo", required_argument, NULL, OPT_EHLO },
 		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
@@ -775,6 +780,15 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			}
 			/* 0 turns the warning off. */
 			o.warn_days = v ? (long)v : -1;
+			break;
+		case OPT_SIG_WARN_DAYS:
+			if (cli_parse_ulong(optarg, 0, 36500, &v)) {
+				return cli_usage(cli,
+						 "--sig-warn-days: '%s' is not a "
+						 "number of days (0-36500)",
+						 optarg);
+			}
+			o.sig_warn_days = v ? (long)v : -1;
 			break;
 		case OPT_AT:
 			if (parse_at(optarg, &o.at)) {

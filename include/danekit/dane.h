@@ -123,6 +123,11 @@ struct dk_dane_opts {
 	/* Skip IPv4 / IPv6 addresses (at most one of them). */
 	int no_ipv4;
 	int no_ipv6;
+	/* Warn when a DNSSEC signature over the MX or TLSA RRsets, or on
+	 * the chain of trust above them, expires within this many days;
+	 * 0: 7 days; < 0: never. Signatures that expire before @at are
+	 * reported as well. */
+	long sig_warn_days;
 };
 
 /* How bad a finding is. */

@@ -316,6 +316,73 @@ Test(dane_smtp, mx_host_in_bogus_zone)
 	json_decref(doc);
 }
 
+/* Count the findings with @code and a message containing @needle. */
+static size_t count_findings(json_t *doc, const char *code, const char *needle)
+{
+	size_t n = 0, i, j;
+	json_t *h, *f;
+	json_t *lists[64];
+	size_t nl = 0;
+
+	lists[nl++] = json_object_get(doc, "findings");
+	json_array_foreach(json_object_get(doc, "hosts"), i, h)
+	{
+		if (nl < 64) {
+			lists[nl++] = json_object_get(h, "findings");
+		}
+	}
+	for (i = 0; i < nl; i++) {
+		json_array_foreach(lists[i], j, f)
+		{
+			if (strcmp(dt_str(f, "code"), code) == 0 &&
+			    (!needle || strstr(dt_str(f, "message"), needle))) {
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/* expiring.test is signed with RRSIGs that lapse in 2 days. */
+Test(dane_smtp, dnssec_signatures_expiring)
+{
+	int rc;
+	json_t *doc = SMTP(&rc, "expiring.test");
+
+	assert_verdict(doc, rc, 0, "valid");
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring",
+				    "_25._tcp.mail.expiring.test. TLSA"), 1);
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring",
+				    "expiring.test. MX"), 1);
+	/* The zone's DNSKEY RRSIG is above both: reported once. */
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring",
+				    "expiring.test. DNSKEY"), 1);
+	json_decref(doc);
+	doc = SMTP(&rc, "expiring.test", "--sig-warn-days 0");
+	assert_verdict(doc, rc, 0, "valid");
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring", NULL), 0);
+	json_decref(doc);
+	/* A zone signed for 30 days: nothing within the 7-day default. */
+	doc = SMTP(&rc, "dane-ok.test");
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring", NULL), 0);
+	json_decref(doc);
+}
+
+/* --at beyond the signatures' expiration says so. */
+Test(dane_smtp, dnssec_signatures_at_future_date)
+{
+	int rc;
+	json_t *doc = SMTP(&rc, "dane-ok.test", "--at +40d");
+
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expired-at",
+				    "_25._tcp.mail.dane-ok.test. TLSA"), 1);
+	cr_expect_geq(count_findings(doc, "dnssec-sig-expired-at", NULL), 4);
+	json_decref(doc);
+	doc = SMTP(&rc, "dane-ok.test", "--at +10d");
+	cr_expect_eq(count_findings(doc, "dnssec-sig-expired-at", NULL), 0);
+	json_decref(doc);
+}
+
 Test(dane_smtp, no_such_domain)
 {
 	int rc;
