@@ -33,6 +33,7 @@ static const char chain_help[] =
 	"  --warn-days N  warn about signatures on the path that expire\n"
 	"                 within N days (default 7; 0: never)\n"
 	"  --json         one JSON document instead\n"
+	"  -q, --quiet    the diagnosis line alone\n"
 	"  -h, --help     this help\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
 	"also be given here; see danekit --help.\n"
@@ -193,13 +194,16 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 	}
 }
 
-static void print_text(FILE *out, const struct dk_chain *ch)
+static void print_text(FILE *out, const struct dk_chain *ch, int quiet)
 {
 	char now[32];
 	const char *why = dk_chain_why_bogus(ch);
 
 	fprintf(out, "%s: %s\n", dk_dnssec_status_name(dk_chain_status(ch)),
 		dk_chain_diagnosis(ch));
+	if (quiet) {
+		return; /* -q: the diagnosis alone, for monitoring */
+	}
 	for (size_t i = 0; i < dk_chain_warning_count(ch); i++) {
 		fprintf(out, "; warning: %s\n", dk_chain_warning(ch, i));
 	}
@@ -486,7 +490,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 			rc = EXIT_SOFTWARE;
 		}
 	} else {
-		print_text(out, ch);
+		print_text(out, ch, cli->verbosity < 0);
 	}
 	if (fclose(out) != 0) {
 		rc = EXIT_SOFTWARE;

@@ -20,6 +20,7 @@ static const char lookup_help[] =
 	"\n"
 	"Options:\n"
 	"  --json        one JSON document instead\n"
+	"  -q, --quiet   the '; dnssec:' line alone\n"
 	"  -h, --help    this help\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
 	"also be given here; see danekit --help.\n"
@@ -140,6 +141,10 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 		}
 		fputc('\n', out);
 		json_decref(doc);
+	} else if (cli->verbosity < 0) {
+		/* -q: the status line alone, for monitoring. */
+		fprintf(out, "; dnssec: %s%s%s%s\n", dk_dnssec_status_name(st),
+			why ? " (" : "", why ? why : "", why ? ")" : "");
 	} else {
 		const ldns_pkt *pkt = dk_answer_get0_packet(a);
 		ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;

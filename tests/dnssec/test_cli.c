@@ -360,6 +360,30 @@ Test(dnssec_cli, bad_unbound_conf)
 	rmdir(tmpl);
 }
 
+/* -q: one line, for monitoring scripts. */
+Test(dnssec_cli, quiet)
+{
+	const char *d = lab_env_var("DANEKIT");
+	char *out = NULL;
+
+	cr_expect_eq(lab_run(&out, "'%s' -q --unbound-conf '%s' chain "
+				   "mail.expired.test",
+			     d, lab_conf),
+		     1);
+	cr_expect(strncmp(out, "bogus: the RRSIG over the DNSKEY RRset of "
+			       "expired.test. expired",
+			  42 + 20) == 0,
+		  "%s", out);
+	cr_expect_eq(strchr(out, '\n'), out + strlen(out) - 1, "%s", out);
+	free(out);
+	cr_expect_eq(lab_run(&out, "'%s' --unbound-conf '%s' lookup -q "
+				   "mail.secure.test",
+			     d, lab_conf),
+		     0);
+	cr_expect_str_eq(out, "; dnssec: secure\n");
+	free(out);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
