@@ -3,6 +3,7 @@
  * Validated lookups through libunbound: the resolver context, synchronous
  * and asynchronous queries with a time limit, and the answer object.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -779,6 +780,21 @@ int dk_rr_type_parse(const char *text)
 
 	if (!text || !*text) {
 		return DK_EINVAL;
+	}
+	if (strncasecmp(text, "TYPE", 4) == 0) {
+		/* RFC 3597 section 5: TYPE and a decimal number. */
+		char *end = NULL;
+		unsigned long v;
+
+		if (!isdigit((unsigned char)text[4])) {
+			return DK_EINVAL;
+		}
+		errno = 0;
+		v = strtoul(text + 4, &end, 10);
+		if (errno || *end || v == 0 || v > 65535) {
+			return DK_EINVAL;
+		}
+		return (int)v;
 	}
 	t = ldns_get_rr_type_by_name(text);
 	if (t == 0) {

@@ -363,6 +363,15 @@ Test(dnssec_lib, null_and_invalid_arguments)
 	cr_expect_eq(dk_rr_type_parse(""), DK_EINVAL);
 	cr_expect_eq(dk_rr_type_parse("NOTATYPE"), DK_EINVAL);
 	cr_expect_eq(dk_rr_type_parse("tlsa"), LDNS_RR_TYPE_TLSA);
+	/* RFC 3597 TYPEnnn, 1-65535 only. */
+	cr_expect_eq(dk_rr_type_parse("TYPE52"), LDNS_RR_TYPE_TLSA);
+	cr_expect_eq(dk_rr_type_parse("type65535"), 65535);
+	cr_expect_eq(dk_rr_type_parse("TYPE65536"), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("TYPE99999"), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("TYPE0"), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("TYPE"), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("TYPE1x"), DK_EINVAL);
+	cr_expect_eq(dk_rr_type_parse("A65"), DK_EINVAL);
 
 	/* answer */
 	dk_answer_free(NULL);
