@@ -53,6 +53,8 @@ peer() {
 }
 uh() { unbound-host -C "$DK_LAB_CONF" -v -t "$2" "$1"; }
 dv() { delv @"$DK_LAB_NS" -p "$DK_LAB_PORT" -a "$DK_LAB_RUN/anchor.delv" +root=test. "$2" "$1"; }
+dk() { build/tools/danekit --unbound-conf "$DK_LAB_CONF" lookup "$1" "$2"; }
+PEER=(dk); peer "danekit lookup (per process)" | tee -a "$tmp/dk"
 PEER=(uh); peer "unbound-host (per process)" | tee -a "$tmp/dk"
 PEER=(dv); peer "delv (per process)" | tee -a "$tmp/dk"
 echo '```'
