@@ -291,6 +291,58 @@ static int is_rdata_only(const char *text)
 	return dk_tlsa_field_parse(DK_TLSA_FIELD_USAGE, word) >= 0;
 }
 
+/* Is the word @s (@len bytes) a class mnemonic, as ldns reads them? */
+static int is_class_word(const char *s, size_t len)
+{
+	static const char *const names[] = { "IN", "CH", "HS", "NONE", "ANY" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i]) == len &&
+		    strncasecmp(s, names[i], len) == 0) {
+			return 1;
+		}
+	}
+	return len > 5 && strncasecmp(s, "CLASS", 5) == 0;
+}
+
+/*
+ * Is a whole RR line of type TLSA (or TYPE52, RFC 3597)? Its type is the
+ * first word after the owner that is neither a TTL nor a class (RFC 1035
+ * section 5.1). Lines of other types must not reach ldns, which would
+ * parse their RDATA: ldns 1.8.3 leaks on some (a CERT record with
+ * algorithm 0, found by tests/fuzz).
+ */
+static int rr_is_tlsa(const char *text, size_t n)
+{
+	const char *p = text, *end = text + n;
+	/* ldns reads a line that starts with a blank as having no owner. */
+	int w0 = n && (text[0] == ' ' || text[0] == '\t');
+
+	for (int w = w0; w < 4; w++) {
+		const char *s;
+		size_t len;
+
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			p++;
+		}
+		s = p;
+		while (p < end && *p != ' ' && *p != '\t') {
+			p++;
+		}
+		len = (size_t)(p - s);
+		if (len == 0) {
+			return 0;
+		}
+		if (w == 0 || isdigit((unsigned char)s[0]) ||
+		    is_class_word(s, len)) {
+			continue; /* owner, TTL, class */
+		}
+		return (len == 4 && strncasecmp(s, "TLSA", 4) == 0) ||
+		       (len == 6 && strncasecmp(s, "TYPE52", 6) == 0);
+	}
+	return 0;
+}
+
 int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 		  char **ret_owner, struct dk_diag *diag)
 {
@@ -312,6 +364,17 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 		dki_diagf(diag, "%s", n == 0 ? "empty TLSA record" :
 			"a TLSA record must be one line");
 		return DK_EDATA;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		/* Presentation format is ASCII; names in A-label form. */
+		if (c >= 0x7f || (c < ' ' && c != '\t')) {
+			dki_diagf(diag, "%s",
+				  "a TLSA record is ASCII text (give names in "
+				  "their A-label form, xn--...)");
+			return DK_EDATA;
+		}
 	}
 	line = malloc(n + 64);
 	if (!line) {
@@ -335,6 +398,10 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 			free(line);
 			return DK_EDATA;
 		}
+	} else if (!rr_is_tlsa(text, n)) {
+		dki_diagf(diag, "%s", "not a TLSA record");
+		free(line);
+		return DK_EDATA;
 	} else {
 		/* A whole RR: find " TLSA " and rewrite what follows. */
 		const char *t = NULL;

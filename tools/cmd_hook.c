@@ -233,7 +233,13 @@ static int key_matches(const char *keyfile, const struct dk_input *in)
 	if (dk_input_read_file(keyfile, &k, NULL) < 0) {
 		return -1;
 	}
-	r = EVP_PKEY_eq(dk_input_get0_pubkey(k), dk_input_get0_pubkey(in)) == 1;
+	{
+		EVP_PKEY *a = dk_input_get0_pubkey(k);
+		EVP_PKEY *b = dk_input_get0_pubkey(in);
+
+		/* EVP_PKEY_eq(NULL, NULL) is 1 in OpenSSL 3.0. */
+		r = a && b ? EVP_PKEY_eq(a, b) == 1 : -1;
+	}
 	dk_input_free(k);
 	return r;
 }

@@ -208,13 +208,16 @@ const char *dk_input_kind_name(enum dk_input_kind kind);
 size_t dk_input_cert_count(const struct dk_input *input);
 
 /**
- * Certificate @idx (0 = leaf), borrowed (get0), or NULL when out of range.
+ * Certificate @idx (0 = leaf), borrowed (get0), parsed by OpenSSL on first
+ * use; NULL when @idx is out of range or when OpenSSL cannot parse that
+ * certificate (inputs are only checked for the DER structure of RFC 5280
+ * when loaded, which is all TLSA records need).
  */
 X509 *dk_input_get0_cert(const struct dk_input *input, size_t idx);
 
 /**
  * The public key: of the leaf certificate, of the CSR, or the key itself.
- * Borrowed (get0).
+ * Borrowed (get0); NULL when OpenSSL cannot read the leaf's key.
  */
 EVP_PKEY *dk_input_get0_pubkey(const struct dk_input *input);
 

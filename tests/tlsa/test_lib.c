@@ -657,6 +657,9 @@ Test(lib_parse, bad)
 		"_25._tcp.example.com. 3600 IN TYPE52 \\# 2 0301",
 		"_25._tcp.example.com. 3600 IN TYPE52 \\# 5 030101",
 		"garbage",
+		"_25._tcp.b\xc3\xbc.example. 3600 IN TLSA 3 1 1 ab", /* 8-bit */
+		"3 1 1 ab\x01" "cd",    /* control character */
+		"example. 3600 IN CERT 0 0 0 AA==", /* another type */
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
