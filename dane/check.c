@@ -429,11 +429,13 @@ static int host_addresses(struct ck *k, long hi, unsigned port)
 				"point the MX record at the canonical name",
 				"the MX host %s is a CNAME", h->name);
 		}
-		finding(k, hi, DK_DANE_INFO, "cname-expanded",
+		if (st == DK_DNSSEC_SECURE) {
+			finding(k, hi, DK_DANE_INFO, "cname-expanded",
 			"RFC 7672 section 2.2.2", h->name, ev, NULL,
 			"TLSA records are looked up first at the expanded name "
 			"%s, then at %s",
 			h->cname, h->name);
+		}
 	}
 	if (st == DK_DNSSEC_BOGUS) {
 		h->verdict = DK_DANE_FAILED;
@@ -565,6 +567,24 @@ static void sig_warnings(struct ck *k, long hi, const char *name,
 	dk_chain_free(ch);
 }
 
+/* Is the CNAME at host @hi's own name (the chain's first link) secure? */
+static int cname_link_secure(struct ck *k, long hi)
+{
+	const char *name = k->r->hosts[hi].name;
+	struct dk_answer *a;
+	char why[600];
+	int err, secure;
+
+	a = lookup(k, name, LDNS_RR_TYPE_CNAME, &err, why, sizeof(why));
+	if (!a) {
+		return 0;
+	}
+	secure = dk_answer_status(a) == DK_DNSSEC_SECURE &&
+		 ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0;
+	dk_answer_free(a);
+	return secure;
+}
+
 static void host_tlsa(struct ck *k, long hi, unsigned port)
 {
 	struct dk_dane_host *h = &k->r->hosts[hi];
@@ -572,7 +592,8 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 	size_t ncand = 0;
 	char why[600];
 
-	if (h->cname) {
+	/* The expanded name only when every link of the chain is secure. */
+	if (h->cname && h->addr_status == DK_DNSSEC_SECURE) {
 		cand[ncand++] = h->cname;
 	}
 	cand[ncand++] = h->name;
@@ -805,7 +826,9 @@ static void probe_core(struct ck *k, long hi, const char *address,
 			goto out;
 		}
 		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
-		if (h->cname) {
+		/* The expanded name is a reference identifier only when the
+		 * whole CNAME chain is secure (RFC 7672 section 3.2.2). */
+		if (h->cname && h->addr_status == DK_DNSSEC_SECURE) {
 			const char *o = strcasecmp(base, h->cname) == 0
 						? h->name
 						: h->cname;
@@ -1547,6 +1570,7 @@ static void check_host(struct ck *k, long hi, unsigned port,
 	size_t nchains = 0, nextra = 0;
 	unsigned cport = k->o.connect_port ? k->o.connect_port : port;
 	int smtp = k->r->service == DK_DANE_SERVICE_SMTP;
+	int signed_host = 0;
 
 	if (looks_like_ip(h->name)) {
 		h->ip_literal = 1;
@@ -1577,7 +1601,25 @@ static void check_host(struct ck *k, long hi, unsigned port,
 		goto verdict;
 	}
 	h = &k->r->hosts[hi];
-	if (h->addr_status == DK_DNSSEC_SECURE) {
+	if (h->addr_status == DK_DNSSEC_INSECURE && h->cname &&
+	    cname_link_secure(k, hi)) {
+		/*
+		 * RFC 7672 section 2.2.2: the host name is in a signed zone
+		 * (the first link of its CNAME chain is secure) though the
+		 * chain ends in an unsigned one; TLSA records are then looked
+		 * up at the original name only.
+		 */
+		h = &k->r->hosts[hi];
+		finding(k, hi, DK_DANE_INFO, "cname-leaves-signed-zone",
+			"RFC 7672 section 2.2.2", h->name, NULL, NULL,
+			"the CNAME %s -> %s is secure but the chain ends in "
+			"an unsigned zone: TLSA records are looked up at %s "
+			"only",
+			h->name, h->cname, h->name);
+		signed_host = 1;
+	}
+	h = &k->r->hosts[hi];
+	if (signed_host || h->addr_status == DK_DNSSEC_SECURE) {
 		host_tlsa(k, hi, port);
 		h = &k->r->hosts[hi];
 		if (h->verdict == DK_DANE_FAILED ||

@@ -199,6 +199,25 @@ Test(dane_smtp, mx_cname)
 	json_decref(doc);
 }
 
+/*
+ * RFC 7672 section 2.2.2: a secure CNAME into an unsigned zone keeps the
+ * host in a signed zone; its TLSA records are those of the original name.
+ */
+Test(dane_smtp, mx_cname_into_unsigned_zone)
+{
+	int rc;
+	json_t *doc = SMTP(&rc, "mx-cname-insecure.test");
+	json_t *h = dt_host(doc, 0);
+
+	assert_verdict(doc, rc, 0, "valid");
+	cr_assert_str_eq(dt_str(h, "addresses_dnssec"), "insecure");
+	cr_assert_str_eq(dt_str(json_object_get(h, "tlsa"), "owner"),
+			 "_25._tcp.mail.mx-cname-insecure.test.");
+	cr_assert_not_null(dt_finding(doc, "cname-leaves-signed-zone", "info"));
+	cr_assert_null(dt_finding(doc, "cname-expanded", "info"));
+	json_decref(doc);
+}
+
 Test(dane_smtp, pkix_only_is_no_dane)
 {
 	int rc;
