@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,7 +19,7 @@
 #include "helpers.h"
 
 char *lab_conf, *lab_port, *lab_pki, *prim_conf, *prim_port, *prim_server,
-	*prim_key, *prim_badkey;
+	*prim_key, *prim_badkey, *prim_addr, *prim_addr2, *prim_lock;
 
 static char *slurp(const char *path)
 {
@@ -126,9 +127,43 @@ void lab_up(void)
 	prim_server = env_value(r.out, "DK_PRIMARY_SERVER");
 	prim_key = env_value(r.out, "DK_PRIMARY_KEY");
 	prim_badkey = env_value(r.out, "DK_PRIMARY_BADKEY");
+	prim_addr = env_value(r.out, "DK_PRIMARY_ADDR");
+	prim_addr2 = env_value(r.out, "DK_PRIMARY_ADDR2");
+	prim_lock = env_value(r.out, "DK_PRIMARY_SYNC_LOCK");
 	run_free(&r);
 	cr_assert(lab_conf && lab_port && lab_pki && prim_conf && prim_port &&
-		  prim_server && prim_key && prim_badkey, "incomplete env");
+		  prim_server && prim_key && prim_badkey && prim_addr &&
+		  prim_addr2 && prim_lock, "incomplete env");
+}
+
+void secondary_sync(void)
+{
+	struct run r;
+
+	cr_assert(prim_lock, "secondary_sync() before lab_up()");
+	r = run("bash %s/testzones/primary sync-secondary", getenv("DK_SRCDIR"));
+	cr_assert_eq(r.status, 0, "primary sync-secondary failed: %s", r.err);
+	run_free(&r);
+}
+
+int secondary_hold(void)
+{
+	int fd;
+
+	cr_assert(prim_lock, "secondary_hold() before lab_up()");
+	/* close-on-exec: the commands run meanwhile must not keep the lock */
+	fd = open(prim_lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert(fd >= 0, "%s: %s", prim_lock, strerror(errno));
+	cr_assert_eq(flock(fd, LOCK_EX), 0, "flock %s: %s", prim_lock,
+		     strerror(errno));
+	return fd;
+}
+
+void secondary_release(int fd)
+{
+	if (fd >= 0) {
+		close(fd);
+	}
 }
 
 char *tmpdir(void)

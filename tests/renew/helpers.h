@@ -28,6 +28,21 @@ extern char *prim_port;   /* DK_PRIMARY_PORT */
 extern char *prim_server; /* DK_PRIMARY_SERVER */
 extern char *prim_key;    /* DK_PRIMARY_KEY */
 extern char *prim_badkey; /* DK_PRIMARY_BADKEY */
+extern char *prim_addr;   /* DK_PRIMARY_ADDR: ns.dyn.test. (the primary) */
+extern char *prim_addr2;  /* DK_PRIMARY_ADDR2: ns2.dyn.test. (lags) */
+extern char *prim_lock;   /* DK_PRIMARY_SYNC_LOCK */
+
+/*
+ * ns2.dyn.test. (testzones/primary) serves a frozen copy of dyn.test.: it
+ * lags behind every DNS UPDATE until secondary_sync(). A test that runs
+ * `danekit rollover` (or a hook) after a publish calls secondary_sync()
+ * first, unless the lag is what it tests: then it holds the lag with
+ * secondary_hold() (no secondary_sync() of any test or process proceeds
+ * until secondary_release()).
+ */
+void secondary_sync(void);
+int secondary_hold(void);
+void secondary_release(int fd);
 
 /* The danekit binary ($DANEKIT). */
 const char *danekit(void);

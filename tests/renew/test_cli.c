@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "helpers.h"
 
@@ -122,7 +123,9 @@ static void rehearsal(const char *client, const char *label)
 
 	lab_up();
 	dir = tmpdir();
-	snprintf(host, sizeof(host), "mail.%s.dyn.test", label);
+	/* one name per process: concurrent runs of the suite (other build
+	 * folders, same lab) never update the same RRset */
+	snprintf(host, sizeof(host), "mail.%s-%d.dyn.test", label, (int)getpid());
 	snprintf(owner, sizeof(owner), "_25._tcp.%s", host);
 	snprintf(marker, sizeof(marker), "%s/reloaded", dir);
 	snprintf(state, sizeof(state), "%s/state", dir);
@@ -137,6 +140,8 @@ static void rehearsal(const char *client, const char *label)
 		danekit(), prim_conf, host, dir, prim_key, prim_server);
 	cr_assert_eq(r.status, 0, "publish current: %s", r.err);
 	run_free(&r);
+	/* ns2 lags behind every update: let it catch up before each check */
+	secondary_sync();
 
 	/* prepare the next key; the ACME client renews with it */
 	must_make_cert(dir, "next", host);
@@ -157,6 +162,7 @@ static void rehearsal(const char *client, const char *label)
 		danekit(), prim_conf, host, dir, prim_key, prim_server);
 	cr_assert_eq(r.status, 0, "publish next: %s", r.err);
 	run_free(&r);
+	secondary_sync();
 	r = run(DK " lookup %s TLSA", danekit(), prim_conf, owner);
 	cr_assert_eq(r.status, 0, "lookup: %s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "; dnssec: secure"), "%s", r.out);
@@ -209,6 +215,7 @@ static void rehearsal(const char *client, const char *label)
 	cr_assert_eq(r.status, 0, "retire: %s", r.err);
 	cr_assert(strstr(r.out, "removed"), "%s", r.out);
 	run_free(&r);
+	secondary_sync();
 
 	r = run(DK " rollover --host %s --current %s/cur.pem --next %s/next.pem "
 		"--auth-port %s --state %s --min-age 0 --connect 127.0.0.1:%d "
@@ -224,6 +231,7 @@ static void rehearsal(const char *client, const char *label)
 		"--tsig-key %s --server %s",
 		danekit(), prim_conf, host, dir, prim_key, prim_server);
 	run_free(&r);
+	secondary_sync();
 	tmpdir_free(dir);
 }
 
@@ -245,6 +253,184 @@ Test(renew_cli, rehearsal_dehydrated, .timeout = 120)
 Test(renew_cli, rehearsal_lego, .timeout = 120)
 {
 	rehearsal("lego", "lego");
+}
+
+/* The JSON report of `danekit rollover --json`, in stage @stage. */
+static json_t *rollover_json(const char *out, const char *stage)
+{
+	json_error_t e;
+	json_t *doc = json_loads(out, 0, &e);
+
+	cr_assert(doc, "not JSON (%s): %s", e.text, out);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "stage")), stage,
+			 "%s", out);
+	return doc;
+}
+
+/* The state ("same", "different", "unreachable") of the server at @addr in
+ * the report, or NULL when it is not listed. */
+static const char *server_state(json_t *doc, const char *addr)
+{
+	json_t *srvs = json_object_get(doc, "servers"), *sv;
+	size_t i;
+
+	json_array_foreach(srvs, i, sv) {
+		const char *a = json_string_value(json_object_get(sv, "address"));
+
+		if (a && strcmp(a, addr) == 0) {
+			return json_string_value(json_object_get(sv, "state"));
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The stage "propagating": ns2.dyn.test. (a secondary that does not follow
+ * the primary) still serves the old TLSA RRset after the next record was
+ * published on the primary. rollover must name the lagging server, the
+ * hook must not reload; once ns2 has caught up, rollover moves on.
+ */
+Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
+{
+	char *dir, host[128], state[512], check[2048], marker[512], m[640];
+	struct run r;
+	json_t *doc;
+	int hold;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.lagging-%d.dyn.test", (int)getpid());
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(marker, sizeof(marker), "%s/reloaded", dir);
+	snprintf(check, sizeof(check), DK " rollover --host %s --current %s/cur.pem "
+		 "--next %s/next.pem --auth-port %s --state %s --no-connect",
+		 danekit(), prim_conf, host, dir, dir, prim_port, state);
+
+	/* the current key, published and copied to ns2: the servers agree */
+	must_make_cert(dir, "cur", host);
+	must_make_cert(dir, "next", host);
+	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
+		"--tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish current: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	r = run("%s --json", check);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "next-missing");
+	cr_assert_str_eq(server_state(doc, prim_addr), "same", "%s", r.out);
+	cr_assert_str_eq(server_state(doc, prim_addr2), "same", "%s", r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	/* the next key goes to the primary only; ns2 lags (no sync-secondary
+	 * of any test until the checks are done) */
+	hold = secondary_hold();
+	r = run("%s --unbound-conf %s publish --host %s --add %s/next.pem "
+		"--tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish next: %s", r.err);
+	run_free(&r);
+	/* the validating resolver (forward-zone: the primary) sees both */
+	r = run(DK " lookup _25._tcp.%s TLSA", danekit(), prim_conf, host);
+	cr_assert_eq(r.status, 0, "lookup: %s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "; dnssec: secure"), "%s", r.out);
+	run_free(&r);
+
+	r = run("%s --min-age 0", check);
+	cr_assert_eq(r.status, 1, "propagating must exit 1: %s %s", r.out, r.err);
+	snprintf(m, sizeof(m), "; _25._tcp.%s.: propagating\n", host);
+	cr_assert(strstr(r.out, m), "%s", r.out);
+	snprintf(m, sizeof(m), "; server ns2.dyn.test. %s port %s: different RRset",
+		 prim_addr2, prim_port);
+	cr_assert(strstr(r.out, m), "no line '%s' in: %s", m, r.out);
+	snprintf(m, sizeof(m), "; server ns.dyn.test. %s port %s: same RRset",
+		 prim_addr, prim_port);
+	cr_assert(strstr(r.out, m), "no line '%s' in: %s", m, r.out);
+	snprintf(m, sizeof(m), "name server ns2.dyn.test. (%s) serves 1 TLSA record ",
+		 prim_addr2);
+	cr_assert(strstr(r.out, m), "the lagging server is not named: %s", r.out);
+	cr_assert_null(strstr(r.out, ": ready"), "%s", r.out);
+	run_free(&r);
+
+	/* JSON: each server's answer; the lagging one says why */
+	r = run("%s --min-age 0 --json", check);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "propagating");
+	cr_assert(json_is_false(json_object_get(doc, "safe")), "%s", r.out);
+	cr_assert_eq(json_array_size(json_object_get(doc, "records")), 2, "%s", r.out);
+	cr_assert_geq(json_array_size(json_object_get(doc, "servers")), 2, "%s", r.out);
+	cr_assert_str_eq(server_state(doc, prim_addr), "same", "%s", r.out);
+	cr_assert_str_eq(server_state(doc, prim_addr2), "different", "%s", r.out);
+	{
+		json_t *sv;
+		size_t i;
+
+		json_array_foreach(json_object_get(doc, "servers"), i, sv) {
+			const char *a = json_string_value(json_object_get(sv, "address"));
+			const char *why = json_string_value(json_object_get(sv, "why"));
+
+			cr_assert_eq(json_integer_value(json_object_get(sv, "port")),
+				     atoi(prim_port), "%s", r.out);
+			if (strcmp(a, prim_addr2) == 0) {
+				cr_assert_str_eq(json_string_value(json_object_get(sv, "name")),
+						 "ns2.dyn.test.", "%s", r.out);
+				cr_assert(why && strstr(why, "serves 1 TLSA record"),
+					  "%s", r.out);
+			} else {
+				cr_assert_str_eq(json_string_value(json_object_get(sv, "name")),
+						 "ns.dyn.test.", "%s", r.out);
+				cr_assert_str_eq(json_string_value(json_object_get(sv, "state")),
+						 "same", "%s", r.out);
+				cr_assert_null(why, "%s", r.out);
+			}
+		}
+	}
+	cr_assert(strstr(json_string_value(json_object_get(doc, "why")), prim_addr2),
+		  "%s", r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	/* the hook refuses to reload while a server lags */
+	r = run("env -i PATH=\"$PATH\" HOME=%s LEGO_CERT_PATH=%s/next-full.pem "
+		"LEGO_CERT_KEY_PATH=%s/next.key LEGO_CERT_DOMAIN=%s "
+		DK " hook lego --tlsa-name _25._tcp.%s --reload 'touch %s' "
+		"--auth-port %s --state %s --min-age 0",
+		dir, dir, dir, host, danekit(), prim_conf, host, marker, prim_port,
+		state);
+	cr_assert_eq(r.status, 1, "hook: %d %s %s", r.status, r.out, r.err);
+	cr_assert(!exists(marker), "the reload command ran while ns2 lags");
+	cr_assert(strstr(r.out, "propagating"), "%s %s", r.out, r.err);
+	run_free(&r);
+	secondary_release(hold);
+
+	/* ns2 catches up: every server agrees; just published, so waiting
+	 * (twice the TTL of 60 s), and ready with --min-age 0 */
+	secondary_sync();
+	r = run("%s --json", check);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "waiting");
+	cr_assert_str_eq(server_state(doc, prim_addr), "same", "%s", r.out);
+	cr_assert_str_eq(server_state(doc, prim_addr2), "same", "%s", r.out);
+	cr_assert_eq(json_integer_value(json_object_get(doc, "min_age")), 120,
+		     "%s", r.out);
+	json_decref(doc);
+	run_free(&r);
+	r = run("%s --min-age 0", check);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	snprintf(m, sizeof(m), "; server ns2.dyn.test. %s port %s: same RRset",
+		 prim_addr2, prim_port);
+	cr_assert(strstr(r.out, m), "no line '%s' in: %s", m, r.out);
+	run_free(&r);
+
+	/* leave the name empty for the next run */
+	r = run("%s --unbound-conf %s publish --host %s --remove %s/cur.pem "
+		"--remove %s/next.pem --tsig-key %s --server %s",
+		danekit(), prim_conf, host, dir, dir, prim_key, prim_server);
+	run_free(&r);
+	secondary_sync();
+	tmpdir_free(dir);
 }
 
 Test(renew_cli, help_on_stdout)

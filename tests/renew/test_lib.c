@@ -225,8 +225,10 @@ Test(renew_lib, update_conflict, .timeout = 60)
 	struct dk_tlsa *a = NULL, *b = NULL;
 	struct dk_diag d = { "" };
 	uint8_t da[32], db[32];
-	const char *owner = "_25._tcp.conflict.dyn.test";
+	char owner[128];
 
+	/* one name per process: concurrent runs of the suite share the lab */
+	snprintf(owner, sizeof(owner), "_25._tcp.conflict-%d.dyn.test", (int)getpid());
 	lab_up();
 	memset(da, 0xaa, sizeof(da));
 	memset(db, 0xbb, sizeof(db));
