@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 	double t;
 
 	if (argc != 4 || (n = atoi(argv[3])) <= 0) {
-		fprintf(stderr, "usage: %s UNBOUND_CONF NAMES_FILE N\n", argv[0]);
+		fprintf(stderr, "usage: %s UNBOUND_CONF NAMES_FILE N\n",
+			argv[0]);
 		return 64;
 	}
 	f = fopen(argv[2], "r");
@@ -123,8 +124,8 @@ int main(int argc, char **argv)
 	}
 	t = now();
 	for (int i = 0; i < n; i++) {
-		if (dk_lookup_async(r, qs[i % nq].name, (uint16_t)qs[i % nq].type,
-				    cb, NULL) < 0) {
+		if (dk_lookup_async(r, qs[i % nq].name,
+				    (uint16_t)qs[i % nq].type, cb, NULL) < 0) {
 			errors++;
 		}
 	}

@@ -431,10 +431,11 @@ static int host_addresses(struct ck *k, long hi, unsigned port)
 		}
 		if (st == DK_DNSSEC_SECURE) {
 			finding(k, hi, DK_DANE_INFO, "cname-expanded",
-			"RFC 7672 section 2.2.2", h->name, ev, NULL,
-			"TLSA records are looked up first at the expanded name "
-			"%s, then at %s",
-			h->cname, h->name);
+				"RFC 7672 section 2.2.2", h->name, ev, NULL,
+				"TLSA records are looked up first at the "
+				"expanded name "
+				"%s, then at %s",
+				h->cname, h->name);
 		}
 	}
 	if (st == DK_DNSSEC_BOGUS) {
@@ -484,8 +485,7 @@ static int have_finding(const struct ck *k, const char *msg)
 	return 0;
 }
 
-static void sig_warnings(struct ck *k, long hi, const char *name,
-			 uint16_t type)
+static void sig_warnings(struct ck *k, long hi, const char *name, uint16_t type)
 {
 	struct dk_chain *ch = NULL;
 	struct dk_diag diag = { "" };
@@ -511,7 +511,8 @@ static void sig_warnings(struct ck *k, long hi, const char *name,
 				const struct dk_chain_sig *g = &sets[j][n];
 				const ldns_rr_descriptor *d =
 					ldns_rr_descript(g->type_covered);
-				const char *tname = d && d->_name ? d->_name : "?";
+				const char *tname =
+					d && d->_name ? d->_name : "?";
 				char when[32], ev[256], msg[512];
 				struct tm tm;
 				int soon, before_at;
@@ -521,29 +522,34 @@ static void sig_warnings(struct ck *k, long hi, const char *name,
 				}
 				soon = days > 0 &&
 				       g->expiration - now < (time_t)days * DAY;
-				before_at = k->at > now && g->expiration <= k->at;
+				before_at =
+					k->at > now && g->expiration <= k->at;
 				if (!soon && !before_at) {
 					continue;
 				}
 				gmtime_r(&g->expiration, &tm);
-				strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-					 &tm);
+				strftime(when, sizeof(when),
+					 "%Y-%m-%dT%H:%M:%SZ", &tm);
 				snprintf(ev, sizeof(ev),
 					 "RRSIG %s %s by %s key %u expires %s",
-					 tname, g->owner,
-					 g->signer, g->key_tag, when);
+					 tname, g->owner, g->signer, g->key_tag,
+					 when);
 				if (before_at) {
 					snprintf(msg, sizeof(msg),
-						 "at the --at moment the RRSIG over "
-						 "%s %s will have expired (on %s): "
+						 "at the --at moment the RRSIG "
+						 "over "
+						 "%s %s will have expired (on "
+						 "%s): "
 						 "the records turn bogus",
 						 g->owner, tname, when);
 				} else {
-					long left = (long)((g->expiration - now +
-							    DAY / 2) / DAY);
+					long left = (long)((g->expiration -
+							    now + DAY / 2) /
+							   DAY);
 
 					snprintf(msg, sizeof(msg),
-						 "the RRSIG over %s %s expires in "
+						 "the RRSIG over %s %s expires "
+						 "in "
 						 "%ld day%s (%s)",
 						 g->owner, tname, left,
 						 left == 1 ? "" : "s", when);
@@ -553,8 +559,8 @@ static void sig_warnings(struct ck *k, long hi, const char *name,
 					continue;
 				}
 				finding(k, hi, DK_DANE_WARNING,
-					before_at ? "dnssec-sig-expired-at" :
-						    "dnssec-sig-expiring",
+					before_at ? "dnssec-sig-expired-at"
+						  : "dnssec-sig-expiring",
 					"RFC 7672 section 2.1.1", g->owner, ev,
 					"re-sign the zone (or check that its "
 					"signer runs): once a signature lapses "

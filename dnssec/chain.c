@@ -26,9 +26,9 @@
 struct zone {
 	struct zone *next;
 	ldns_rdf *apex;
-	const char *name;              /* arena string */
-	enum dk_dnssec_status status;  /* SECURE: keys are trusted */
-	ldns_rr_list *keys;            /* the DNSKEY set (owned) or NULL */
+	const char *name;	      /* arena string */
+	enum dk_dnssec_status status; /* SECURE: keys are trusted */
+	ldns_rr_list *keys;	      /* the DNSKEY set (owned) or NULL */
 };
 
 struct dk_chain {
@@ -102,8 +102,7 @@ static const char *arena(struct dk_chain *ch, char *s)
 	return s;
 }
 
-static const char *fmt(struct dk_chain *ch, const char *f, ...)
-	DK_PRINTF(2, 3);
+static const char *fmt(struct dk_chain *ch, const char *f, ...) DK_PRINTF(2, 3);
 
 static const char *fmt(struct dk_chain *ch, const char *f, ...)
 {
@@ -325,7 +324,8 @@ static int check_sigs(struct dk_chain *ch, const ldns_rr_list *rrset,
 			ldns_rr *key = ldns_rr_list_rr(keys, k);
 
 			if (ldns_calc_keytag(key) == s->key_tag &&
-			    rdf8(ldns_rr_dnskey_algorithm(key)) == s->algorithm) {
+			    rdf8(ldns_rr_dnskey_algorithm(key)) ==
+				    s->algorithm) {
 				ldns_rr_list_push_rr(cand, key);
 			}
 		}
@@ -401,23 +401,27 @@ static const char *sigs_why(struct dk_chain *ch, const char *what,
 			   date_str(ch, best->expiration),
 			   span_str(ch, best->seconds_left));
 	case DK_CHAIN_SIG_NOT_YET_VALID:
-		return fmt(ch, "the RRSIG over %s is not yet valid: its "
-			       "inception is %s, in %s",
+		return fmt(ch,
+			   "the RRSIG over %s is not yet valid: its "
+			   "inception is %s, in %s",
 			   what, date_str(ch, best->inception),
 			   span_str(ch, (int64_t)best->inception -
 						(int64_t)ch->now));
 	case DK_CHAIN_SIG_BAD:
-		return fmt(ch, "the RRSIG over %s by key tag %u of %s does not "
-			       "verify: the records or the signature were "
-			       "altered",
+		return fmt(ch,
+			   "the RRSIG over %s by key tag %u of %s does not "
+			   "verify: the records or the signature were "
+			   "altered",
 			   what, best->key_tag, best->signer);
 	case DK_CHAIN_SIG_UNSUPPORTED:
-		return fmt(ch, "the RRSIG over %s uses algorithm %u, which "
-			       "ldns cannot verify here",
+		return fmt(ch,
+			   "the RRSIG over %s uses algorithm %u, which "
+			   "ldns cannot verify here",
 			   what, best->algorithm);
 	case DK_CHAIN_SIG_NO_KEY:
-		return fmt(ch, "the RRSIG over %s names key tag %u of %s, "
-			       "which is not in the DNSKEY set of %s",
+		return fmt(ch,
+			   "the RRSIG over %s names key tag %u of %s, "
+			   "which is not in the DNSKEY set of %s",
 			   what, best->key_tag, best->signer, zone);
 	default:
 		return fmt(ch, "the RRSIG over %s could not be checked", what);
@@ -430,8 +434,7 @@ static struct dk_chain_link *link_add(struct dk_chain *ch,
 {
 	if (ch->nlinks == ch->caplinks) {
 		size_t cap = ch->caplinks ? ch->caplinks * 2 : 8;
-		struct dk_chain_link *v =
-			realloc(ch->links, cap * sizeof(*v));
+		struct dk_chain_link *v = realloc(ch->links, cap * sizeof(*v));
 
 		if (!v) {
 			ch->oom = 1;
@@ -555,8 +558,8 @@ static const char *key_role(const struct dk_chain_key *keys, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		if (keys[k].key_tag == s->key_tag &&
 		    keys[k].algorithm == s->algorithm) {
-			return keys[k].flags & 1 ? "a KSK without a DS" :
-						   "a ZSK";
+			return keys[k].flags & 1 ? "a KSK without a DS"
+						 : "a ZSK";
 		}
 	}
 	return "a key not in the DNSKEY set";
@@ -587,8 +590,8 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 	l.name = z->name;
 	l.zone = parent ? parent->name : NULL;
 	l.anchor = parent == NULL;
-	where = parent ? fmt(ch, "at %s", parent->name) :
-			 fmt(ch, "in the trust anchor");
+	where = parent ? fmt(ch, "at %s", parent->name)
+		       : fmt(ch, "in the trust anchor");
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ds); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(ds, i);
 		struct dk_chain_ds *d = vec_add(ch, &b.ds, sizeof(*d));
@@ -619,8 +622,9 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 	if (r < 0) {
 		if (!l.why) {
 			l.status = DK_DNSSEC_INDETERMINATE;
-			l.why = fmt(ch, "the DNSKEY RRset of %s could not be "
-					"fetched: %s",
+			l.why = fmt(ch,
+				    "the DNSKEY RRset of %s could not be "
+				    "fetched: %s",
 				    z->name,
 				    diag.why[0] ? diag.why : dk_strerror(r));
 		}
@@ -677,27 +681,32 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 	}
 	if (b.keys.n == 0) {
 		l.status = DK_DNSSEC_BOGUS;
-		l.why = parent ? fmt(ch, "%s has no DNSKEY records, although "
-					 "%s has a DS for it",
-				     z->name, parent->name) :
-				 fmt(ch, "%s has no DNSKEY records, although "
-					 "the trust anchor names it",
+		l.why = parent ? fmt(ch,
+				     "%s has no DNSKEY records, although "
+				     "%s has a DS for it",
+				     z->name, parent->name)
+			       : fmt(ch,
+				     "%s has no DNSKEY records, although "
+				     "the trust anchor names it",
 				     z->name);
 	} else if (matched == 0) {
 		const struct dk_chain_ds *d = b.ds.v;
 
 		l.status = DK_DNSSEC_BOGUS;
 		if (b.ds.n == 1 && parent) {
-			l.why = fmt(ch, "the DS with key tag %u at %s matches "
-					"no DNSKEY of %s",
+			l.why = fmt(ch,
+				    "the DS with key tag %u at %s matches "
+				    "no DNSKEY of %s",
 				    d[0].key_tag, parent->name, z->name);
 		} else if (b.ds.n == 1) {
-			l.why = fmt(ch, "the trust anchor (key tag %u) matches "
-					"no DNSKEY of %s",
+			l.why = fmt(ch,
+				    "the trust anchor (key tag %u) matches "
+				    "no DNSKEY of %s",
 				    d[0].key_tag, z->name);
 		} else {
-			l.why = fmt(ch, "none of the %zu DS records %s matches "
-					"a DNSKEY of %s",
+			l.why = fmt(ch,
+				    "none of the %zu DS records %s matches "
+				    "a DNSKEY of %s",
 				    b.ds.n, where, z->name);
 		}
 	} else {
@@ -732,10 +741,9 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 			l.status = DK_DNSSEC_SECURE;
 		} else if (nsep > 0) {
 			l.status = DK_DNSSEC_BOGUS;
-			l.why = sigs_why(ch,
-					 fmt(ch, "the DNSKEY RRset of %s",
-					     z->name),
-					 by_sep, nsep, z->name);
+			l.why = sigs_why(
+				ch, fmt(ch, "the DNSKEY RRset of %s", z->name),
+				by_sep, nsep, z->name);
 		} else {
 			const struct dk_chain_key *dk = NULL;
 
@@ -746,8 +754,9 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 			}
 			l.status = DK_DNSSEC_BOGUS;
 			if (b.key_sigs.n == 0) {
-				l.why = fmt(ch, "the DNSKEY RRset of %s has no "
-						"RRSIG",
+				l.why = fmt(ch,
+					    "the DNSKEY RRset of %s has no "
+					    "RRSIG",
 					    z->name);
 			} else {
 				l.why = fmt(
@@ -810,8 +819,8 @@ static ldns_rr *nsec3_match(const ldns_rr_list *nsec3s, const ldns_rdf *name,
  * 8.6)? Find the closest encloser of @name among @nsec3s, then the NSEC3
  * that covers the next closer name.
  */
-static int nsec3_optout_covers(const ldns_rr_list *nsec3s,
-			       const ldns_rdf *name, const ldns_rdf *zone)
+static int nsec3_optout_covers(const ldns_rr_list *nsec3s, const ldns_rdf *name,
+			       const ldns_rdf *zone)
 {
 	size_t zl = ldns_dname_label_count(zone);
 	size_t nl = ldns_dname_label_count(name);
@@ -910,8 +919,9 @@ static ldns_rr_list *denial_records(const ldns_rr_list *auth)
 
 /* An unsigned child @name of the secure zone @parent, proven by @auth. */
 static struct zone *zone_unsigned(struct dk_chain *ch, const ldns_rdf *name,
-				  struct zone *parent, enum dk_chain_proof proof,
-				  int optout, const ldns_rr_list *auth)
+				  struct zone *parent,
+				  enum dk_chain_proof proof, int optout,
+				  const ldns_rr_list *auth)
 {
 	struct dk_chain_link l = { 0 };
 	struct lb b = { 0 };
@@ -936,26 +946,30 @@ static struct zone *zone_unsigned(struct dk_chain *ch, const ldns_rdf *name,
 			   &b.proof_sigs);
 	if (bad) {
 		l.status = DK_DNSSEC_BOGUS;
-		l.why = fmt(ch, "the proof that %s has no DS does not "
-				"validate: %s",
+		l.why = fmt(ch,
+			    "the proof that %s has no DS does not "
+			    "validate: %s",
 			    z->name, bad);
 	} else {
 		l.status = DK_DNSSEC_INSECURE;
 		if (proof == DK_CHAIN_PROOF_NSEC) {
-			l.why = fmt(ch, "%s is an unsigned delegation: the "
-					"NSEC record of %s proves that it has "
-					"no DS",
+			l.why = fmt(ch,
+				    "%s is an unsigned delegation: the "
+				    "NSEC record of %s proves that it has "
+				    "no DS",
 				    z->name, parent->name);
 		} else if (proof == DK_CHAIN_PROOF_NSEC3) {
-			l.why = fmt(ch, "%s is an unsigned delegation: an "
-					"NSEC3 record of %s%s proves that it "
-					"has no DS",
+			l.why = fmt(ch,
+				    "%s is an unsigned delegation: an "
+				    "NSEC3 record of %s%s proves that it "
+				    "has no DS",
 				    z->name, parent->name,
 				    optout ? " (opt-out flag set)" : "");
 		} else {
-			l.why = fmt(ch, "%s is an unsigned delegation in an "
-					"NSEC3 opt-out span of %s, so it has "
-					"no DS",
+			l.why = fmt(ch,
+				    "%s is an unsigned delegation in an "
+				    "NSEC3 opt-out span of %s, so it has "
+				    "no DS",
 				    z->name, parent->name);
 		}
 	}
@@ -991,7 +1005,8 @@ static const ldns_rdf *anchor_for(struct dk_chain *ch, const ldns_rdf *name)
 	const ldns_rdf *best = NULL;
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ch->anchors); i++) {
-		const ldns_rdf *o = ldns_rr_owner(ldns_rr_list_rr(ch->anchors, i));
+		const ldns_rdf *o =
+			ldns_rr_owner(ldns_rr_list_rr(ch->anchors, i));
 
 		if (dname_under(name, o) &&
 		    (!best || ldns_dname_label_count(o) >
@@ -1063,19 +1078,21 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 		if (r < 0 || !pkt) {
 			struct dk_chain_link l = { 0 };
 			struct lb b = { 0 };
-			struct zone *u = zone_add(ch, n, DK_DNSSEC_INDETERMINATE);
+			struct zone *u =
+				zone_add(ch, n, DK_DNSSEC_INDETERMINATE);
 
 			if (u) {
 				l.type = DK_CHAIN_ZONE;
 				l.name = u->name;
 				l.zone = z->name;
 				l.status = DK_DNSSEC_INDETERMINATE;
-				l.why = fmt(ch, "the DS RRset of %s could not "
-						"be fetched from %s: %s",
+				l.why = fmt(ch,
+					    "the DS RRset of %s could not "
+					    "be fetched from %s: %s",
 					    u->name, z->name,
-					    diag.why[0] ? diag.why :
-							  r < 0 ? dk_strerror(r) :
-								  "no packet");
+					    diag.why[0] ? diag.why
+					    : r < 0	? dk_strerror(r)
+							: "no packet");
 				link_finish(ch, &l, &b);
 				z = u;
 			}
@@ -1104,8 +1121,8 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 			enum dk_chain_proof p;
 			int optout;
 
-			p = delegation_proof(ldns_pkt_authority(pkt), n, z->apex,
-					     &optout);
+			p = delegation_proof(ldns_pkt_authority(pkt), n,
+					     z->apex, &optout);
 			if (p != DK_CHAIN_PROOF_NONE) {
 				found = zone_unsigned(ch, n, z, p, optout,
 						      ldns_pkt_authority(pkt));
@@ -1143,16 +1160,17 @@ static void answer_links(struct dk_chain *ch)
 	for (int hop = 0; cur && hop < 16 && !ch->oom; hop++) {
 		struct dk_chain_link l = { 0 };
 		struct lb b = { 0 };
-		ldns_rr_list *cn = pick(ch->qtype == LDNS_RR_TYPE_CNAME ? NULL :
-								     ans,
-					cur, LDNS_RR_TYPE_CNAME);
+		ldns_rr_list *cn =
+			pick(ch->qtype == LDNS_RR_TYPE_CNAME ? NULL : ans, cur,
+			     LDNS_RR_TYPE_CNAME);
 		int is_cname = cn && ldns_rr_list_rr_count(cn) > 0;
-		ldns_rr_list *rrs = is_cname ? NULL :
-				    pick(ans, cur, (ldns_rr_type)ch->qtype);
+		ldns_rr_list *rrs =
+			is_cname ? NULL
+				 : pick(ans, cur, (ldns_rr_type)ch->qtype);
 		ldns_rdf *wt = (!is_cname && ch->qtype == LDNS_RR_TYPE_DS &&
-				ldns_dname_label_count(cur) > 0) ?
-				       ldns_dname_left_chop(cur) :
-				       ldns_rdf_clone(cur);
+				ldns_dname_label_count(cur) > 0)
+				       ? ldns_dname_left_chop(cur)
+				       : ldns_rdf_clone(cur);
 		struct zone *z = wt ? walk_to(ch, wt) : NULL;
 		struct zone none = { 0 };
 		ldns_rdf *next = NULL;
@@ -1194,8 +1212,9 @@ static void answer_links(struct dk_chain *ch)
 					    l.name, z->name);
 			} else {
 				l.status = z->status;
-				l.why = fmt(ch, "%s was not checked: the chain "
-						"is broken at %s",
+				l.why = fmt(ch,
+					    "%s was not checked: the chain "
+					    "is broken at %s",
 					    l.name, z->name);
 			}
 		} else if (ldns_rr_list_rr_count(data) > 0) {
@@ -1207,31 +1226,33 @@ static void answer_links(struct dk_chain *ch)
 		} else {
 			ldns_rr_list *recs = denial_records(auth);
 			ldns_rr_list *n3 = pick(auth, NULL, LDNS_RR_TYPE_NSEC3);
-			const char *what = l.rcode == LDNS_RCODE_NXDOMAIN ?
-						   "does not exist" :
-						   "has no records of this type";
+			const char *what =
+				l.rcode == LDNS_RCODE_NXDOMAIN
+					? "does not exist"
+					: "has no records of this type";
 
 			if (!recs || !n3) {
 				ch->oom = 1;
 			} else if (ldns_rr_list_rr_count(recs) == 0) {
 				l.status = DK_DNSSEC_BOGUS;
-				l.why = fmt(ch, "the answer that %s %s comes "
-						"with no NSEC or NSEC3 record "
-						"from %s",
+				l.why = fmt(ch,
+					    "the answer that %s %s comes "
+					    "with no NSEC or NSEC3 record "
+					    "from %s",
 					    l.name, what, z->name);
 			} else {
-				const char *bad =
-					check_rrsets(ch, recs, auth, z,
-						     &b.proof_records,
-						     &b.proof_sigs);
+				const char *bad = check_rrsets(
+					ch, recs, auth, z, &b.proof_records,
+					&b.proof_sigs);
 
-				l.proof = ldns_rr_list_rr_count(n3) > 0 ?
-						  DK_CHAIN_PROOF_NSEC3 :
-						  DK_CHAIN_PROOF_NSEC;
+				l.proof = ldns_rr_list_rr_count(n3) > 0
+						  ? DK_CHAIN_PROOF_NSEC3
+						  : DK_CHAIN_PROOF_NSEC;
 				if (bad) {
 					l.status = DK_DNSSEC_BOGUS;
-					l.why = fmt(ch, "the proof that %s %s "
-							"does not validate: %s",
+					l.why = fmt(ch,
+						    "the proof that %s %s "
+						    "does not validate: %s",
 						    l.name, what, bad);
 				} else if (l.proof == DK_CHAIN_PROOF_NSEC3 &&
 					   !nsec3_match(n3, cur, z->apex) &&
@@ -1240,10 +1261,11 @@ static void answer_links(struct dk_chain *ch)
 					l.proof = DK_CHAIN_PROOF_NSEC3_OPTOUT;
 					l.optout = 1;
 					l.status = DK_DNSSEC_INSECURE;
-					l.why = fmt(ch, "%s lies in an NSEC3 "
-							"opt-out span of %s, "
-							"which cannot rule out "
-							"an unsigned delegation",
+					l.why = fmt(ch,
+						    "%s lies in an NSEC3 "
+						    "opt-out span of %s, "
+						    "which cannot rule out "
+						    "an unsigned delegation",
 						    l.name, z->name);
 				} else {
 					l.status = DK_DNSSEC_SECURE;
@@ -1268,9 +1290,9 @@ static void answer_links(struct dk_chain *ch)
 static void anchor_add(struct dk_chain *ch, ldns_rr *rr)
 {
 	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY) {
-		ldns_rr *ds = (rdf16(ldns_rr_dnskey_flags(rr)) & 0x0080) ?
-				      NULL :
-				      ldns_key_rr2ds(rr, LDNS_SHA256);
+		ldns_rr *ds = (rdf16(ldns_rr_dnskey_flags(rr)) & 0x0080)
+				      ? NULL
+				      : ldns_key_rr2ds(rr, LDNS_SHA256);
 
 		ldns_rr_free(rr);
 		rr = ds;
@@ -1297,8 +1319,8 @@ static void anchor_file(struct dk_chain *ch, const char *path)
 	for (int i = 0; i < 100000 && !feof(f) && !ferror(f); i++) {
 		ldns_rr *rr = NULL;
 
-		if (ldns_rr_new_frm_fp_l(&rr, f, &ttl, &origin, &prev,
-					 &line) == LDNS_STATUS_OK &&
+		if (ldns_rr_new_frm_fp_l(&rr, f, &ttl, &origin, &prev, &line) ==
+			    LDNS_STATUS_OK &&
 		    rr) {
 			anchor_add(ch, rr);
 		}
@@ -1335,7 +1357,8 @@ static void anchors_load(struct dk_chain *ch)
 			if (o < 2) {
 				anchor_file(ch, tok);
 			} else if (ldns_rr_new_frm_str(&rr, tok, 3600, NULL,
-						       NULL) == LDNS_STATUS_OK) {
+						       NULL) ==
+				   LDNS_STATUS_OK) {
 				anchor_add(ch, rr);
 			}
 		}
@@ -1370,8 +1393,9 @@ static void warn_sigs(struct dk_chain *ch, const struct dk_chain_sig *v,
 		    v[i].seconds_left >= limit) {
 			continue;
 		}
-		w = fmt(ch, "the RRSIG over the %s RRset of %s (key tag %u of "
-			    "%s) expires on %s, in %s",
+		w = fmt(ch,
+			"the RRSIG over the %s RRset of %s (key tag %u of "
+			"%s) expires on %s, in %s",
 			type_str(v[i].type_covered), v[i].owner, v[i].key_tag,
 			v[i].signer, date_str(ch, v[i].expiration),
 			span_str(ch, v[i].seconds_left));
@@ -1424,9 +1448,9 @@ static void conclude(struct dk_chain *ch)
 		last = l;
 	}
 	if (bad) {
-		ch->checked = bad->status == DK_DNSSEC_BOGUS ?
-				      DK_DNSSEC_BOGUS :
-				      DK_DNSSEC_INDETERMINATE;
+		ch->checked = bad->status == DK_DNSSEC_BOGUS
+				      ? DK_DNSSEC_BOGUS
+				      : DK_DNSSEC_INDETERMINATE;
 		why = bad->why;
 	} else if (insecure) {
 		ch->checked = DK_DNSSEC_INSECURE;
@@ -1443,67 +1467,74 @@ static void conclude(struct dk_chain *ch)
 	}
 	ch->lib_status = dk_answer_status(ch->answer);
 	ch->disagree = ch->lib_status != ch->checked;
-	ch->status = ch->lib_status == DK_DNSSEC_SECURE ? ch->checked :
-							  ch->lib_status;
+	ch->status = ch->lib_status == DK_DNSSEC_SECURE ? ch->checked
+							: ch->lib_status;
 	ub_why = dk_answer_why(ch->answer);
 	nt = fmt(ch, "%s %s", ch->qname, type_str(ch->qtype));
 	if (ch->disagree) {
 		if (ch->lib_status == DK_DNSSEC_SECURE) {
-			ch->diagnosis = fmt(ch, "libunbound says secure, but %s; "
-						"reported as %s",
-					    why,
-					    dk_dnssec_status_name(ch->status));
+			ch->diagnosis =
+				fmt(ch,
+				    "libunbound says secure, but %s; "
+				    "reported as %s",
+				    why, dk_dnssec_status_name(ch->status));
 		} else if (ch->checked == DK_DNSSEC_SECURE) {
-			ch->diagnosis = fmt(
-				ch, "libunbound says %s%s%s%s, but the chain "
+			ch->diagnosis =
+				fmt(ch,
+				    "libunbound says %s%s%s%s, but the chain "
 				    "check found no broken link",
-				dk_dnssec_status_name(ch->lib_status),
-				ub_why ? " (" : "", ub_why ? ub_why : "",
-				ub_why ? ")" : "");
+				    dk_dnssec_status_name(ch->lib_status),
+				    ub_why ? " (" : "", ub_why ? ub_why : "",
+				    ub_why ? ")" : "");
 		} else {
-			ch->diagnosis = fmt(
-				ch, "libunbound says %s%s%s%s, while the chain "
+			ch->diagnosis =
+				fmt(ch,
+				    "libunbound says %s%s%s%s, while the chain "
 				    "check found: %s",
-				dk_dnssec_status_name(ch->lib_status),
-				ub_why ? " (" : "", ub_why ? ub_why : "",
-				ub_why ? ")" : "", why);
+				    dk_dnssec_status_name(ch->lib_status),
+				    ub_why ? " (" : "", ub_why ? ub_why : "",
+				    ub_why ? ")" : "", why);
 		}
 	} else if (ch->status != DK_DNSSEC_SECURE || !last) {
 		/* (secure implies a link: the check found a whole chain) */
 		ch->diagnosis = why ? why : "no link could be checked";
 	} else {
-		const char *proof = last->proof == DK_CHAIN_PROOF_NSEC ? "NSEC" :
-								       "NSEC3";
+		const char *proof =
+			last->proof == DK_CHAIN_PROOF_NSEC ? "NSEC" : "NSEC3";
 		const char *head;
 
 		if (last->record_count > 0 || last->type == DK_CHAIN_CNAME) {
 			head = fmt(ch, "%s is secure", nt);
 		} else if (last->rcode == LDNS_RCODE_NXDOMAIN) {
-			head = fmt(ch, "%s does not exist (NXDOMAIN), proven "
-				       "by signed %s records of %s",
+			head = fmt(ch,
+				   "%s does not exist (NXDOMAIN), proven "
+				   "by signed %s records of %s",
 				   last->name, proof, last->zone);
 		} else {
-			head = fmt(ch, "%s has no %s records (NODATA), proven "
-				       "by signed %s records of %s",
+			head = fmt(ch,
+				   "%s has no %s records (NODATA), proven "
+				   "by signed %s records of %s",
 				   last->name, type_str(ch->qtype), proof,
 				   last->zone);
 		}
 		if (ch->nwarnings > 0) {
 			ch->diagnosis = fmt(
-				ch, "%s, but %s (%zu signature%s on the path "
-				    "expire%s within %d day%s)",
+				ch,
+				"%s, but %s (%zu signature%s on the path "
+				"expire%s within %d day%s)",
 				head, ch->warnings[0], ch->nwarnings,
 				ch->nwarnings == 1 ? "" : "s",
 				ch->nwarnings == 1 ? "s" : "", ch->warn_days,
 				ch->warn_days == 1 ? "" : "s");
 		} else {
-			ch->diagnosis = fmt(
-				ch, "%s: every link from the trust anchor for "
+			ch->diagnosis =
+				fmt(ch,
+				    "%s: every link from the trust anchor for "
 				    "%s is valid (%zu zone%s, %zu signature%s "
 				    "checked)",
-				head, anchor ? anchor : "?", zones,
-				zones == 1 ? "" : "s", sigs,
-				sigs == 1 ? "" : "s");
+				    head, anchor ? anchor : "?", zones,
+				    zones == 1 ? "" : "s", sigs,
+				    sigs == 1 ? "" : "s");
 		}
 	}
 	if (!ch->diagnosis) {

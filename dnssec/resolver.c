@@ -74,8 +74,7 @@ double dki_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int file_check(const char *path, const char *what,
-		      struct dk_diag *diag)
+static int file_check(const char *path, const char *what, struct dk_diag *diag)
 {
 	if (access(path, R_OK) == 0) {
 		return 0;
@@ -127,7 +126,8 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		return DK_EINVAL;
 	}
 	if (opts->anchor_file) {
-		e = file_check(opts->anchor_file, "the trust anchor file", diag);
+		e = file_check(opts->anchor_file, "the trust anchor file",
+			       diag);
 		if (e < 0) {
 			return e;
 		}
@@ -138,12 +138,13 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		} else if (access(DK_ROOT_ANCHOR_DNS_ROOT_DATA, R_OK) == 0) {
 			anchor = DK_ROOT_ANCHOR_DNS_ROOT_DATA;
 		} else {
-			dki_diagf(diag,
-				  "no trust anchor: neither %s nor %s exists; "
-				  "run unbound-anchor, install dns-root-data, or "
-				  "give --anchor FILE",
-				  DK_ROOT_ANCHOR_UNBOUND,
-				  DK_ROOT_ANCHOR_DNS_ROOT_DATA);
+			dki_diagf(
+				diag,
+				"no trust anchor: neither %s nor %s exists; "
+				"run unbound-anchor, install dns-root-data, or "
+				"give --anchor FILE",
+				DK_ROOT_ANCHOR_UNBOUND,
+				DK_ROOT_ANCHOR_DNS_ROOT_DATA);
 			return DK_ENOANCHOR;
 		}
 	}
@@ -194,9 +195,10 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		rc = DK_EDATA;
 		goto fail;
 	}
-	if (opts->forwarder && (u = ub_ctx_set_fwd(r->ctx, opts->forwarder)) != 0) {
-		dki_diagf(diag, "bad resolver address '%s': %s", opts->forwarder,
-			  ub_strerror(u));
+	if (opts->forwarder &&
+	    (u = ub_ctx_set_fwd(r->ctx, opts->forwarder)) != 0) {
+		dki_diagf(diag, "bad resolver address '%s': %s",
+			  opts->forwarder, ub_strerror(u));
 		rc = DK_EINVAL;
 		goto fail;
 	}
@@ -212,8 +214,8 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 
 		gmtime_r(&opts->now, &tm);
 		strftime(date, sizeof(date), "%Y%m%d%H%M%S", &tm);
-		if ((u = ub_ctx_set_option(r->ctx, "val-override-date:", date)) !=
-		    0) {
+		if ((u = ub_ctx_set_option(r->ctx,
+					   "val-override-date:", date)) != 0) {
 			dki_diagf(diag, "cannot set the validation time: %s",
 				  ub_strerror(u));
 			rc = DK_ERESOLVER;
@@ -237,7 +239,8 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 	u = ub_ctx_data_remove(r->ctx, "danekit.invalid.");
 	if (cwd >= 0) {
 		if (fchdir(cwd) != 0) {
-			dki_diagf(diag, "cannot return to the working directory: %s",
+			dki_diagf(diag,
+				  "cannot return to the working directory: %s",
 				  strerror(errno));
 			u = u ? u : UB_INITFAIL;
 		}
@@ -245,9 +248,11 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		cwd = -1;
 	}
 	if (u != 0) {
-		dki_diagf(diag, "libunbound cannot start with this configuration: "
-				"%s",
-			  last_log_error(setup_log, &setup_buf, ub_strerror(u)));
+		dki_diagf(
+			diag,
+			"libunbound cannot start with this configuration: "
+			"%s",
+			last_log_error(setup_log, &setup_buf, ub_strerror(u)));
 		rc = opts->unbound_conf ? DK_EDATA : DK_ERESOLVER;
 		goto fail;
 	}
@@ -403,8 +408,9 @@ int dki_check_name(const char *name, struct dk_diag *diag)
 	}
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if (*p >= 0x80) {
-			dki_diagf(diag, "'%s' is not ASCII; give its A-label form "
-					"(xn--...)",
+			dki_diagf(diag,
+				  "'%s' is not ASCII; give its A-label form "
+				  "(xn--...)",
 				  name);
 			return DK_EINVAL;
 		}
@@ -415,8 +421,9 @@ int dki_check_name(const char *name, struct dk_diag *diag)
 		}
 	}
 	if (ldns_str2rdf_dname(&d, name) != LDNS_STATUS_OK) {
-		dki_diagf(diag, "'%s' is not a valid domain name (a label over 63 "
-				"or a name over 255 octets, or an empty label)",
+		dki_diagf(diag,
+			  "'%s' is not a valid domain name (a label over 63 "
+			  "or a name over 255 octets, or an empty label)",
 			  name);
 		return DK_EINVAL;
 	}
@@ -436,8 +443,8 @@ static ldns_rr_list *rrs_from_result(const struct ub_result *res)
 	if (!res->havedata) {
 		return list;
 	}
-	if (ldns_str2rdf_dname(&owner, res->canonname ? res->canonname :
-							 res->qname) !=
+	if (ldns_str2rdf_dname(&owner,
+			       res->canonname ? res->canonname : res->qname) !=
 	    LDNS_STATUS_OK) {
 		return list;
 	}
@@ -479,8 +486,10 @@ static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
 
 	if (res->rcode == LDNS_RCODE_SERVFAIL && !res->bogus) {
 		dki_diagf(diag, "%s %s: the name servers failed (SERVFAIL)%s%s",
-			  qname, ldns_rr_descript(qtype) ?
-				  ldns_rr_descript(qtype)->_name : "?",
+			  qname,
+			  ldns_rr_descript(qtype)
+				  ? ldns_rr_descript(qtype)->_name
+				  : "?",
 			  res->why_bogus ? ": " : "",
 			  res->why_bogus ? res->why_bogus : "");
 		ub_resolve_free(res);
@@ -495,9 +504,9 @@ static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
 	a->qtype = qtype;
 	a->rcode = res->rcode;
 	a->nxdomain = res->nxdomain;
-	a->status = res->secure ? DK_DNSSEC_SECURE :
-		    res->bogus  ? DK_DNSSEC_BOGUS :
-				  DK_DNSSEC_INSECURE;
+	a->status = res->secure	 ? DK_DNSSEC_SECURE
+		    : res->bogus ? DK_DNSSEC_BOGUS
+				 : DK_DNSSEC_INSECURE;
 	if (res->why_bogus) {
 		a->why = strdup(res->why_bogus);
 	}
@@ -518,7 +527,8 @@ static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
 			ldns_rr *rr = ldns_rr_list_rr(ans, i);
 
 			if (ldns_rr_get_type(rr) == qtype) {
-				ldns_rr_list_push_rr(a->rrset, ldns_rr_clone(rr));
+				ldns_rr_list_push_rr(a->rrset,
+						     ldns_rr_clone(rr));
 			}
 		}
 	}
@@ -596,8 +606,9 @@ int dk_lookup(struct dk_resolver *resolver, const char *name, uint16_t type,
 			dki_diagf(diag, "no answer for %s within %.1f s", name,
 				  resolver->timeout);
 		} else if (s.err == DK_ESERVFAIL) {
-			dki_diagf(diag, "%s: the name servers failed (SERVFAIL) "
-					"with no validation reason",
+			dki_diagf(diag,
+				  "%s: the name servers failed (SERVFAIL) "
+				  "with no validation reason",
 				  name);
 		} else {
 			dki_diagf(diag, "%s: %s", name, dk_strerror(s.err));

@@ -123,12 +123,14 @@ static int der_cert_spki(const uint8_t *der, size_t len, size_t *ret_off,
 	}
 	p += l;
 	for (int i = 0; i < 4; i++) {
-		if (der_tlv(&p, tbs_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l)) {
+		if (der_tlv(&p, tbs_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL,
+			    &l)) {
 			goto bad;
 		}
 		p += l;
 	}
-	/* subjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING } */
+	/* subjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING }
+	 */
 	spki = p;
 	if (der_tlv(&p, tbs_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l)) {
 		goto bad;
@@ -137,7 +139,8 @@ static int der_cert_spki(const uint8_t *der, size_t len, size_t *ret_off,
 		const unsigned char *q = p, *spki_end = p + l;
 		long l2;
 
-		if (der_tlv(&q, spki_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &l2)) {
+		if (der_tlv(&q, spki_end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL,
+			    &l2)) {
 			goto bad;
 		}
 		q += l2;
@@ -224,19 +227,18 @@ static EVP_PKEY *public_half(EVP_PKEY *key)
 }
 
 /* Parse exactly @len bytes of DER with @fn; NULL unless all is consumed. */
-#define D2I_ALL(type, fn, der, len)                                      \
-	__extension__({                                                  \
-		const unsigned char *p_ = (der);                         \
-		type *o_ = fn(NULL, &p_, (long)(len));                   \
-		if (o_ && p_ != (der) + (len)) {                         \
-			type##_free(o_);                                 \
-			o_ = NULL;                                       \
-		}                                                        \
-		o_;                                                      \
+#define D2I_ALL(type, fn, der, len)                    \
+	__extension__({                                \
+		const unsigned char *p_ = (der);       \
+		type *o_ = fn(NULL, &p_, (long)(len)); \
+		if (o_ && p_ != (der) + (len)) {       \
+			type##_free(o_);               \
+			o_ = NULL;                     \
+		}                                      \
+		o_;                                    \
 	})
 
-static EVP_PKEY *d2i_privkey_all(int type, const unsigned char *der,
-				 size_t len)
+static EVP_PKEY *d2i_privkey_all(int type, const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
 	EVP_PKEY *k;
@@ -301,7 +303,7 @@ static enum block_kind classify(const char *label, int *pkey_type)
 /* State while reading the blocks of one PEM input. */
 struct pem_state {
 	struct dk_input *certs; /* certificates found so far */
-	EVP_PKEY *key;          /* public half of the one key or CSR */
+	EVP_PKEY *key;		/* public half of the one key or CSR */
 	enum dk_input_kind key_kind;
 	int n_keys;
 };
@@ -316,9 +318,9 @@ static int take_key(struct pem_state *st, EVP_PKEY *pub,
 	if (++st->n_keys > 1) {
 		EVP_PKEY_free(pub);
 		dki_diagf(diag,
-			 "PEM block %zu is a second key or CSR; give one per "
-			 "input",
-			 blockno);
+			  "PEM block %zu is a second key or CSR; give one per "
+			  "input",
+			  blockno);
 		return DK_EDATA;
 	}
 	st->key = pub;
@@ -370,13 +372,16 @@ static int pem_block(struct pem_state *st, const char *label,
 		return r;
 	}
 	case BLK_CSR: {
-		X509_REQ *req = D2I_ALL(X509_REQ, d2i_X509_REQ, der, (size_t)dlen);
+		X509_REQ *req =
+			D2I_ALL(X509_REQ, d2i_X509_REQ, der, (size_t)dlen);
 		EVP_PKEY *k;
 
 		if (!req || !(k = X509_REQ_get0_pubkey(req))) {
 			X509_REQ_free(req);
-			dki_diagf(diag, "PEM block %zu (%s) is not a valid CSR: %s",
-				 blockno, label, dki_openssl_reason(why, sizeof(why)));
+			dki_diagf(diag,
+				  "PEM block %zu (%s) is not a valid CSR: %s",
+				  blockno, label,
+				  dki_openssl_reason(why, sizeof(why)));
 			return DK_EDATA;
 		}
 		k = public_half(k);
@@ -386,15 +391,17 @@ static int pem_block(struct pem_state *st, const char *label,
 	case BLK_PUBKEY:
 	case BLK_RSA_PUBKEY: {
 		const unsigned char *p = der;
-		EVP_PKEY *k = bk == BLK_PUBKEY ?
-				      d2i_PUBKEY(NULL, &p, dlen) :
-				      d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, dlen);
+		EVP_PKEY *k = bk == BLK_PUBKEY ? d2i_PUBKEY(NULL, &p, dlen)
+					       : d2i_PublicKey(EVP_PKEY_RSA,
+							       NULL, &p, dlen);
 
 		if (!k || p != der + dlen) {
 			EVP_PKEY_free(k);
 			dki_diagf(diag,
-				 "PEM block %zu (%s) is not a valid public key: %s",
-				 blockno, label, dki_openssl_reason(why, sizeof(why)));
+				  "PEM block %zu (%s) is not a valid public "
+				  "key: %s",
+				  blockno, label,
+				  dki_openssl_reason(why, sizeof(why)));
 			return DK_EDATA;
 		}
 		return take_key(st, k, DK_INPUT_PUBKEY, blockno, diag);
@@ -405,8 +412,10 @@ static int pem_block(struct pem_state *st, const char *label,
 
 		if (!k) {
 			dki_diagf(diag,
-				 "PEM block %zu (%s) is not a valid private key: %s",
-				 blockno, label, dki_openssl_reason(why, sizeof(why)));
+				  "PEM block %zu (%s) is not a valid private "
+				  "key: %s",
+				  blockno, label,
+				  dki_openssl_reason(why, sizeof(why)));
 			return DK_EDATA;
 		}
 		pub = public_half(k);
@@ -415,18 +424,18 @@ static int pem_block(struct pem_state *st, const char *label,
 	}
 	case BLK_ENCRYPTED:
 		dki_diagf(diag,
-			 "the private key is encrypted; decrypt it first "
-			 "(openssl pkey -in KEY) or give the certificate or "
-			 "public key instead");
+			  "the private key is encrypted; decrypt it first "
+			  "(openssl pkey -in KEY) or give the certificate or "
+			  "public key instead");
 		return DK_EENCRYPTED;
 	case BLK_SKIP:
 		return 0;
 	case BLK_UNKNOWN:
 	default:
 		dki_diagf(diag,
-			 "PEM block %zu has the label '%s', which is not a "
-			 "certificate, key or CSR",
-			 blockno, label);
+			  "PEM block %zu has the label '%s', which is not a "
+			  "certificate, key or CSR",
+			  blockno, label);
 		return DK_EDATA;
 	}
 }
@@ -461,7 +470,8 @@ static int load_pem(const uint8_t *buf, size_t len, struct dk_input **ret,
 			char *rest = NULL;
 			long n = BIO_get_mem_data(bio, &rest);
 
-			if (n <= 0 || !memmem(rest, (size_t)n, "-----BEGIN ", 11)) {
+			if (n <= 0 ||
+			    !memmem(rest, (size_t)n, "-----BEGIN ", 11)) {
 				break;
 			}
 		}
@@ -479,9 +489,10 @@ static int load_pem(const uint8_t *buf, size_t len, struct dk_input **ret,
 				char why[128];
 
 				dki_diagf(diag,
-					 "PEM block %zu is truncated or corrupt: %s",
-					 blockno + 1,
-					 dki_openssl_reason(why, sizeof(why)));
+					  "PEM block %zu is truncated or "
+					  "corrupt: %s",
+					  blockno + 1,
+					  dki_openssl_reason(why, sizeof(why)));
 			}
 			r = DK_EDATA;
 			break;
@@ -500,7 +511,8 @@ static int load_pem(const uint8_t *buf, size_t len, struct dk_input **ret,
 		ERR_clear_error();
 	}
 	if (r == 0 && st.certs->ncerts == 0 && !st.key) {
-		dki_diagf(diag, "the PEM input holds no certificate, key or CSR");
+		dki_diagf(diag,
+			  "the PEM input holds no certificate, key or CSR");
 		r = DK_EDATA;
 	}
 	if (r == 0 && st.certs->ncerts == 0 && st.key) {
@@ -573,9 +585,9 @@ static int load_der(const uint8_t *buf, size_t len, struct dk_input **ret,
 		X509_SIG_free(sig);
 		ERR_clear_error();
 		dki_diagf(diag,
-			 "the private key is encrypted; decrypt it first "
-			 "(openssl pkey -in KEY) or give the certificate or "
-			 "public key instead");
+			  "the private key is encrypted; decrypt it first "
+			  "(openssl pkey -in KEY) or give the certificate or "
+			  "public key instead");
 		return DK_EENCRYPTED;
 	} else if ((k = d2i_privkey_all(EVP_PKEY_NONE, buf, len))) {
 		in = input_new(DK_INPUT_PRIVKEY);
@@ -589,7 +601,8 @@ static int load_der(const uint8_t *buf, size_t len, struct dk_input **ret,
 		}
 	} else {
 		ERR_clear_error();
-		dki_diagf(diag, "not a certificate, key or CSR in PEM or DER form");
+		dki_diagf(diag,
+			  "not a certificate, key or CSR in PEM or DER form");
 		return DK_EDATA;
 	}
 	if (in->kind != DK_INPUT_CERTS) {
@@ -613,7 +626,7 @@ int dk_input_load(const uint8_t *buf, size_t len, struct dk_input **ret_input,
 	}
 	if (len > DK_INPUT_MAX) {
 		dki_diagf(diag, "the input is larger than the %u MiB limit",
-			 DK_INPUT_MAX / (1024 * 1024));
+			  DK_INPUT_MAX / (1024 * 1024));
 		return DK_ETOOBIG;
 	}
 	if (memmem(buf, len, begin, sizeof(begin) - 1)) {
@@ -669,20 +682,24 @@ int dk_input_read_file(const char *path, struct dk_input **ret_input,
 			dki_diagf(diag, "is a directory, not a file");
 			return DK_EISDIR;
 		}
-		if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > DK_INPUT_MAX) {
+		if (S_ISREG(sb.st_mode) &&
+		    (uintmax_t)sb.st_size > DK_INPUT_MAX) {
 			if (fd != STDIN_FILENO) {
 				close(fd);
 			}
-			dki_diagf(diag,
-				 "the file is %jd bytes, larger than the %u MiB "
-				 "limit for a certificate, key or CSR",
-				 (intmax_t)sb.st_size, DK_INPUT_MAX / (1024 * 1024));
+			dki_diagf(
+				diag,
+				"the file is %jd bytes, larger than the %u MiB "
+				"limit for a certificate, key or CSR",
+				(intmax_t)sb.st_size,
+				DK_INPUT_MAX / (1024 * 1024));
 			return DK_ETOOBIG;
 		}
 	}
 	{
-		size_t cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ?
-				     (size_t)sb.st_size + 1 : 65536;
+		size_t cap = S_ISREG(sb.st_mode) && sb.st_size > 0
+				     ? (size_t)sb.st_size + 1
+				     : 65536;
 
 		buf = malloc(cap);
 		for (;;) {
@@ -721,8 +738,10 @@ int dk_input_read_file(const char *path, struct dk_input **ret_input,
 					close(fd);
 				}
 				free(buf);
-				dki_diagf(diag, "%s", r == DK_EISDIR ?
-					  "is a directory, not a file" : strerror(e));
+				dki_diagf(diag, "%s",
+					  r == DK_EISDIR
+						  ? "is a directory, not a file"
+						  : strerror(e));
 				return r;
 			}
 			if (n == 0) {
@@ -791,7 +810,8 @@ EVP_PKEY *dk_input_get0_pubkey(const struct dk_input *input)
 		X509 *x = dk_input_get0_cert(input, 0);
 
 		/* Cached like the X509: same thread rules. */
-		((struct dk_input *)input)->pubkey = x ? X509_get_pubkey(x) : NULL;
+		((struct dk_input *)input)->pubkey =
+			x ? X509_get_pubkey(x) : NULL;
 		ERR_clear_error();
 	}
 	return input->pubkey;
@@ -881,9 +901,9 @@ int dk_tlsa_assoc_data(X509 *cert, EVP_PKEY *pkey, uint8_t selector,
 	return r;
 }
 
-int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
-		 uint8_t selector, uint8_t mtype, long cert_index,
-		 struct dk_tlsa **ret_tlsa, struct dk_diag *diag)
+int dk_tlsa_make(const struct dk_input *input, uint8_t usage, uint8_t selector,
+		 uint8_t mtype, long cert_index, struct dk_tlsa **ret_tlsa,
+		 struct dk_diag *diag)
 {
 	uint8_t *data = NULL;
 	size_t len = 0, idx = 0;
@@ -893,10 +913,11 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 		return DK_EINVAL;
 	}
 	if (usage > 3 || selector > 1 || mtype > 2) {
-		dki_diagf(diag, "usage %u, selector %u, matching type %u: only "
-			       "usages 0-3, selectors 0-1 and matching types "
-			       "0-2 are defined (RFC 6698)",
-			 usage, selector, mtype);
+		dki_diagf(diag,
+			  "usage %u, selector %u, matching type %u: only "
+			  "usages 0-3, selectors 0-1 and matching types "
+			  "0-2 are defined (RFC 6698)",
+			  usage, selector, mtype);
 		return DK_ERANGE;
 	}
 	if (input->kind == DK_INPUT_CERTS) {
@@ -905,28 +926,32 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 		if (cert_index >= 0) {
 			if ((size_t)cert_index >= n) {
 				dki_diagf(diag,
-					 "certificate index %ld is out of range: "
-					 "the input holds %zu certificate%s",
-					 cert_index, n, n == 1 ? "" : "s");
+					  "certificate index %ld is out of "
+					  "range: "
+					  "the input holds %zu certificate%s",
+					  cert_index, n, n == 1 ? "" : "s");
 				return DK_ERANGE;
 			}
 			idx = (size_t)cert_index;
-		} else if (usage == DK_TLSA_PKIX_TA || usage == DK_TLSA_DANE_TA) {
+		} else if (usage == DK_TLSA_PKIX_TA ||
+			   usage == DK_TLSA_DANE_TA) {
 			idx = n - 1;
 		} else {
 			idx = 0;
 		}
 	} else if (selector == DK_TLSA_CERT) {
-		dki_diagf(diag,
-			 "selector 0 (Cert) hashes a whole certificate, and a "
-			 "%s holds only a public key; use selector 1 (SPKI) or "
-			 "give the certificate",
-			 dk_input_kind_name(input->kind));
+		dki_diagf(
+			diag,
+			"selector 0 (Cert) hashes a whole certificate, and a "
+			"%s holds only a public key; use selector 1 (SPKI) or "
+			"give the certificate",
+			dk_input_kind_name(input->kind));
 		return DK_ESELECTOR;
 	} else if (cert_index > 0) {
-		dki_diagf(diag, "--cert-index applies to certificate chains, and "
-			       "this input is a %s",
-			 dk_input_kind_name(input->kind));
+		dki_diagf(diag,
+			  "--cert-index applies to certificate chains, and "
+			  "this input is a %s",
+			  dk_input_kind_name(input->kind));
 		return DK_ERANGE;
 	}
 	if (input->kind == DK_INPUT_CERTS) {
@@ -937,7 +962,7 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
 	}
 	if (r < 0) {
 		dki_diagf(diag, "cannot compute the association data: %s",
-			 dk_strerror(r));
+			  dk_strerror(r));
 		return r;
 	}
 	r = dk_tlsa_new(usage, selector, mtype, data, len, ret_tlsa);

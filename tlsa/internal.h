@@ -13,7 +13,6 @@
 #include <danekit/common.h>
 #include <danekit/tlsa.h>
 
-
 #if defined(__GNUC__)
 #define DK_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else

@@ -343,8 +343,8 @@ static int rr_is_tlsa(const char *text, size_t n)
 	return 0;
 }
 
-int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
-		  char **ret_owner, struct dk_diag *diag)
+int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa, char **ret_owner,
+		  struct dk_diag *diag)
 {
 	ldns_rr *rr = NULL;
 	ldns_status st;
@@ -361,8 +361,9 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 		n--;
 	}
 	if (n == 0 || n > 70000 || memchr(text, '\n', n)) {
-		dki_diagf(diag, "%s", n == 0 ? "empty TLSA record" :
-			"a TLSA record must be one line");
+		dki_diagf(diag, "%s",
+			  n == 0 ? "empty TLSA record"
+				 : "a TLSA record must be one line");
 		return DK_EDATA;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -393,8 +394,10 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 		r = rewrite_mnemonics(tmp, line + 12, n + 52);
 		free(tmp);
 		if (r < 0) {
-			dki_diagf(diag, "%s", r == -2 ? ODD_HEX :
-				  "bad usage, selector or matching type");
+			dki_diagf(diag, "%s",
+				  r == -2 ? ODD_HEX
+					  : "bad usage, selector or matching "
+					    "type");
 			free(line);
 			return DK_EDATA;
 		}
@@ -441,8 +444,10 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 					      n - head + 63);
 			free(tmp);
 			if (r < 0) {
-				dki_diagf(diag, "%s", r == -2 ? ODD_HEX :
-				      "bad usage, selector or matching type");
+				dki_diagf(diag, "%s",
+					  r == -2 ? ODD_HEX
+						  : "bad usage, selector or "
+						    "matching type");
 				free(line);
 				return DK_EDATA;
 			}
@@ -455,7 +460,7 @@ int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
 	free(line);
 	if (st != LDNS_STATUS_OK) {
 		dki_diagf(diag, "not a TLSA record: %s",
-		      ldns_get_errorstr_by_id(st));
+			  ldns_get_errorstr_by_id(st));
 		return DK_EDATA;
 	}
 	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA ||
@@ -525,17 +530,17 @@ static ldns_rr *to_ldns_rr(const struct dk_tlsa *tlsa, const char *owner,
 	ldns_rr_set_owner(rr, name);
 	ldns_rr_set_ttl(rr, ttl);
 	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
-	ldns_rr_set_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->usage),
-			0);
-	ldns_rr_set_rdf(rr,
-			ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->selector),
-			1);
-	ldns_rr_set_rdf(rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->mtype),
-			2);
-	ldns_rr_set_rdf(rr,
-			ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, tlsa->len,
-					      tlsa->data),
-			3);
+	ldns_rr_set_rdf(
+		rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->usage), 0);
+	ldns_rr_set_rdf(
+		rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->selector),
+		1);
+	ldns_rr_set_rdf(
+		rr, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, tlsa->mtype), 2);
+	ldns_rr_set_rdf(
+		rr,
+		ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, tlsa->len, tlsa->data),
+		3);
 	for (size_t i = 0; i < 4; i++) {
 		if (!ldns_rr_rdf(rr, i)) {
 			ldns_rr_free(rr);
@@ -579,7 +584,8 @@ int dk_tlsa_format(const struct dk_tlsa *tlsa, enum dk_tlsa_format format,
 			return DK_EINVAL;
 		}
 		if (format == DK_TLSA_FMT_GENERIC) {
-			ldns_output_format *f = ldns_output_format_init(&fmt_st);
+			ldns_output_format *f =
+				ldns_output_format_init(&fmt_st);
 
 			f->flags = 0;
 			if (ldns_output_format_set_type(f, LDNS_RR_TYPE_TLSA) !=
@@ -598,7 +604,8 @@ int dk_tlsa_format(const struct dk_tlsa *tlsa, enum dk_tlsa_format format,
 			return DK_ENOMEM;
 		}
 		{
-			/* ldns prints hex in upper case; we print lower case. */
+			/* ldns prints hex in upper case; we print lower case.
+			 */
 			char *p = strstr(body, " TLSA ");
 
 			if (!p) {
@@ -644,26 +651,30 @@ int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
 	}
 	if (len > 253) {
 		dki_diagf(diag, "%s",
-		      "host name is longer than 253 characters (RFC 1035 2.3.4)");
+			  "host name is longer than 253 characters (RFC 1035 "
+			  "2.3.4)");
 		return DK_EDATA;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)host[i];
 
 		if (c >= 0x80) {
-			dki_diagf(diag, "%s",
-			      "host name is not ASCII; give its A-label form "
-			      "(xn--..., e.g. from 'idn2 NAME')");
+			dki_diagf(
+				diag, "%s",
+				"host name is not ASCII; give its A-label form "
+				"(xn--..., e.g. from 'idn2 NAME')");
 			return DK_EDATA;
 		}
 		if (c == '.') {
 			if (label == 0) {
-				dki_diagf(diag, "%s", "host name has an empty label");
+				dki_diagf(diag, "%s",
+					  "host name has an empty label");
 				return DK_EDATA;
 			}
 			if (host[i - 1] == '-') {
 				dki_diagf(diag, "%s",
-				      "a label of the host name ends with '-'");
+					  "a label of the host name ends with "
+					  "'-'");
 				return DK_EDATA;
 			}
 			label = 0;
@@ -680,12 +691,14 @@ int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
 			return DK_EDATA;
 		}
 		if (c == '-' && label == 0) {
-			dki_diagf(diag, "%s", "a label of the host name starts with '-'");
+			dki_diagf(diag, "%s",
+				  "a label of the host name starts with '-'");
 			return DK_EDATA;
 		}
 		if (++label > 63) {
 			dki_diagf(diag, "%s",
-			      "a label of the host name is longer than 63 characters");
+				  "a label of the host name is longer than 63 "
+				  "characters");
 			return DK_EDATA;
 		}
 	}
@@ -729,7 +742,8 @@ int dk_tlsa_owner(const char *host, unsigned port, const char *proto,
 		*p = (char)tolower((unsigned char)*p);
 	}
 	if (strlen(s) > 254) {
-		dki_diagf(diag, "%s", "the TLSA owner name would exceed 253 characters");
+		dki_diagf(diag, "%s",
+			  "the TLSA owner name would exceed 253 characters");
 		free(s);
 		return DK_EDATA;
 	}

@@ -77,8 +77,9 @@ int cli_global_option(struct cli *cli, int opt, const char *arg)
 		errno = 0;
 		t = strtod(arg, &end);
 		if (errno || !end || *end || !(t > 0.0) || t > 3600.0) {
-			return cli_usage(cli, "--timeout: '%s' is not a number of "
-					      "seconds between 0 and 3600",
+			return cli_usage(cli,
+					 "--timeout: '%s' is not a number of "
+					 "seconds between 0 and 3600",
 					 arg);
 		}
 		cli->timeout = t;
@@ -139,7 +140,8 @@ int cli_exit_for(int dk_err)
 
 int cli_write_stdout(const struct cli *cli, const char *buf, size_t len)
 {
-	if ((len && fwrite(buf, 1, len, stdout) != len) || fflush(stdout) != 0) {
+	if ((len && fwrite(buf, 1, len, stdout) != len) ||
+	    fflush(stdout) != 0) {
 		cli_err(cli, "cannot write to standard output: %s",
 			strerror(errno));
 		return EXIT_SOFTWARE;
@@ -193,15 +195,16 @@ int cli_load_input(const struct cli *cli, const char *path,
 	int r = dk_input_read_file(path, ret, &diag);
 
 	if (r < 0) {
-		cli_err(cli, "%s: %s", path, diag.why[0] ? diag.why : dk_strerror(r));
+		cli_err(cli, "%s: %s", path,
+			diag.why[0] ? diag.why : dk_strerror(r));
 		return cli_exit_for(r);
 	}
 	return EXIT_OK;
 }
 
 /* Close the memstream @out (or dump @doc) and write it to stdout. */
-int cli_finish(const struct cli *cli, FILE *out, char **bufp,
-		     size_t *lenp, json_t *doc)
+int cli_finish(const struct cli *cli, FILE *out, char **bufp, size_t *lenp,
+	       json_t *doc)
 {
 	int rc;
 	char *buf;

@@ -14,13 +14,13 @@
 /* Exit status, DESIGN.md: the same for every command. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,        /* a check failed */
-	EXIT_NODANE = 2,      /* DANE does not apply */
-	EXIT_USAGE = 64,      /* EX_USAGE */
-	EXIT_DATAERR = 65,    /* EX_DATAERR */
-	EXIT_NOINPUT = 66,    /* EX_NOINPUT */
-	EXIT_SOFTWARE = 70,   /* EX_SOFTWARE */
-	EXIT_TEMPFAIL = 75,   /* EX_TEMPFAIL */
+	EXIT_FAIL = 1,	    /* a check failed */
+	EXIT_NODANE = 2,    /* DANE does not apply */
+	EXIT_USAGE = 64,    /* EX_USAGE */
+	EXIT_DATAERR = 65,  /* EX_DATAERR */
+	EXIT_NOINPUT = 66,  /* EX_NOINPUT */
+	EXIT_SOFTWARE = 70, /* EX_SOFTWARE */
+	EXIT_TEMPFAIL = 75, /* EX_TEMPFAIL */
 };
 
 /* Global options (DESIGN.md), also accepted after the command name. */
@@ -30,7 +30,7 @@ struct cli {
 	const char *resolver;
 	double timeout;
 	bool json;
-	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
+	int verbosity;	 /* -1 quiet, 0 normal, 1+ verbose */
 	const char *cmd; /* name of the command, for messages */
 };
 
@@ -46,6 +46,7 @@ enum {
 	OPT_FIRST_COMMAND_OPTION = 1100,
 };
 
+/* clang-format off */
 #define CLI_GLOBAL_LONGOPTS                                             \
 	{ "anchor", required_argument, NULL, OPT_ANCHOR },              \
 		{ "unbound-conf", required_argument, NULL, OPT_UNBOUND_CONF }, \
@@ -56,6 +57,7 @@ enum {
 		{ "verbose", no_argument, NULL, 'v' },                  \
 		{ "help", no_argument, NULL, 'h' },                     \
 		{ "version", no_argument, NULL, OPT_VERSION }
+/* clang-format on */
 
 /*
  * Handle a global option seen by any getopt loop. Returns 1 if @opt was a

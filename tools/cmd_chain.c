@@ -43,7 +43,9 @@ static const char chain_help[] =
 	"(time-out, SERVFAIL without a validation reason, no resolver) or\n"
 	"could not explain the chain.\n";
 
-enum { OPT_WARN_DAYS = OPT_FIRST_COMMAND_OPTION };
+enum {
+	OPT_WARN_DAYS = OPT_FIRST_COMMAND_OPTION
+};
 
 static const char *type_name(uint16_t t)
 {
@@ -107,7 +109,8 @@ static void text_sigs(FILE *out, const struct dk_chain_sig *v, size_t n)
 		time_str(v[i].inception, inc, sizeof(inc));
 		time_str(v[i].expiration, exp, sizeof(exp));
 		span_str(v[i].seconds_left, left, sizeof(left));
-		fprintf(out, "    RRSIG %s %s by %s key %u alg %u, %s .. %s: %s",
+		fprintf(out,
+			"    RRSIG %s %s by %s key %u alg %u, %s .. %s: %s",
 			type_name(v[i].type_covered), v[i].owner, v[i].signer,
 			v[i].key_tag, v[i].algorithm, inc, exp,
 			dk_chain_sig_state_name(v[i].state));
@@ -126,7 +129,8 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 	switch (l->type) {
 	case DK_CHAIN_ZONE:
 		if (l->anchor) {
-			fprintf(out, "zone %s (trust anchor): %s\n", l->name, st);
+			fprintf(out, "zone %s (trust anchor): %s\n", l->name,
+				st);
 		} else {
 			fprintf(out, "zone %s (DS at %s): %s\n", l->name,
 				l->zone ? l->zone : "?", st);
@@ -134,8 +138,9 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 		for (size_t i = 0; i < l->ds_count; i++) {
 			const struct dk_chain_ds *d = &l->ds[i];
 
-			fprintf(out, "    DS key %u alg %u digest %u: ",
-				d->key_tag, d->algorithm, d->digest_type);
+			fprintf(out,
+				"    DS key %u alg %u digest %u: ", d->key_tag,
+				d->algorithm, d->digest_type);
 			if (d->key >= 0) {
 				fprintf(out, "matches DNSKEY %u\n",
 					l->keys[d->key].key_tag);
@@ -147,15 +152,17 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 		for (size_t i = 0; i < l->key_count; i++) {
 			const struct dk_chain_key *k = &l->keys[i];
 
-			fprintf(out, "    DNSKEY %u key %u alg %u %u bits (%s)%s\n",
+			fprintf(out,
+				"    DNSKEY %u key %u alg %u %u bits (%s)%s\n",
 				k->flags, k->key_tag, k->algorithm, k->bits,
 				key_role(k), k->ds >= 0 ? ", has a DS" : "");
 		}
 		text_sigs(out, l->key_sigs, l->key_sig_count);
 		break;
 	case DK_CHAIN_INSECURE_DELEGATION:
-		fprintf(out, "unsigned delegation %s (no DS at %s, proven by "
-			     "%s%s): %s\n",
+		fprintf(out,
+			"unsigned delegation %s (no DS at %s, proven by "
+			"%s%s): %s\n",
 			l->name, l->zone ? l->zone : "?",
 			dk_chain_proof_name(l->proof),
 			l->optout ? ", opt-out" : "", st);
@@ -166,8 +173,8 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 		break;
 	case DK_CHAIN_CNAME:
 		fprintf(out, "cname %s -> %s (zone %s): %s\n", l->name,
-			l->target ? l->target : "?",
-			l->zone ? l->zone : "none", st);
+			l->target ? l->target : "?", l->zone ? l->zone : "none",
+			st);
 		text_sigs(out, l->sigs, l->sig_count);
 		break;
 	case DK_CHAIN_ANSWER:
@@ -249,16 +256,16 @@ static json_t *json_sigs(const struct dk_chain_sig *v, size_t n, int *bad)
 			break;
 		}
 		add(o, "owner", json_string(v[i].owner), bad);
-		add(o, "type_covered", json_string(type_name(v[i].type_covered)),
-		    bad);
+		add(o, "type_covered",
+		    json_string(type_name(v[i].type_covered)), bad);
 		add(o, "signer", json_string(v[i].signer), bad);
 		add(o, "key_tag", json_integer(v[i].key_tag), bad);
 		add(o, "algorithm", json_integer(v[i].algorithm), bad);
 		add(o, "inception", json_string(inc), bad);
 		add(o, "expiration", json_string(exp), bad);
 		add(o, "seconds_left", json_integer(v[i].seconds_left), bad);
-		add(o, "state", json_string(dk_chain_sig_state_name(v[i].state)),
-		    bad);
+		add(o, "state",
+		    json_string(dk_chain_sig_state_name(v[i].state)), bad);
 		if (json_array_append_new(arr, o) != 0) {
 			*bad = 1;
 		}
@@ -304,17 +311,19 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 			const struct dk_chain_ds *d = &l->ds[i];
 
 			if (json_array_append_new(
-				    ds, json_pack("{s:i, s:i, s:i, s:o, s:s}",
-						  "key_tag", d->key_tag,
-						  "algorithm", d->algorithm,
-						  "digest_type", d->digest_type,
-						  "matches_key_tag",
-						  d->key >= 0 ?
-							  json_integer(
-								  l->keys[d->key]
-									  .key_tag) :
-							  json_null(),
-						  "record", d->text ? d->text : ""))) {
+				    ds,
+				    json_pack(
+					    "{s:i, s:i, s:i, s:o, s:s}",
+					    "key_tag", d->key_tag, "algorithm",
+					    d->algorithm, "digest_type",
+					    d->digest_type, "matches_key_tag",
+					    d->key >= 0
+						    ? json_integer(
+							      l->keys[d->key]
+								      .key_tag)
+						    : json_null(),
+					    "record",
+					    d->text ? d->text : ""))) {
 				*bad = 1;
 			}
 		}
@@ -323,12 +332,13 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 
 			if (json_array_append_new(
 				    keys,
-				    json_pack("{s:i, s:i, s:i, s:i, s:s, s:b, s:s}",
+				    json_pack("{s:i, s:i, s:i, s:i, s:s, s:b, "
+					      "s:s}",
 					      "flags", k->flags, "key_tag",
 					      k->key_tag, "algorithm",
-					      k->algorithm, "bits", (int)k->bits,
-					      "role", key_role(k), "has_ds",
-					      k->ds >= 0, "record",
+					      k->algorithm, "bits",
+					      (int)k->bits, "role", key_role(k),
+					      "has_ds", k->ds >= 0, "record",
 					      k->text ? k->text : ""))) {
 				*bad = 1;
 			}
@@ -353,10 +363,12 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 	}
 	if (l->type == DK_CHAIN_INSECURE_DELEGATION ||
 	    l->type == DK_CHAIN_ANSWER) {
-		add(o, "proof", json_string(dk_chain_proof_name(l->proof)), bad);
+		add(o, "proof", json_string(dk_chain_proof_name(l->proof)),
+		    bad);
 		add(o, "optout", json_boolean(l->optout), bad);
 		add(o, "proof_records",
-		    json_strs(l->proof_records, l->proof_record_count, bad), bad);
+		    json_strs(l->proof_records, l->proof_record_count, bad),
+		    bad);
 		add(o, "proof_rrsigs",
 		    json_sigs(l->proof_sigs, l->proof_sig_count, bad), bad);
 	}
@@ -366,7 +378,8 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 
 static int print_json(FILE *out, const struct dk_chain *ch)
 {
-	json_t *doc = json_object(), *links = json_array(), *warn = json_array();
+	json_t *doc = json_object(), *links = json_array(),
+	       *warn = json_array();
 	char now[32];
 	int bad = 0;
 
@@ -378,14 +391,14 @@ static int print_json(FILE *out, const struct dk_chain *ch)
 	}
 	time_str(dk_chain_time(ch), now, sizeof(now));
 	for (size_t i = 0; i < dk_chain_warning_count(ch); i++) {
-		if (json_array_append_new(warn,
-					  json_string(dk_chain_warning(ch, i)))) {
+		if (json_array_append_new(
+			    warn, json_string(dk_chain_warning(ch, i)))) {
 			bad = 1;
 		}
 	}
 	for (size_t i = 0; i < dk_chain_link_count(ch); i++) {
-		if (json_array_append_new(links,
-					  json_link(dk_chain_link(ch, i), &bad))) {
+		if (json_array_append_new(
+			    links, json_link(dk_chain_link(ch, i), &bad))) {
 			bad = 1;
 		}
 	}
@@ -407,7 +420,8 @@ static int print_json(FILE *out, const struct dk_chain *ch)
 	add(doc, "warn_days", json_integer(dk_chain_warn_days(ch)), &bad);
 	add(doc, "warnings", warn, &bad);
 	add(doc, "links", links, &bad);
-	if (!bad && json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+	if (!bad &&
+	    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
 		bad = 1;
 	}
 	fputc('\n', out);
@@ -441,9 +455,10 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 		}
 		if (opt == OPT_WARN_DAYS) {
 			if (cli_parse_ulong(optarg, 0, 36500, &warn_days) < 0) {
-				return cli_usage(cli, "--warn-days: '%s' is not "
-						      "a number of days between "
-						      "0 and 36500",
+				return cli_usage(cli,
+						 "--warn-days: '%s' is not "
+						 "a number of days between "
+						 "0 and 36500",
 						 optarg);
 			}
 			continue;
@@ -454,7 +469,8 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		return cli_usage(cli, "no name given (danekit chain NAME [TYPE])");
+		return cli_usage(cli,
+				 "no name given (danekit chain NAME [TYPE])");
 	}
 	if (argc - optind > 2) {
 		return cli_usage(cli, "too many arguments (danekit chain NAME "

@@ -43,7 +43,8 @@ static const char check_help[] =
 	"  --warn-days N       warn when a certificate expires within N days\n"
 	"                      (default: 30, or a third of its lifetime if "
 	"less)\n"
-	"  --sig-warn-days N   warn when a DNSSEC signature over the MX or TLSA\n"
+	"  --sig-warn-days N   warn when a DNSSEC signature over the MX or "
+	"TLSA\n"
 	"                      records, or above them, expires within N days\n"
 	"                      (default 7; 0: never)\n"
 	"  --at WHEN           judge certificate dates at WHEN: YYYY-MM-DD,\n"
@@ -783,10 +784,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_SIG_WARN_DAYS:
 			if (cli_parse_ulong(optarg, 0, 36500, &v)) {
-				return cli_usage(cli,
-						 "--sig-warn-days: '%s' is not a "
-						 "number of days (0-36500)",
-						 optarg);
+				return cli_usage(
+					cli,
+					"--sig-warn-days: '%s' is not a "
+					"number of days (0-36500)",
+					optarg);
 			}
 			o.sig_warn_days = v ? (long)v : -1;
 			break;

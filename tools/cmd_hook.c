@@ -23,25 +23,32 @@
 static const char hook_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] hook CLIENT [OPTIONS] [HOOK ARGS]\n"
 	"\n"
-	"ACME renewal hook. CLIENT is certbot, acme.sh, dehydrated or lego; the\n"
+	"ACME renewal hook. CLIENT is certbot, acme.sh, dehydrated or lego; "
+	"the\n"
 	"renewed certificate is found through the client's documented hook\n"
 	"interface:\n"
-	"  certbot     --deploy-hook: $RENEWED_LINEAGE/{fullchain,cert,privkey,\n"
+	"  certbot     --deploy-hook: "
+	"$RENEWED_LINEAGE/{fullchain,cert,privkey,\n"
 	"              chain}.pem, $RENEWED_DOMAINS\n"
-	"  acme.sh     --reloadcmd or --renew-hook: $CERT_PATH, $CERT_KEY_PATH,\n"
+	"  acme.sh     --reloadcmd or --renew-hook: $CERT_PATH, "
+	"$CERT_KEY_PATH,\n"
 	"              $CA_CERT_PATH, $CERT_FULLCHAIN_PATH, $Le_Domain\n"
 	"  dehydrated  HOOK arguments: deploy_cert DOMAIN KEYFILE CERTFILE\n"
-	"              FULLCHAINFILE CHAINFILE TIMESTAMP (other verbs: exit 0,\n"
+	"              FULLCHAINFILE CHAINFILE TIMESTAMP (other verbs: exit "
+	"0,\n"
 	"              nothing done)\n"
 	"  lego        v5: $LEGO_HOOK_CERT_PATH, $LEGO_HOOK_CERT_KEY_PATH,\n"
 	"              $LEGO_HOOK_ISSUER_CERT_PATH, $LEGO_HOOK_CERT_DOMAINS;\n"
 	"              v4: $LEGO_CERT_PATH, $LEGO_CERT_KEY_PATH,\n"
 	"              $LEGO_ISSUER_CERT_PATH, $LEGO_CERT_DOMAIN\n"
 	"\n"
-	"The reload command runs only when every TLSA name has a DNSSEC-secure\n"
-	"record matching the new certificate (and every extra --cert), served by\n"
+	"The reload command runs only when every TLSA name has a "
+	"DNSSEC-secure\n"
+	"record matching the new certificate (and every extra --cert), served "
+	"by\n"
 	"every authoritative server for at least twice the TTL (--min-age).\n"
-	"Otherwise nothing is reloaded, the records to publish are printed and\n"
+	"Otherwise nothing is reloaded, the records to publish are printed "
+	"and\n"
 	"the exit status is 1.\n"
 	"\n"
 	"Options:\n"
@@ -49,25 +56,33 @@ static const char hook_help[] =
 	"                          _25._tcp.mail.example.com (repeatable)\n"
 	"      --reload CMD        command to run (with /bin/sh -c) when safe\n"
 	"      --config FILE       read the settings below from FILE\n"
-	"      --cert FILE         another certificate of the same service (the\n"
-	"                          RSA one next to the ECDSA one...) (repeatable)\n"
-	"      --auth-port PORT    port of the authoritative servers (default 53)\n"
-	"      --no-auth-check     do not ask the authoritative servers directly\n"
-	"      --state FILE        rollover state file (see danekit rollover --help)\n"
-	"      --min-age SECONDS   minimum age of the records (default: 2 x TTL)\n"
+	"      --cert FILE         another certificate of the same service "
+	"(the\n"
+	"                          RSA one next to the ECDSA one...) "
+	"(repeatable)\n"
+	"      --auth-port PORT    port of the authoritative servers (default "
+	"53)\n"
+	"      --no-auth-check     do not ask the authoritative servers "
+	"directly\n"
+	"      --state FILE        rollover state file (see danekit rollover "
+	"--help)\n"
+	"      --min-age SECONDS   minimum age of the records (default: 2 x "
+	"TTL)\n"
 	"      --json              one JSON document\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Config file: one 'key = value' a line, '#' starts a comment; keys:\n"
 	"tlsa-name, reload, cert (repeatable), auth-port, min-age, state,\n"
-	"unbound-conf, anchor, resolver. Command-line options add to it (names,\n"
+	"unbound-conf, anchor, resolver. Command-line options add to it "
+	"(names,\n"
 	"certs) or override it. Example for Postfix:\n"
 	"    tlsa-name = _25._tcp.mail.example.com\n"
 	"    reload = systemctl reload postfix\n"
 	"\n"
 	"Exit status: 0 reloaded (or nothing to do); 1 not safe, nothing\n"
 	"reloaded (or the reload command failed); 64 usage error; 65 bad\n"
-	"certificate or key; 66 a file is missing; 75 a lookup or a name server\n"
+	"certificate or key; 66 a file is missing; 75 a lookup or a name "
+	"server\n"
 	"failed, try again later.\n";
 
 enum {
@@ -156,7 +171,8 @@ static int read_config(struct cli *cli, struct hook_opts *o, const char *path)
 		}
 		eq = strchr(k, '=');
 		if (!eq) {
-			cli_err(cli, "%s line %u: expected 'key = value'", path, lineno);
+			cli_err(cli, "%s line %u: expected 'key = value'", path,
+				lineno);
 			rc = EXIT_DATAERR;
 			break;
 		}
@@ -186,7 +202,9 @@ static int read_config(struct cli *cli, struct hook_opts *o, const char *path)
 			}
 		} else if (strcmp(k, "auth-port") == 0) {
 			if (cli_parse_ulong(s, 1, 65535, &n) < 0) {
-				cli_err(cli, "%s line %u: auth-port '%s' is not a port",
+				cli_err(cli,
+					"%s line %u: auth-port '%s' is not a "
+					"port",
 					path, lineno, s);
 				rc = EXIT_DATAERR;
 			} else if (!o->auth_port) {
@@ -194,8 +212,11 @@ static int read_config(struct cli *cli, struct hook_opts *o, const char *path)
 			}
 		} else if (strcmp(k, "min-age") == 0) {
 			if (cli_parse_ulong(s, 0, 315360000UL, &n) < 0) {
-				cli_err(cli, "%s line %u: min-age '%s' is not a number "
-					     "of seconds", path, lineno, s);
+				cli_err(cli,
+					"%s line %u: min-age '%s' is not a "
+					"number "
+					"of seconds",
+					path, lineno, s);
 				rc = EXIT_DATAERR;
 			} else if (o->min_age < 0) {
 				o->min_age = (long)n;
@@ -213,7 +234,8 @@ static int read_config(struct cli *cli, struct hook_opts *o, const char *path)
 				cli->resolver = s;
 			}
 		} else {
-			cli_err(cli, "%s line %u: unknown key '%s'", path, lineno, k);
+			cli_err(cli, "%s line %u: unknown key '%s'", path,
+				lineno, k);
 			rc = EXIT_DATAERR;
 		}
 	}
@@ -253,7 +275,8 @@ static int run_reload(const struct cli *cli, const char *cmd, int cwd_fd)
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		cli_err(cli, "cannot run the reload command: %s", strerror(errno));
+		cli_err(cli, "cannot run the reload command: %s",
+			strerror(errno));
 		return EXIT_SOFTWARE;
 	}
 	if (pid == 0) {
@@ -324,7 +347,8 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:qvh", longopts, NULL)) != -1 ||
-	       (!client_name && optind < argc && strcmp(argv[optind - 1], "--") != 0)) {
+	       (!client_name && optind < argc &&
+		strcmp(argv[optind - 1], "--") != 0)) {
 		if (opt == -1) {
 			/* the first word is the client; options may follow */
 			client_name = argv[optind++];
@@ -361,17 +385,22 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			o.no_auth_check = 1;
 			break;
 		case OPT_AUTH_PORT:
-			if (cli_parse_ulong(optarg, 1, 65535, &o.auth_port) < 0) {
+			if (cli_parse_ulong(optarg, 1, 65535, &o.auth_port) <
+			    0) {
 				free_opts(&o);
-				return cli_usage(cli, "--auth-port: '%s' is not a "
-						      "port (1-65535)", optarg);
+				return cli_usage(cli,
+						 "--auth-port: '%s' is not a "
+						 "port (1-65535)",
+						 optarg);
 			}
 			break;
 		case OPT_MIN_AGE:
 			if (cli_parse_ulong(optarg, 0, 315360000UL, &v) < 0) {
 				free_opts(&o);
-				return cli_usage(cli, "--min-age: '%s' is not a "
-						      "number of seconds", optarg);
+				return cli_usage(cli,
+						 "--min-age: '%s' is not a "
+						 "number of seconds",
+						 optarg);
 			}
 			o.min_age = (long)v;
 			break;
@@ -396,13 +425,17 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 	client = dk_acme_client_parse(client_name);
 	if (client < 0) {
 		free_opts(&o);
-		return cli_usage(cli, "'%s' is not certbot, acme.sh, dehydrated "
-				      "or lego", client_name);
+		return cli_usage(cli,
+				 "'%s' is not certbot, acme.sh, dehydrated "
+				 "or lego",
+				 client_name);
 	}
 	if (client != DK_ACME_DEHYDRATED && optind < argc) {
 		free_opts(&o);
-		return cli_usage(cli, "unexpected argument '%s' (only dehydrated "
-				      "passes hook arguments)", argv[optind]);
+		return cli_usage(cli,
+				 "unexpected argument '%s' (only dehydrated "
+				 "passes hook arguments)",
+				 argv[optind]);
 	}
 	if (config && (rc = read_config(cli, &o, config)) != EXIT_OK) {
 		goto out;
@@ -420,16 +453,20 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (o.nnames == 0) {
-		rc = cli_usage(cli, "no TLSA name to check: give --tlsa-name "
-				    "(e.g. _25._tcp.%s) or tlsa-name in --config",
-			       hook->domain ? hook->domain : "mail.example.com");
+		rc = cli_usage(cli,
+			       "no TLSA name to check: give --tlsa-name "
+			       "(e.g. _25._tcp.%s) or tlsa-name in --config",
+			       hook->domain ? hook->domain
+					    : "mail.example.com");
 		goto out;
 	}
 	/* The renewed certificate (with its chain when there is one), then
 	 * the other certificates of the set. */
 	{
-		const char *main_path = hook->fullchain && access(hook->fullchain, F_OK) == 0 ?
-						hook->fullchain : hook->cert;
+		const char *main_path =
+			hook->fullchain && access(hook->fullchain, F_OK) == 0
+				? hook->fullchain
+				: hook->cert;
 
 		ins = calloc(o.ncerts + 1, sizeof(*ins));
 		in_paths = calloc(o.ncerts + 1, sizeof(*in_paths));
@@ -451,8 +488,8 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		if (key_matches(hook->key, ins[0]) == 0) {
-			cli_err(cli, "%s does not hold the key of %s", hook->key,
-				main_path);
+			cli_err(cli, "%s does not hold the key of %s",
+				hook->key, main_path);
 			rc = EXIT_DATAERR;
 			goto out;
 		}
@@ -468,8 +505,8 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			in_paths[nins++] = o.certs[i];
 		}
 	}
-	state = o.state ? cli_abspath(o.state) :
-			  dk_rollover_default_state_file();
+	state = o.state ? cli_abspath(o.state)
+			: dk_rollover_default_state_file();
 	cwd_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
@@ -492,11 +529,14 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			ro.min_age = o.min_age;
 			ro.state_file = state;
 			diag.why[0] = '\0';
-			r = dk_rollover_check(res, o.names[n], &ro, &reps[nreps], &diag);
+			r = dk_rollover_check(res, o.names[n], &ro,
+					      &reps[nreps], &diag);
 			if (r < 0) {
 				cli_err(cli, "%s: %s", o.names[n],
-					diag.why[0] ? diag.why : dk_strerror(r));
-				rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+					diag.why[0] ? diag.why
+						    : dk_strerror(r));
+				rc = r == DK_EINVAL ? EXIT_USAGE
+						    : cli_exit_for(r);
 				goto out;
 			}
 			if (!dk_rollover_stage_safe(reps[nreps]->stage)) {
@@ -504,7 +544,8 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 
 				safe = 0;
 				if (e == EXIT_TEMPFAIL || worst == EXIT_OK) {
-					worst = e == EXIT_TEMPFAIL ? e : EXIT_FAIL;
+					worst = e == EXIT_TEMPFAIL ? e
+								   : EXIT_FAIL;
 				}
 			}
 			nreps++;
@@ -529,15 +570,17 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (cli->json) {
-		doc = json_pack("{s:s, s:s?, s:b, s:b, s:o}", "client",
-				dk_acme_client_name((enum dk_acme_client)client),
-				"domain", hook->domain, "safe", safe,
-				"reloaded", safe && o.reload, "checks", jarr);
+		doc = json_pack(
+			"{s:s, s:s?, s:b, s:b, s:o}", "client",
+			dk_acme_client_name((enum dk_acme_client)client),
+			"domain", hook->domain, "safe", safe, "reloaded",
+			safe && o.reload, "checks", jarr);
 		jarr = NULL;
 	} else if (cli->verbosity >= 0) {
-		fprintf(out, "; %s\n", safe ? (o.reload ? "safe: reloading" :
-							 "safe (no reload command)") :
-					      "not safe: nothing reloaded");
+		fprintf(out, "; %s\n",
+			safe ? (o.reload ? "safe: reloading"
+					 : "safe (no reload command)")
+			     : "not safe: nothing reloaded");
 	}
 	rc = cli_finish(cli, out, &buf, &len, doc);
 	out = NULL;
@@ -554,11 +597,13 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 			}
 			if (rep->nadd) {
 				dk_tlsa_format(rep->add[0], DK_TLSA_FMT_ZONE,
-					       rep->owner, rep->ttl ? rep->ttl : 3600,
+					       rep->owner,
+					       rep->ttl ? rep->ttl : 3600,
 					       &line);
 			}
 			cli_err(cli, "%s: %s: %s%s%s; nothing reloaded",
-				in_paths[i % nins], dk_rollover_stage_name(rep->stage),
+				in_paths[i % nins],
+				dk_rollover_stage_name(rep->stage),
 				rep->why ? rep->why : "not safe",
 				line ? "; publish " : "", line ? line : "");
 			free(line);

@@ -69,7 +69,8 @@ int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
 			cli_err(cli, "%s (%s)",
 				diag.why[0] ? diag.why : dk_strerror(r), first);
 		} else {
-			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+			cli_err(cli, "%s",
+				diag.why[0] ? diag.why : dk_strerror(r));
 		}
 		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
 	}
@@ -121,22 +122,25 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 		for (size_t i = 0; arr && i < ldns_rr_list_rr_count(rrs); i++) {
 			char *line = rr_line(ldns_rr_list_rr(rrs, i));
 
-			if (!line || json_array_append_new(arr, json_string(line))) {
+			if (!line ||
+			    json_array_append_new(arr, json_string(line))) {
 				rc = EXIT_SOFTWARE;
 			}
 			free(line);
 		}
-		doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}",
-				"name", dk_answer_qname(a),
-				"type", ldns_rr_descript(dk_answer_qtype(a)) ?
-					ldns_rr_descript(dk_answer_qtype(a))->_name : "?",
-				"rcode", rcode,
-				"canonical_name", dk_answer_canonname(a),
-				"dnssec", dk_dnssec_status_name(st),
-				"why", why,
-				"ttl", (json_int_t)dk_answer_ttl(a),
-				"records", arr ? arr : json_array());
-		if (!doc || json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+		doc = json_pack(
+			"{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}", "name",
+			dk_answer_qname(a), "type",
+			ldns_rr_descript(dk_answer_qtype(a))
+				? ldns_rr_descript(dk_answer_qtype(a))->_name
+				: "?",
+			"rcode", rcode, "canonical_name",
+			dk_answer_canonname(a), "dnssec",
+			dk_dnssec_status_name(st), "why", why, "ttl",
+			(json_int_t)dk_answer_ttl(a), "records",
+			arr ? arr : json_array());
+		if (!doc || json_dumpf(doc, out,
+				       JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
 			rc = EXIT_SOFTWARE;
 		}
 		fputc('\n', out);
@@ -176,9 +180,11 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 		}
 		if (ldns_rr_list_rr_count(rrs) == 0) {
 			fprintf(out, "; %s: %s\n", dk_answer_qname(a),
-				dk_answer_nxdomain(a) ? "no such name (NXDOMAIN)" :
-				st == DK_DNSSEC_BOGUS ? "no data usable" :
-				"no records of this type (NODATA)");
+				dk_answer_nxdomain(a)
+					? "no such name (NXDOMAIN)"
+				: st == DK_DNSSEC_BOGUS
+					? "no data usable"
+					: "no records of this type (NODATA)");
 		}
 		fprintf(out, "; dnssec: %s", dk_dnssec_status_name(st));
 		if (why) {
@@ -186,8 +192,9 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 		}
 		fputc('\n', out);
 		if (st == DK_DNSSEC_BOGUS) {
-			fprintf(out, "; these records failed DNSSEC validation: "
-				     "do not use them\n");
+			fprintf(out,
+				"; these records failed DNSSEC validation: "
+				"do not use them\n");
 		}
 	}
 	if (fclose(out) != 0 && rc == EXIT_OK) {
@@ -226,7 +233,8 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		return cli_usage(cli, "no name given (danekit lookup NAME [TYPE])");
+		return cli_usage(cli,
+				 "no name given (danekit lookup NAME [TYPE])");
 	}
 	if (argc - optind > 2) {
 		return cli_usage(cli, "too many arguments (danekit lookup NAME "

@@ -21,31 +21,40 @@ static const char publish_help[] =
 	"\n"
 	"Add and remove TLSA records at _PORT._tcp.HOST (or --tlsa-name) by a\n"
 	"DNS UPDATE (RFC 2136) signed with a TSIG key. The RRset is read from\n"
-	"the primary first and sent back as a prerequisite: if someone changed\n"
+	"the primary first and sent back as a prerequisite: if someone "
+	"changed\n"
 	"it meanwhile, the server changes nothing and danekit exits 75 (run\n"
 	"again). A zone signed by its primary (inline or automatic signing)\n"
 	"gets the new records signed at once.\n"
 	"\n"
-	"SPEC is a certificate, chain, key or CSR file (its record is made with\n"
+	"SPEC is a certificate, chain, key or CSR file (its record is made "
+	"with\n"
 	"--usage/--selector/--mtype, default 3 1 1), or a record's data in\n"
 	"quotes: \"3 1 1 <hex>\".\n"
 	"\n"
 	"Options:\n"
 	"      --host HOST         the service host\n"
 	"      --port PORT         the service port (default 25)\n"
-	"      --tlsa-name NAME    the owner name itself, instead of --host/--port\n"
+	"      --tlsa-name NAME    the owner name itself, instead of "
+	"--host/--port\n"
 	"      --add SPEC          a record to add (repeatable)\n"
 	"      --remove SPEC       a record to remove (repeatable)\n"
-	"  -u, --usage U           usage of records made from files (default 3;\n"
-	"                          2 takes the issuer: the second certificate of\n"
-	"                          a chain file, or the certificate of a CA file)\n"
+	"  -u, --usage U           usage of records made from files (default "
+	"3;\n"
+	"                          2 takes the issuer: the second certificate "
+	"of\n"
+	"                          a chain file, or the certificate of a CA "
+	"file)\n"
 	"  -s, --selector S        selector (default 1)\n"
 	"  -m, --mtype M           matching type (default 1)\n"
-	"      --tsig-key FILE     TSIG key: key \"NAME\" { algorithm hmac-sha256;\n"
+	"      --tsig-key FILE     TSIG key: key \"NAME\" { algorithm "
+	"hmac-sha256;\n"
 	"                          secret \"BASE64\"; };\n"
-	"      --server ADDR[@PORT]  the primary (default: the SOA MNAME, port 53)\n"
+	"      --server ADDR[@PORT]  the primary (default: the SOA MNAME, port "
+	"53)\n"
 	"      --zone ZONE         the zone (default: found by SOA lookups)\n"
-	"      --ttl N             TTL of added records (default: the RRset's,\n"
+	"      --ttl N             TTL of added records (default: the "
+	"RRset's,\n"
 	"                          else 3600)\n"
 	"      --dry-run           print the equivalent nsupdate script, send\n"
 	"                          nothing\n"
@@ -53,7 +62,8 @@ static const char publish_help[] =
 	"  -h, --help              this help\n"
 	"\n"
 	"Exit status: 0 done (or nothing to change); 1 the server refused the\n"
-	"update (REFUSED, NOTAUTH: bad TSIG key); 64 usage error; 65 bad input\n"
+	"update (REFUSED, NOTAUTH: bad TSIG key); 64 usage error; 65 bad "
+	"input\n"
 	"or key file; 66 a file is missing; 75 the primary is unreachable, or\n"
 	"the RRset changed meanwhile: try again later.\n";
 
@@ -93,14 +103,15 @@ static int spec_record(const struct cli *cli, const char *spec, int usage,
 			return EXIT_OK;
 		}
 		if (strchr(spec, ' ')) {
-			cli_err(cli, "'%s': %s", spec, diag.why[0] ? diag.why :
-								     "not a TLSA record");
+			cli_err(cli, "'%s': %s", spec,
+				diag.why[0] ? diag.why : "not a TLSA record");
 			return EXIT_DATAERR;
 		}
 	}
 	r = dk_input_read_file(spec, &in, &diag);
 	if (r < 0) {
-		cli_err(cli, "%s: %s", spec, diag.why[0] ? diag.why : dk_strerror(r));
+		cli_err(cli, "%s: %s", spec,
+			diag.why[0] ? diag.why : dk_strerror(r));
 		return cli_exit_for(r);
 	}
 	/* usage 2 of a chain: the issuer of the leaf, as a server sends it */
@@ -112,7 +123,8 @@ static int spec_record(const struct cli *cli, const char *spec, int usage,
 			 idx, ret, &diag);
 	dk_input_free(in);
 	if (r < 0) {
-		cli_err(cli, "%s: %s", spec, diag.why[0] ? diag.why : dk_strerror(r));
+		cli_err(cli, "%s: %s", spec,
+			diag.why[0] ? diag.why : dk_strerror(r));
 		return r == DK_ERANGE ? EXIT_USAGE : cli_exit_for(r);
 	}
 	return EXIT_OK;
@@ -168,7 +180,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	int opt, r, rc = EXIT_OK;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":qvhu:s:m:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":qvhu:s:m:", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'h':
 			free(specs);
@@ -185,8 +198,10 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		case OPT_PORT:
 			if (cli_parse_ulong(optarg, 1, 65535, &port) < 0) {
 				free(specs);
-				return cli_usage(cli, "--port: '%s' is not a port "
-						      "(1-65535)", optarg);
+				return cli_usage(cli,
+						 "--port: '%s' is not a port "
+						 "(1-65535)",
+						 optarg);
 			}
 			break;
 		case OPT_TLSA_NAME:
@@ -194,7 +209,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_ADD:
 		case OPT_REMOVE: {
-			struct spec *s = realloc(specs, (nspecs + 1) * sizeof(*s));
+			struct spec *s =
+				realloc(specs, (nspecs + 1) * sizeof(*s));
 
 			if (!s) {
 				free(specs);
@@ -209,13 +225,17 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		case 'u':
 		case 's':
 		case 'm':
-			rc = field(cli, opt == 'u' ? DK_TLSA_FIELD_USAGE :
-					opt == 's' ? DK_TLSA_FIELD_SELECTOR :
-						     DK_TLSA_FIELD_MTYPE,
-				   optarg, opt == 'u' ? &usage : opt == 's' ?
-				   &selector : &mtype,
-				   opt == 'u' ? "--usage" : opt == 's' ?
-				   "--selector" : "--mtype");
+			rc = field(cli,
+				   opt == 'u'	? DK_TLSA_FIELD_USAGE
+				   : opt == 's' ? DK_TLSA_FIELD_SELECTOR
+						: DK_TLSA_FIELD_MTYPE,
+				   optarg,
+				   opt == 'u'	? &usage
+				   : opt == 's' ? &selector
+						: &mtype,
+				   opt == 'u'	? "--usage"
+				   : opt == 's' ? "--selector"
+						: "--mtype");
 			if (rc != EXIT_OK) {
 				free(specs);
 				return rc;
@@ -231,9 +251,12 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			zone = optarg;
 			break;
 		case OPT_TTL:
-			if (cli_parse_ulong(optarg, 1, 2147483647UL, &ttl) < 0) {
+			if (cli_parse_ulong(optarg, 1, 2147483647UL, &ttl) <
+			    0) {
 				free(specs);
-				return cli_usage(cli, "--ttl: '%s' is not a TTL", optarg);
+				return cli_usage(cli,
+						 "--ttl: '%s' is not a TTL",
+						 optarg);
 			}
 			break;
 		case OPT_DRY_RUN:
@@ -248,13 +271,16 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		rc = cli_usage(cli, "unexpected argument '%s' (see danekit "
-				    "publish --help)", argv[optind]);
+		rc = cli_usage(cli,
+			       "unexpected argument '%s' (see danekit "
+			       "publish --help)",
+			       argv[optind]);
 		goto out;
 	}
 	if (!host == !tlsa_name) {
-		rc = cli_usage(cli, "give --host HOST (with --port) or --tlsa-name "
-				    "NAME");
+		rc = cli_usage(cli,
+			       "give --host HOST (with --port) or --tlsa-name "
+			       "NAME");
 		goto out;
 	}
 	if (nspecs == 0) {
@@ -264,8 +290,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	if (host) {
 		r = dk_tlsa_owner(host, (unsigned)port, "tcp", &owner, &diag);
 		if (r < 0) {
-			rc = cli_usage(cli, "--host: %s", diag.why[0] ? diag.why :
-								dk_strerror(r));
+			rc = cli_usage(cli, "--host: %s",
+				       diag.why[0] ? diag.why : dk_strerror(r));
 			goto out;
 		}
 	} else {
@@ -289,7 +315,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < nspecs; i++) {
 		struct dk_tlsa *t = NULL;
 
-		rc = spec_record(cli, specs[i].text, usage, selector, mtype, &t);
+		rc = spec_record(cli, specs[i].text, usage, selector, mtype,
+				 &t);
 		if (rc != EXIT_OK) {
 			goto out;
 		}
@@ -308,7 +335,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	} else if (!dry_run) {
-		rc = cli_usage(cli, "--tsig-key FILE is required (or --dry-run)");
+		rc = cli_usage(cli,
+			       "--tsig-key FILE is required (or --dry-run)");
 		goto out;
 	}
 	if (!server || !zone) {
@@ -321,7 +349,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	po.server = server;
 	po.ttl = (uint32_t)ttl;
 	po.timeout = cli->timeout;
-	r = dk_publish_plan(res, owner, add, nadd, rem, nrem, &po, &plan, &diag);
+	r = dk_publish_plan(res, owner, add, nadd, rem, nrem, &po, &plan,
+			    &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
@@ -330,10 +359,12 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	if (!dry_run) {
 		r = dk_publish_send(plan, key, cli->timeout, &diag);
 		if (r < 0) {
-			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-			rc = r == DK_EREFUSED ? EXIT_FAIL :
-			     r == DK_ECONFLICT ? EXIT_TEMPFAIL :
-			     r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+			cli_err(cli, "%s",
+				diag.why[0] ? diag.why : dk_strerror(r));
+			rc = r == DK_EREFUSED	 ? EXIT_FAIL
+			     : r == DK_ECONFLICT ? EXIT_TEMPFAIL
+			     : r == DK_EINVAL	 ? EXIT_USAGE
+						 : cli_exit_for(r);
 			goto out;
 		}
 	}
@@ -349,25 +380,27 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; ja && i < plan->nadd; i++) {
 			char *s = NULL;
 
-			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
+			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_RDATA, NULL, 0,
+				       &s);
 			json_array_append_new(ja, json_string(s ? s : "?"));
 			free(s);
 		}
 		for (size_t i = 0; jr && i < plan->nremove; i++) {
 			char *s = NULL;
 
-			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
+			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL,
+				       0, &s);
 			json_array_append_new(jr, json_string(s ? s : "?"));
 			free(s);
 		}
 		doc = json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:s}",
 				"owner", plan->owner, "zone", plan->zone,
 				"server", plan->server, "port", (int)plan->port,
-				"dry_run", dry_run,
-				"changed", !dry_run && (plan->nadd || plan->nremove),
-				"added", ja ? ja : json_array(),
-				"removed", jr ? jr : json_array(),
-				"nsupdate", plan->script);
+				"dry_run", dry_run, "changed",
+				!dry_run && (plan->nadd || plan->nremove),
+				"added", ja ? ja : json_array(), "removed",
+				jr ? jr : json_array(), "nsupdate",
+				plan->script);
 	} else if (dry_run) {
 		fputs(plan->script, out);
 	} else if (plan->nadd == 0 && plan->nremove == 0) {
@@ -378,20 +411,23 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	} else {
 		if (cli->verbosity >= 0) {
 			fprintf(out, "; %s: updated on %s port %u (zone %s)\n",
-				plan->owner, plan->server, plan->port, plan->zone);
+				plan->owner, plan->server, plan->port,
+				plan->zone);
 		}
 		for (size_t i = 0; i < plan->nremove; i++) {
 			char *s = NULL;
 
-			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
-			fprintf(out, "removed %s IN TLSA %s\n", plan->owner, s ? s : "?");
+			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL,
+				       0, &s);
+			fprintf(out, "removed %s IN TLSA %s\n", plan->owner,
+				s ? s : "?");
 			free(s);
 		}
 		for (size_t i = 0; i < plan->nadd; i++) {
 			char *s = NULL;
 
-			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_ZONE, plan->owner,
-				       plan->ttl, &s);
+			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_ZONE,
+				       plan->owner, plan->ttl, &s);
 			fprintf(out, "added %s\n", s ? s : "?");
 			free(s);
 		}

@@ -22,63 +22,92 @@ static const char rollover_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] rollover --host HOST [--port 25]\n"
 	"                 --current CERT|KEY --next CERT|KEY [OPTIONS]\n"
 	"       danekit rollover --prepare-next --key-out FILE --host HOST\n"
-	"                 [--name NAME]... [--csr-out FILE] [--key-type T] [--force]\n"
+	"                 [--name NAME]... [--csr-out FILE] [--key-type T] "
+	"[--force]\n"
 	"\n"
-	"Say which stage a key rollover is in (RFC 7671 section 8, \"current +\n"
-	"next\"). The TLSA RRset at _PORT._tcp.HOST must be DNSSEC-secure, and\n"
+	"Say which stage a key rollover is in (RFC 7671 section 8, \"current "
+	"+\n"
+	"next\"). The TLSA RRset at _PORT._tcp.HOST must be DNSSEC-secure, "
+	"and\n"
 	"every address of every name server of its zone must serve the same\n"
 	"RRset. Stages:\n"
-	"  next-missing  the next key has no record yet: the records to add are\n"
+	"  next-missing  the next key has no record yet: the records to add "
+	"are\n"
 	"                printed (exit 1)\n"
-	"  propagating   the name servers disagree (a secondary lags) (exit 1)\n"
-	"  waiting       both keys are published everywhere, but for less than\n"
+	"  propagating   the name servers disagree (a secondary lags) (exit "
+	"1)\n"
+	"  waiting       both keys are published everywhere, but for less "
+	"than\n"
 	"                twice the TTL (exit 1)\n"
 	"  ready         safe to deploy the next certificate (exit 0)\n"
-	"  retire        the next certificate is live; the records of the current\n"
+	"  retire        the next certificate is live; the records of the "
+	"current\n"
 	"                key can go: they are printed (exit 0)\n"
-	"  done          the next certificate is published and live, nothing of\n"
+	"  done          the next certificate is published and live, nothing "
+	"of\n"
 	"                the current key is left (exit 0)\n"
 	"  broken        the live certificate matches no record (exit 1)\n"
-	"Usages 3 (DANE-EE) and 2 (DANE-TA) are weighed: every usage that covers\n"
-	"the current key must cover the next one, so a change of issuing CA is\n"
-	"caught like a change of key (give the issuers with --ca/--current-ca, or\n"
+	"Usages 3 (DANE-EE) and 2 (DANE-TA) are weighed: every usage that "
+	"covers\n"
+	"the current key must cover the next one, so a change of issuing CA "
+	"is\n"
+	"caught like a change of key (give the issuers with --ca/--current-ca, "
+	"or\n"
 	"give chain files such as fullchain.pem).\n"
 	"\n"
 	"Options:\n"
-	"      --host HOST         the service host (TLSA owner _PORT._tcp.HOST)\n"
+	"      --host HOST         the service host (TLSA owner "
+	"_PORT._tcp.HOST)\n"
 	"      --port PORT         the service port (default 25)\n"
 	"      --current FILE      certificate, chain or key in service now\n"
-	"      --next FILE         certificate, chain, CSR or key to deploy next\n"
+	"      --next FILE         certificate, chain, CSR or key to deploy "
+	"next\n"
 	"      --ca FILE           issuer certificate of the next certificate\n"
-	"      --current-ca FILE   issuer certificate of the current certificate\n"
-	"      --auth-port PORT    port of the authoritative servers (default 53)\n"
-	"      --no-auth-check     do not ask the authoritative servers directly\n"
-	"      --state FILE        state file (default $XDG_STATE_HOME/danekit/\n"
-	"                          rollover.state or ~/.local/state/danekit/...)\n"
-	"      --min-age SECONDS   minimum age of the next records (default: twice\n"
-	"                          the TTL; the first sight is kept in the state file)\n"
-	"      --connect ADDR[:PORT]  fetch the live certificate there instead of\n"
+	"      --current-ca FILE   issuer certificate of the current "
+	"certificate\n"
+	"      --auth-port PORT    port of the authoritative servers (default "
+	"53)\n"
+	"      --no-auth-check     do not ask the authoritative servers "
+	"directly\n"
+	"      --state FILE        state file (default "
+	"$XDG_STATE_HOME/danekit/\n"
+	"                          rollover.state or "
+	"~/.local/state/danekit/...)\n"
+	"      --min-age SECONDS   minimum age of the next records (default: "
+	"twice\n"
+	"                          the TTL; the first sight is kept in the "
+	"state file)\n"
+	"      --connect ADDR[:PORT]  fetch the live certificate there instead "
+	"of\n"
 	"                          the addresses of HOST ([v6]:port for IPv6)\n"
-	"      --starttls smtp|none  exchange before TLS (default smtp for ports\n"
+	"      --starttls smtp|none  exchange before TLS (default smtp for "
+	"ports\n"
 	"                          25 and 587, else none)\n"
 	"      --no-connect        do not fetch the live certificate\n"
-	"      --ttl N             TTL of the printed records (default: the RRset's)\n"
+	"      --ttl N             TTL of the printed records (default: the "
+	"RRset's)\n"
 	"      --json              one JSON document\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Preparing the next key:\n"
-	"      --prepare-next      make the next key and print its TLSA records\n"
-	"      --key-out FILE      where to write the key (mode 0600; an existing\n"
+	"      --prepare-next      make the next key and print its TLSA "
+	"records\n"
+	"      --key-out FILE      where to write the key (mode 0600; an "
+	"existing\n"
 	"                          file is never replaced without --force)\n"
 	"      --csr-out FILE      also write a CSR for HOST and every --name\n"
 	"      --name NAME         another name for the CSR (repeatable)\n"
-	"      --key-type T        ec-p256 (default), rsa2048, rsa3072, ed25519\n"
+	"      --key-type T        ec-p256 (default), rsa2048, rsa3072, "
+	"ed25519\n"
 	"      --force             replace an existing key file\n"
 	"\n"
 	"Exit status: 0 safe (ready, retire, done) or key made; 1 not safe\n"
-	"(next-missing, propagating, waiting, broken, bogus RRset); 2 the RRset\n"
-	"is insecure (DANE does not apply); 64 usage error (also: the key file\n"
-	"exists); 65 bad input; 66 input missing; 75 a lookup or a name server\n"
+	"(next-missing, propagating, waiting, broken, bogus RRset); 2 the "
+	"RRset\n"
+	"is insecure (DANE does not apply); 64 usage error (also: the key "
+	"file\n"
+	"exists); 65 bad input; 66 input missing; 75 a lookup or a name "
+	"server\n"
 	"failed, try again later.\n";
 
 enum {
@@ -104,15 +133,13 @@ enum {
 	OPT_FORCE,
 };
 
-
-
 int renew_cli_stage_exit(const struct dk_rollover_report *rep)
 {
 	switch (rep->stage) {
 	case DK_ROLLOVER_NOT_SECURE:
-		return rep->status == DK_DNSSEC_INSECURE ? EXIT_NODANE :
-		       rep->status == DK_DNSSEC_BOGUS	 ? EXIT_FAIL :
-							   EXIT_TEMPFAIL;
+		return rep->status == DK_DNSSEC_INSECURE ? EXIT_NODANE
+		       : rep->status == DK_DNSSEC_BOGUS	 ? EXIT_FAIL
+							 : EXIT_TEMPFAIL;
 	case DK_ROLLOVER_INCOMPLETE:
 		return EXIT_TEMPFAIL;
 	case DK_ROLLOVER_READY:
@@ -144,7 +171,8 @@ static void print_zone_lines(FILE *out, const char *prefix,
 	for (size_t i = 0; i < n; i++) {
 		char *line = NULL;
 
-		if (dk_tlsa_format(arr[i], DK_TLSA_FMT_ZONE, owner, ttl, &line) == 0) {
+		if (dk_tlsa_format(arr[i], DK_TLSA_FMT_ZONE, owner, ttl,
+				   &line) == 0) {
 			fprintf(out, "%s%s\n", prefix, line);
 		}
 		free(line);
@@ -168,21 +196,26 @@ int renew_cli_print_report(const struct cli *cli,
 		for (size_t i = 0; recs && i < rep->nrecords; i++) {
 			const struct dk_rollover_record *r = &rep->records[i];
 
-			json_array_append_new(recs, json_pack(
-				"{s:o, s:b, s:b, s:I}", "record", tlsa_json(r->tlsa),
-				"current", r->current, "next", r->next,
-				"first_seen", (json_int_t)r->first_seen));
+			json_array_append_new(
+				recs, json_pack("{s:o, s:b, s:b, s:I}",
+						"record", tlsa_json(r->tlsa),
+						"current", r->current, "next",
+						r->next, "first_seen",
+						(json_int_t)r->first_seen));
 		}
 		for (size_t i = 0; srvs && i < rep->nservers; i++) {
 			const struct dk_rollover_server *s = &rep->servers[i];
 
-			json_array_append_new(srvs, json_pack(
-				"{s:s, s:s, s:i, s:s, s:s?}", "name", s->name,
-				"address", s->address, "port", (int)s->port,
-				"state", s->state == DK_AUTH_SAME ? "same" :
-					 s->state == DK_AUTH_DIFFERENT ? "different" :
-									 "unreachable",
-				"why", s->why));
+			json_array_append_new(
+				srvs,
+				json_pack("{s:s, s:s, s:i, s:s, s:s?}", "name",
+					  s->name, "address", s->address,
+					  "port", (int)s->port, "state",
+					  s->state == DK_AUTH_SAME ? "same"
+					  : s->state == DK_AUTH_DIFFERENT
+						  ? "different"
+						  : "unreachable",
+					  "why", s->why));
 		}
 		for (size_t i = 0; add && i < rep->nadd; i++) {
 			json_array_append_new(add, tlsa_json(rep->add[i]));
@@ -192,20 +225,18 @@ int renew_cli_print_report(const struct cli *cli,
 		}
 		o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:I, s:I, s:I, s:s, "
 			      "s:b, s:o, s:o, s:o, s:o, s:s?}",
-			      "owner", rep->owner, "zone", rep->zone,
-			      "stage", dk_rollover_stage_name(rep->stage),
-			      "dnssec", dk_dnssec_status_name(rep->status),
-			      "dnssec_why", rep->status_why,
-			      "ttl", (json_int_t)rep->ttl,
-			      "age", (json_int_t)rep->age,
-			      "min_age", (json_int_t)rep->min_age,
-			      "live", dk_rollover_live_name(rep->live),
-			      "safe", dk_rollover_stage_safe(rep->stage),
-			      "records", recs ? recs : json_array(),
-			      "servers", srvs ? srvs : json_array(),
-			      "add", add ? add : json_array(),
-			      "remove", rem ? rem : json_array(),
-			      "why", rep->why);
+			      "owner", rep->owner, "zone", rep->zone, "stage",
+			      dk_rollover_stage_name(rep->stage), "dnssec",
+			      dk_dnssec_status_name(rep->status), "dnssec_why",
+			      rep->status_why, "ttl", (json_int_t)rep->ttl,
+			      "age", (json_int_t)rep->age, "min_age",
+			      (json_int_t)rep->min_age, "live",
+			      dk_rollover_live_name(rep->live), "safe",
+			      dk_rollover_stage_safe(rep->stage), "records",
+			      recs ? recs : json_array(), "servers",
+			      srvs ? srvs : json_array(), "add",
+			      add ? add : json_array(), "remove",
+			      rem ? rem : json_array(), "why", rep->why);
 		if (!o || json_array_append_new(jarr, o) != 0) {
 			cli_err(cli, "out of memory");
 			return EXIT_SOFTWARE;
@@ -215,7 +246,8 @@ int renew_cli_print_report(const struct cli *cli,
 	if (cli->verbosity >= 0) {
 		fprintf(out, "; %s: %s\n", rep->owner,
 			dk_rollover_stage_name(rep->stage));
-		fprintf(out, "; dnssec: %s", dk_dnssec_status_name(rep->status));
+		fprintf(out, "; dnssec: %s",
+			dk_dnssec_status_name(rep->status));
 		if (rep->status_why) {
 			fprintf(out, " (%s)", rep->status_why);
 		}
@@ -229,24 +261,27 @@ int renew_cli_print_report(const struct cli *cli,
 		for (size_t i = 0; i < rep->nservers; i++) {
 			const struct dk_rollover_server *s = &rep->servers[i];
 
-			fprintf(out, "; server %s %s port %u: %s%s%s\n", s->name,
-				s->address, s->port,
-				s->state == DK_AUTH_SAME ? "same RRset" :
-				s->state == DK_AUTH_DIFFERENT ? "different RRset" :
-								"no answer",
+			fprintf(out, "; server %s %s port %u: %s%s%s\n",
+				s->name, s->address, s->port,
+				s->state == DK_AUTH_SAME ? "same RRset"
+				: s->state == DK_AUTH_DIFFERENT
+					? "different RRset"
+					: "no answer",
 				s->why ? ": " : "", s->why ? s->why : "");
 		}
 		for (size_t i = 0; i < rep->nrecords; i++) {
 			const struct dk_rollover_record *r = &rep->records[i];
 			char *rd = NULL;
 
-			if (dk_tlsa_format(r->tlsa, DK_TLSA_FMT_RDATA, NULL, 0, &rd) < 0) {
+			if (dk_tlsa_format(r->tlsa, DK_TLSA_FMT_RDATA, NULL, 0,
+					   &rd) < 0) {
 				continue;
 			}
 			fprintf(out, "; record %s  %s\n", rd,
-				r->current && r->next ? "(current and next)" :
-				r->current ? "(current)" :
-				r->next ? "(next)" : "(neither)");
+				r->current && r->next ? "(current and next)"
+				: r->current	      ? "(current)"
+				: r->next	      ? "(next)"
+						      : "(neither)");
 			free(rd);
 		}
 		if (rep->live != DK_LIVE_UNKNOWN) {
@@ -279,7 +314,6 @@ int renew_cli_print_report(const struct cli *cli,
 	}
 	return EXIT_OK;
 }
-
 
 struct ro_opts {
 	const char *host, *current, *next, *ca, *current_ca, *state;
@@ -315,7 +349,8 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	    dk_tlsa_make(in, DK_TLSA_DANE_EE, DK_TLSA_SPKI, DK_TLSA_SHA256, -1,
 			 &t, &diag) < 0 ||
 	    dk_tlsa_format(t, cli->json ? DK_TLSA_FMT_RDATA : DK_TLSA_FMT_ZONE,
-			   owner, (uint32_t)(o->ttl ? o->ttl : 3600), &line) < 0) {
+			   owner, (uint32_t)(o->ttl ? o->ttl : 3600),
+			   &line) < 0) {
 		cli_err(cli, "cannot make the TLSA record of the new key%s%s",
 			diag.why[0] ? ": " : "", diag.why);
 		rc = EXIT_SOFTWARE;
@@ -335,7 +370,8 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		r = dk_renew_csr(key, names, o->nnames + 1, &csr, &diag);
 		free(names);
 		if (r < 0) {
-			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+			cli_err(cli, "%s",
+				diag.why[0] ? diag.why : dk_strerror(r));
 			rc = r == DK_EDATA ? EXIT_USAGE : EXIT_SOFTWARE;
 			goto out;
 		}
@@ -353,7 +389,8 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	if (csr) {
 		r = dk_renew_write_csr(csr, o->csr_out, &diag);
 		if (r < 0) {
-			cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+			cli_err(cli, "%s",
+				diag.why[0] ? diag.why : dk_strerror(r));
 			rc = EXIT_NOINPUT;
 			goto out;
 		}
@@ -364,11 +401,11 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		goto out;
 	}
 	if (cli->json) {
-		json_t *doc = json_pack("{s:s, s:s, s:s?, s:s, s:[s]}",
-					"owner", owner, "key", o->key_out,
-					"csr", o->csr_out, "key_type",
-					dk_key_type_name((enum dk_key_type)o->key_type),
-					"publish", line);
+		json_t *doc = json_pack(
+			"{s:s, s:s, s:s?, s:s, s:[s]}", "owner", owner, "key",
+			o->key_out, "csr", o->csr_out, "key_type",
+			dk_key_type_name((enum dk_key_type)o->key_type),
+			"publish", line);
 
 		rc = cli_finish(cli, out, &buf, &len, doc);
 		json_decref(doc);
@@ -379,9 +416,10 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 			dk_key_type_name((enum dk_key_type)o->key_type),
 			o->key_out, csr ? ", CSR to " : "",
 			csr ? o->csr_out : "");
-		fprintf(out, "; publish now, next to the current record; deploy "
-			     "the new certificate only when\n; 'danekit "
-			     "rollover' says it is safe:\n");
+		fprintf(out,
+			"; publish now, next to the current record; deploy "
+			"the new certificate only when\n; 'danekit "
+			"rollover' says it is safe:\n");
 	}
 	fprintf(out, "%s\n", line);
 	rc = cli_finish(cli, out, &buf, &len, NULL);
@@ -491,29 +529,38 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		case OPT_PORT:
 			if (cli_parse_ulong(optarg, 1, 65535, &o.port) < 0) {
 				free(o.names);
-				return cli_usage(cli, "--port: '%s' is not a port "
-						      "(1-65535)", optarg);
+				return cli_usage(cli,
+						 "--port: '%s' is not a port "
+						 "(1-65535)",
+						 optarg);
 			}
 			break;
 		case OPT_AUTH_PORT:
-			if (cli_parse_ulong(optarg, 1, 65535, &o.auth_port) < 0) {
+			if (cli_parse_ulong(optarg, 1, 65535, &o.auth_port) <
+			    0) {
 				free(o.names);
-				return cli_usage(cli, "--auth-port: '%s' is not a "
-						      "port (1-65535)", optarg);
+				return cli_usage(cli,
+						 "--auth-port: '%s' is not a "
+						 "port (1-65535)",
+						 optarg);
 			}
 			break;
 		case OPT_TTL:
-			if (cli_parse_ulong(optarg, 0, 2147483647UL, &o.ttl) < 0) {
+			if (cli_parse_ulong(optarg, 0, 2147483647UL, &o.ttl) <
+			    0) {
 				free(o.names);
-				return cli_usage(cli, "--ttl: '%s' is not a TTL",
+				return cli_usage(cli,
+						 "--ttl: '%s' is not a TTL",
 						 optarg);
 			}
 			break;
 		case OPT_MIN_AGE:
 			if (cli_parse_ulong(optarg, 0, 315360000UL, &v) < 0) {
 				free(o.names);
-				return cli_usage(cli, "--min-age: '%s' is not a "
-						      "number of seconds", optarg);
+				return cli_usage(cli,
+						 "--min-age: '%s' is not a "
+						 "number of seconds",
+						 optarg);
 			}
 			o.min_age = (long)v;
 			break;
@@ -539,10 +586,13 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 			o.connect = optarg;
 			break;
 		case OPT_STARTTLS:
-			if (strcmp(optarg, "smtp") != 0 && strcmp(optarg, "none") != 0) {
+			if (strcmp(optarg, "smtp") != 0 &&
+			    strcmp(optarg, "none") != 0) {
 				free(o.names);
-				return cli_usage(cli, "--starttls: '%s' is not smtp "
-						      "or none", optarg);
+				return cli_usage(cli,
+						 "--starttls: '%s' is not smtp "
+						 "or none",
+						 optarg);
 			}
 			o.starttls = optarg;
 			break;
@@ -559,7 +609,8 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 			o.csr_out = optarg;
 			break;
 		case OPT_NAME: {
-			const char **n = realloc(o.names, (o.nnames + 1) * sizeof(*n));
+			const char **n =
+				realloc(o.names, (o.nnames + 1) * sizeof(*n));
 
 			if (!n) {
 				free(o.names);
@@ -574,9 +625,11 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 			o.key_type = dk_key_type_parse(optarg);
 			if (o.key_type < 0) {
 				free(o.names);
-				return cli_usage(cli, "--key-type: '%s' is not "
-						      "ec-p256, rsa2048, rsa3072 "
-						      "or ed25519", optarg);
+				return cli_usage(cli,
+						 "--key-type: '%s' is not "
+						 "ec-p256, rsa2048, rsa3072 "
+						 "or ed25519",
+						 optarg);
 			}
 			break;
 		case OPT_FORCE:
@@ -592,8 +645,10 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc) {
 		free(o.names);
-		return cli_usage(cli, "unexpected argument '%s' (see danekit "
-				      "rollover --help)", argv[optind]);
+		return cli_usage(cli,
+				 "unexpected argument '%s' (see danekit "
+				 "rollover --help)",
+				 argv[optind]);
 	}
 	if (!o.host) {
 		free(o.names);
@@ -602,15 +657,17 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	r = dk_tlsa_owner(o.host, (unsigned)o.port, "tcp", &owner, &diag);
 	if (r < 0) {
 		free(o.names);
-		return cli_usage(cli, "--host: %s", diag.why[0] ? diag.why :
-								  dk_strerror(r));
+		return cli_usage(cli, "--host: %s",
+				 diag.why[0] ? diag.why : dk_strerror(r));
 	}
 	if (o.prepare) {
 		if (!o.key_out) {
-			rc = cli_usage(cli, "--prepare-next needs --key-out FILE");
+			rc = cli_usage(cli,
+				       "--prepare-next needs --key-out FILE");
 		} else if (o.current || o.next) {
-			rc = cli_usage(cli, "--prepare-next makes the next key: "
-					    "--current and --next do not apply");
+			rc = cli_usage(cli,
+				       "--prepare-next makes the next key: "
+				       "--current and --next do not apply");
 		} else {
 			rc = prepare_next(cli, &o, owner);
 		}
@@ -619,8 +676,9 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	if (o.key_out || o.csr_out || o.nnames || o.force) {
-		rc = cli_usage(cli, "--key-out, --csr-out, --name and --force go "
-				    "with --prepare-next");
+		rc = cli_usage(cli,
+			       "--key-out, --csr-out, --name and --force go "
+			       "with --prepare-next");
 		goto out;
 	}
 	if (!o.next) {
@@ -631,8 +689,10 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		rc = cli_usage(cli, "--current is required");
 		goto out;
 	}
-	if (o.connect && parse_connect(o.connect, caddr, sizeof(caddr), &cport) < 0) {
-		rc = cli_usage(cli, "--connect: '%s' is not ADDR[:PORT]", o.connect);
+	if (o.connect &&
+	    parse_connect(o.connect, caddr, sizeof(caddr), &cport) < 0) {
+		rc = cli_usage(cli, "--connect: '%s' is not ADDR[:PORT]",
+			       o.connect);
 		goto out;
 	}
 	if ((rc = cli_load_input(cli, o.current, &cur)) != EXIT_OK ||
@@ -642,19 +702,19 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	     (rc = cli_load_input(cli, o.current_ca, &cca)) != EXIT_OK)) {
 		goto out;
 	}
-	state = o.state ? cli_abspath(o.state) :
-			  dk_rollover_default_state_file();
+	state = o.state ? cli_abspath(o.state)
+			: dk_rollover_default_state_file();
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
 		goto out;
 	}
 	if (!o.no_connect) {
-		int smtp = o.starttls ? strcmp(o.starttls, "smtp") == 0 :
-					(o.port == 25 || o.port == 587);
+		int smtp = o.starttls ? strcmp(o.starttls, "smtp") == 0
+				      : (o.port == 25 || o.port == 587);
 
 		r = dk_renew_fetch_cert(res, o.host, o.connect ? caddr : NULL,
-					(unsigned)(cport ? cport : o.port), smtp,
-					cli->timeout, &live, &diag);
+					(unsigned)(cport ? cport : o.port),
+					smtp, cli->timeout, &live, &diag);
 		if (r < 0) {
 			snprintf(live_why, sizeof(live_why), "%s",
 				 diag.why[0] ? diag.why : dk_strerror(r));
@@ -693,15 +753,18 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		json_incref(doc);
 		json_decref(arr);
 		if (doc && live_note) {
-			json_object_set_new(doc, "live_why", json_string(live_note));
+			json_object_set_new(doc, "live_why",
+					    json_string(live_note));
 		}
 	} else {
 		if (!state && cli->verbosity >= 0) {
-			fprintf(out, "; no state file (set HOME, XDG_STATE_HOME or "
-				     "--state): the age of records is not kept\n");
+			fprintf(out,
+				"; no state file (set HOME, XDG_STATE_HOME or "
+				"--state): the age of records is not kept\n");
 		}
 		if (live_note && cli->verbosity >= 0) {
-			fprintf(out, "; live certificate: unknown (%s)\n", live_note);
+			fprintf(out, "; live certificate: unknown (%s)\n",
+				live_note);
 		}
 		rc = renew_cli_print_report(cli, rep, out, NULL);
 	}

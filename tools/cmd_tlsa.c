@@ -16,32 +16,42 @@ static const char tlsa_help[] =
 	"Usage: danekit tlsa [OPTIONS] INPUT...\n"
 	"\n"
 	"Make TLSA records (RFC 6698) from certificates, certificate chains,\n"
-	"private or public keys and CSRs, in PEM or DER (detected from content).\n"
+	"private or public keys and CSRs, in PEM or DER (detected from "
+	"content).\n"
 	"INPUT '-' reads standard input. Offline: nothing is looked up.\n"
 	"\n"
 	"Options:\n"
 	"  -u, --usage U       certificate usage: 0-3 or PKIX-TA, PKIX-EE,\n"
 	"                      DANE-TA, DANE-EE (default 3, DANE-EE)\n"
-	"  -s, --selector S    0/Cert (whole certificate) or 1/SPKI (public key;\n"
+	"  -s, --selector S    0/Cert (whole certificate) or 1/SPKI (public "
+	"key;\n"
 	"                      default)\n"
 	"  -m, --mtype M       0/Full, 1/SHA2-256 (default) or 2/SHA2-512\n"
-	"      --host HOST     owner name _PORT._PROTO.HOST. (ASCII/A-label form)\n"
+	"      --host HOST     owner name _PORT._PROTO.HOST. (ASCII/A-label "
+	"form)\n"
 	"      --port PORT     service port for the owner name (default 25)\n"
 	"      --proto PROTO   tcp (default), udp or sctp\n"
 	"      --ttl N         TTL of the printed records (default 3600)\n"
 	"      --format F      zone (default with --host), rdata (default\n"
 	"                      without), generic (RFC 3597), nsupdate, json\n"
-	"      --cert-index N  certificate N of a chain (0 = leaf); by default\n"
-	"                      usages 1 and 3 take the leaf and 0 and 2 the last\n"
+	"      --cert-index N  certificate N of a chain (0 = leaf); by "
+	"default\n"
+	"                      usages 1 and 3 take the leaf and 0 and 2 the "
+	"last\n"
 	"                      certificate of the input\n"
-	"      --list FILE     read input paths from FILE, one a line ('#' starts\n"
+	"      --list FILE     read input paths from FILE, one a line ('#' "
+	"starts\n"
 	"                      a comment)\n"
-	"      --from HOST[:PORT]  one more input: the chain the TLS server at\n"
-	"                      HOST presents (port 443, or that of --starttls);\n"
-	"                      --host and --port default to HOST and PORT. Not\n"
+	"      --from HOST[:PORT]  one more input: the chain the TLS server "
+	"at\n"
+	"                      HOST presents (port 443, or that of "
+	"--starttls);\n"
+	"                      --host and --port default to HOST and PORT. "
+	"Not\n"
 	"                      authenticated: compare the record with the\n"
 	"                      server's certificate before publishing it\n"
-	"      --starttls P    with --from: smtp, imap, pop3, xmpp or ftp first\n"
+	"      --starttls P    with --from: smtp, imap, pop3, xmpp or ftp "
+	"first\n"
 	"  -h, --help          this help\n"
 	"\n"
 	"Each input gives one record, in input order; identical records are\n"
@@ -114,8 +124,8 @@ static int parse_format(const char *s)
 		const char *name;
 		int fmt;
 	} t[] = {
-		{ "zone", FMT_ZONE },         { "rdata", FMT_RDATA },
-		{ "generic", FMT_GENERIC },   { "nsupdate", FMT_NSUPDATE },
+		{ "zone", FMT_ZONE },	    { "rdata", FMT_RDATA },
+		{ "generic", FMT_GENERIC }, { "nsupdate", FMT_NSUPDATE },
 		{ "json", FMT_JSON },
 	};
 
@@ -138,7 +148,8 @@ static int read_list(struct cli *cli, const char *file, char ***paths,
 	unsigned long lineno = 0;
 
 	if (!f) {
-		cli_err(cli, "%s: cannot open the list: %s", file, strerror(errno));
+		cli_err(cli, "%s: cannot open the list: %s", file,
+			strerror(errno));
 		return EXIT_NOINPUT;
 	}
 	while ((len = getline(&line, &lcap, f)) >= 0) {
@@ -231,13 +242,14 @@ static int print_records(struct cli *cli, const struct tlsa_opts *o,
 			}
 			hex[2 * dlen] = '\0';
 			obj = json_pack(
-				"{s:o, s:I, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
-				"name", owner ? json_string(owner) : json_null(),
-				"ttl", (json_int_t)o->ttl,
-				"usage", dk_tlsa_usage(m[i].tlsa),
-				"selector", dk_tlsa_selector(m[i].tlsa),
-				"mtype", dk_tlsa_mtype(m[i].tlsa),
-				"data", hex,
+				"{s:o, s:I, s:i, s:i, s:i, s:s, s:s, s:s, s:s, "
+				"s:s}",
+				"name",
+				owner ? json_string(owner) : json_null(), "ttl",
+				(json_int_t)o->ttl, "usage",
+				dk_tlsa_usage(m[i].tlsa), "selector",
+				dk_tlsa_selector(m[i].tlsa), "mtype",
+				dk_tlsa_mtype(m[i].tlsa), "data", hex,
 				"usage_name",
 				dk_tlsa_field_name(DK_TLSA_FIELD_USAGE,
 						   dk_tlsa_usage(m[i].tlsa)),
@@ -269,7 +281,8 @@ static int print_records(struct cli *cli, const struct tlsa_opts *o,
 		}
 	}
 	if (arr && rc == EXIT_OK) {
-		if (json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		if (json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) <
+		    0) {
 			rc = EXIT_SOFTWARE;
 		}
 		fputc('\n', out);
@@ -363,8 +376,14 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tlsa_opts o = {
-		.usage = 3, .selector = 1, .mtype = 1, .port = 25, .ttl = 3600,
-		.proto = "tcp", .format = FMT_DEFAULT, .cert_index = -1,
+		.usage = 3,
+		.selector = 1,
+		.mtype = 1,
+		.port = 25,
+		.ttl = 3600,
+		.proto = "tcp",
+		.format = FMT_DEFAULT,
+		.cert_index = -1,
 	};
 	char **paths = NULL, from_host[300] = "";
 	size_t npaths = 0, cap = 0, from_index = (size_t)-1;
@@ -383,7 +402,8 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		case 'h':
 			return cli_help(tlsa_help);
 		case 'u':
-			if (parse_field(cli, DK_TLSA_FIELD_USAGE, optarg, &o.usage)) {
+			if (parse_field(cli, DK_TLSA_FIELD_USAGE, optarg,
+					&o.usage)) {
 				return EXIT_USAGE;
 			}
 			break;
@@ -394,7 +414,8 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		case 'm':
-			if (parse_field(cli, DK_TLSA_FIELD_MTYPE, optarg, &o.mtype)) {
+			if (parse_field(cli, DK_TLSA_FIELD_MTYPE, optarg,
+					&o.mtype)) {
 				return EXIT_USAGE;
 			}
 			break;
@@ -404,40 +425,45 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		case OPT_PORT:
 			o.port_given = 1;
 			if (cli_parse_ulong(optarg, 1, 65535, &o.port)) {
-				return cli_usage(cli, "--port: '%s' is not a port "
-						      "number (1-65535)",
+				return cli_usage(cli,
+						 "--port: '%s' is not a port "
+						 "number (1-65535)",
 						 optarg);
 			}
 			break;
 		case OPT_PROTO:
 			if (strcmp(optarg, "tcp") && strcmp(optarg, "udp") &&
 			    strcmp(optarg, "sctp")) {
-				return cli_usage(cli, "--proto: '%s' is not tcp, "
-						      "udp or sctp",
+				return cli_usage(cli,
+						 "--proto: '%s' is not tcp, "
+						 "udp or sctp",
 						 optarg);
 			}
 			o.proto = optarg;
 			break;
 		case OPT_TTL:
 			if (cli_parse_ulong(optarg, 0, 2147483647UL, &o.ttl)) {
-				return cli_usage(cli, "--ttl: '%s' is not a TTL "
-						      "(0-2147483647 seconds)",
+				return cli_usage(cli,
+						 "--ttl: '%s' is not a TTL "
+						 "(0-2147483647 seconds)",
 						 optarg);
 			}
 			break;
 		case OPT_FORMAT:
 			o.format = parse_format(optarg);
 			if (o.format == -2) {
-				return cli_usage(cli, "--format: '%s' is not one "
-						      "of zone, rdata, generic, "
-						      "nsupdate, json",
+				return cli_usage(cli,
+						 "--format: '%s' is not one "
+						 "of zone, rdata, generic, "
+						 "nsupdate, json",
 						 optarg);
 			}
 			break;
 		case OPT_CERT_INDEX:
 			if (cli_parse_ulong(optarg, 0, 1000000, &v)) {
-				return cli_usage(cli, "--cert-index: '%s' is not a "
-						      "certificate index (0 = leaf)",
+				return cli_usage(cli,
+						 "--cert-index: '%s' is not a "
+						 "certificate index (0 = leaf)",
 						 optarg);
 			}
 			o.cert_index = (long)v;
@@ -451,9 +477,11 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		case OPT_STARTTLS:
 			o.starttls = dk_starttls_parse(optarg);
 			if (o.starttls < 0) {
-				return cli_usage(cli, "--starttls: '%s' is not one of "
-						      "smtp, imap, pop3, xmpp, ftp",
-						 optarg);
+				return cli_usage(
+					cli,
+					"--starttls: '%s' is not one of "
+					"smtp, imap, pop3, xmpp, ftp",
+					optarg);
 			}
 			break;
 		case '?':
@@ -477,11 +505,14 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		from_port = dk_starttls_default_port(
 			(enum dk_starttls)(o.starttls > 0 ? o.starttls : 0));
 		if (hl == 0 || hl >= sizeof(from_host) ||
-		    (colon && (strchr(o.from, ':') != colon ||
-			       cli_parse_ulong(colon + 1, 1, 65535, &from_port)))) {
-			return cli_usage(cli, "--from: '%s' is not HOST or HOST:PORT "
-					      "(port 1-65535)",
-					 o.from);
+		    (colon &&
+		     (strchr(o.from, ':') != colon ||
+		      cli_parse_ulong(colon + 1, 1, 65535, &from_port)))) {
+			return cli_usage(
+				cli,
+				"--from: '%s' is not HOST or HOST:PORT "
+				"(port 1-65535)",
+				o.from);
 		}
 		memcpy(from_host, o.from, hl);
 		from_host[hl] = '\0';
@@ -499,9 +530,11 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		o.format = o.host ? FMT_ZONE : FMT_RDATA;
 	}
 	if (o.format != FMT_RDATA && o.format != FMT_JSON && !o.host) {
-		return cli_usage(cli, "--format %s needs --host for the owner name",
-				 o.format == FMT_ZONE ? "zone" :
-				 o.format == FMT_GENERIC ? "generic" : "nsupdate");
+		return cli_usage(cli,
+				 "--format %s needs --host for the owner name",
+				 o.format == FMT_ZONE	   ? "zone"
+				 : o.format == FMT_GENERIC ? "generic"
+							   : "nsupdate");
 	}
 	if (o.host) {
 		struct dk_diag diag = { "" };
@@ -510,7 +543,8 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 
 		if (r < 0) {
 			return cli_usage(cli, "--host '%s': %s", o.host,
-					 diag.why[0] ? diag.why : dk_strerror(r));
+					 diag.why[0] ? diag.why
+						     : dk_strerror(r));
 		}
 	}
 	if (o.list) {
@@ -553,10 +587,11 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (rc == EXIT_OK && npaths == 0) {
-		rc = cli_usage(cli, o.list ? "the list %s names no input" :
-					     "no input given: name a certificate, "
-					     "key or CSR file, '-' for standard "
-					     "input, or --list FILE%s",
+		rc = cli_usage(cli,
+			       o.list ? "the list %s names no input"
+				      : "no input given: name a certificate, "
+					"key or CSR file, '-' for standard "
+					"input, or --list FILE%s",
 			       o.list ? o.list : "");
 	}
 	if (rc == EXIT_OK) {
@@ -565,8 +600,11 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < npaths; i++) {
 			nstdin += strcmp(paths[i], "-") == 0;
 		}
-		if (nstdin > 1 || (nstdin && o.list && strcmp(o.list, "-") == 0)) {
-			rc = cli_usage(cli, "standard input ('-') can be read only once");
+		if (nstdin > 1 ||
+		    (nstdin && o.list && strcmp(o.list, "-") == 0)) {
+			rc = cli_usage(
+				cli,
+				"standard input ('-') can be read only once");
 		}
 	}
 	if (rc == EXIT_OK) {
@@ -579,20 +617,21 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < npaths && rc == EXIT_OK; i++) {
 		struct dk_diag diag = { "" };
 		struct dk_input *in = NULL;
-		const char *name = strcmp(paths[i], "-") == 0 ? "<stdin>" : paths[i];
+		const char *name =
+			strcmp(paths[i], "-") == 0 ? "<stdin>" : paths[i];
 		int r;
 
 		if (i == from_index) {
-			r = fetch_chain(cli, &o, from_host, (unsigned)from_port, &in,
-					&diag);
+			r = fetch_chain(cli, &o, from_host, (unsigned)from_port,
+					&in, &diag);
 		} else {
 			r = dk_input_read_file(paths[i], &in, &diag);
 		}
 
 		if (r == 0) {
-			r = dk_tlsa_make(in, (uint8_t)o.usage, (uint8_t)o.selector,
-					 (uint8_t)o.mtype, o.cert_index,
-					 &made[i].tlsa, &diag);
+			r = dk_tlsa_make(in, (uint8_t)o.usage,
+					 (uint8_t)o.selector, (uint8_t)o.mtype,
+					 o.cert_index, &made[i].tlsa, &diag);
 			dk_input_free(in);
 		}
 		if (r < 0) {

@@ -17,25 +17,36 @@ static const char main_help[] =
 	"DANE made safe: TLSA records, validated DNSSEC lookups, live checks.\n"
 	"\n"
 	"Commands:\n"
-	"  tlsa      make TLSA records from certificates, chains, keys, CSRs (offline)\n"
+	"  tlsa      make TLSA records from certificates, chains, keys, CSRs "
+	"(offline)\n"
 	"  lookup    validated lookup of NAME [TYPE], with its DNSSEC status\n"
-	"  chain     the DNSSEC chain of trust for NAME, link by link, with diagnosis\n"
-	"  check     DANE check of live services (check smtp DOMAIN, check tls HOST[:PORT])\n"
-	"  rollover  are the current and the next key both published and secure?\n"
+	"  chain     the DNSSEC chain of trust for NAME, link by link, with "
+	"diagnosis\n"
+	"  check     DANE check of live services (check smtp DOMAIN, check tls "
+	"HOST[:PORT])\n"
+	"  rollover  are the current and the next key both published and "
+	"secure?\n"
 	"  hook      ACME renewal hook: certbot | acme.sh | dehydrated | lego\n"
-	"  publish   add or remove TLSA records by DNS UPDATE (RFC 2136, TSIG)\n"
+	"  publish   add or remove TLSA records by DNS UPDATE (RFC 2136, "
+	"TSIG)\n"
 	"\n"
 	"Global options:\n"
-	"  --anchor FILE          trust anchor file (DS/DNSKEY lines or an RFC 5011\n"
-	"                         state file); default: the system root anchor\n"
-	"  --unbound-conf FILE    an unbound.conf for libunbound (stub/forward zones,\n"
+	"  --anchor FILE          trust anchor file (DS/DNSKEY lines or an RFC "
+	"5011\n"
+	"                         state file); default: the system root "
+	"anchor\n"
+	"  --unbound-conf FILE    an unbound.conf for libunbound (stub/forward "
+	"zones,\n"
 	"                         trust anchors, options)\n"
-	"  --resolver ADDR[@PORT] send queries to this resolver; validation stays local\n"
-	"  --timeout SECONDS      limit for each network operation (default 10)\n"
+	"  --resolver ADDR[@PORT] send queries to this resolver; validation "
+	"stays local\n"
+	"  --timeout SECONDS      limit for each network operation (default "
+	"10)\n"
 	"  --json                 machine-readable output (one JSON document)\n"
 	"  -q, --quiet            only errors on stderr\n"
 	"  -v, --verbose          more detail\n"
-	"  -h, --help             this help; 'danekit COMMAND --help' for a command\n"
+	"  -h, --help             this help; 'danekit COMMAND --help' for a "
+	"command\n"
 	"  --version              print the version\n"
 	"\n"
 	"Exit status: 0 all passed; 1 a check failed; 2 DANE does not apply;\n"
@@ -49,12 +60,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "tlsa", cmd_tlsa },
-	{ "lookup", cmd_lookup },
-	{ "chain", cmd_chain },
-	{ "check", cmd_check },
-	{ "rollover", cmd_rollover },
-	{ "hook", cmd_hook },
+	{ "tlsa", cmd_tlsa },	      { "lookup", cmd_lookup },
+	{ "chain", cmd_chain },	      { "check", cmd_check },
+	{ "rollover", cmd_rollover }, { "hook", cmd_hook },
 	{ "publish", cmd_publish },
 };
 
@@ -78,8 +86,10 @@ int main(int argc, char **argv)
 			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
 		}
 		if (opt == '?') {
-			return cli_usage(&cli, "unknown option '%s' (see danekit --help)",
-					 argv[optind - 1]);
+			return cli_usage(
+				&cli,
+				"unknown option '%s' (see danekit --help)",
+				argv[optind - 1]);
 		}
 		if (opt == ':') {
 			return cli_usage(&cli, "option '%s' needs a value",

@@ -27,7 +27,8 @@ int dk_acme_client_parse(const char *name)
 	if (strcasecmp(name, "certbot") == 0) {
 		return DK_ACME_CERTBOT;
 	}
-	if (strcasecmp(name, "acme.sh") == 0 || strcasecmp(name, "acmesh") == 0) {
+	if (strcasecmp(name, "acme.sh") == 0 ||
+	    strcasecmp(name, "acmesh") == 0) {
 		return DK_ACME_ACMESH;
 	}
 	if (strcasecmp(name, "dehydrated") == 0) {
@@ -118,7 +119,8 @@ static int split_domains(struct dk_acme_hook *h, const char *list)
 			break;
 		}
 		d = strndup(p, n);
-		if (!d || dkr_push((void ***)&h->domains, &h->ndomains, d) < 0) {
+		if (!d ||
+		    dkr_push((void ***)&h->domains, &h->ndomains, d) < 0) {
 			free(d);
 			return DK_ENOMEM;
 		}
@@ -130,8 +132,8 @@ static int split_domains(struct dk_acme_hook *h, const char *list)
 	return 0;
 }
 
-int dk_acme_hook_read(enum dk_acme_client client, int argc,
-		      char *const *argv, const char *(*getenv_fn)(const char *),
+int dk_acme_hook_read(enum dk_acme_client client, int argc, char *const *argv,
+		      const char *(*getenv_fn)(const char *),
 		      struct dk_acme_hook **ret_hook, struct dk_diag *diag)
 {
 	const char *(*ge)(const char *) = getenv_fn ? getenv_fn : plain_getenv;
@@ -152,8 +154,9 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc,
 	case DK_ACME_CERTBOT:
 		v = env(ge, "RENEWED_LINEAGE");
 		if (!v) {
-			dki_diagf(diag, "RENEWED_LINEAGE is not set: run this as "
-					"certbot's --deploy-hook");
+			dki_diagf(diag,
+				  "RENEWED_LINEAGE is not set: run this as "
+				  "certbot's --deploy-hook");
 			r = DK_EDATA;
 			break;
 		}
@@ -168,14 +171,16 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc,
 	case DK_ACME_ACMESH:
 		v = env(ge, "CERT_PATH");
 		if (!v) {
-			dki_diagf(diag, "CERT_PATH is not set: run this as acme.sh's "
-					"--reloadcmd or --renew-hook");
+			dki_diagf(diag,
+				  "CERT_PATH is not set: run this as acme.sh's "
+				  "--reloadcmd or --renew-hook");
 			r = DK_EDATA;
 			break;
 		}
 		if ((r = dup_to(&h->cert, v)) < 0 ||
 		    (r = dup_to(&h->key, env(ge, "CERT_KEY_PATH"))) < 0 ||
-		    (r = dup_to(&h->fullchain, env(ge, "CERT_FULLCHAIN_PATH"))) < 0 ||
+		    (r = dup_to(&h->fullchain,
+				env(ge, "CERT_FULLCHAIN_PATH"))) < 0 ||
 		    (r = dup_to(&h->chain, env(ge, "CA_CERT_PATH"))) < 0) {
 			break;
 		}
@@ -183,9 +188,11 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc,
 		break;
 	case DK_ACME_DEHYDRATED:
 		if (argc < 1 || !argv[0]) {
-			dki_diagf(diag, "no hook verb: dehydrated calls its HOOK "
-					"with arguments (deploy_cert DOMAIN KEYFILE "
-					"CERTFILE FULLCHAINFILE CHAINFILE TIMESTAMP)");
+			dki_diagf(
+				diag,
+				"no hook verb: dehydrated calls its HOOK "
+				"with arguments (deploy_cert DOMAIN KEYFILE "
+				"CERTFILE FULLCHAINFILE CHAINFILE TIMESTAMP)");
 			r = DK_EDATA;
 			break;
 		}
@@ -197,8 +204,9 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc,
 			break;
 		}
 		if (argc < 6) {
-			dki_diagf(diag, "deploy_cert needs DOMAIN KEYFILE CERTFILE "
-					"FULLCHAINFILE CHAINFILE (got %d argument%s)",
+			dki_diagf(diag,
+				  "deploy_cert needs DOMAIN KEYFILE CERTFILE "
+				  "FULLCHAINFILE CHAINFILE (got %d argument%s)",
 				  argc - 1, argc == 2 ? "" : "s");
 			r = DK_EDATA;
 			break;
@@ -217,8 +225,13 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc,
 		v = env(ge, "LEGO_HOOK_CERT_PATH");
 		if (v) {
 			if ((r = dup_to(&h->cert, v)) < 0 ||
-			    (r = dup_to(&h->key, env(ge, "LEGO_HOOK_CERT_KEY_PATH"))) < 0 ||
-			    (r = dup_to(&h->chain, env(ge, "LEGO_HOOK_ISSUER_CERT_PATH"))) < 0) {
+			    (r = dup_to(&h->key,
+					env(ge, "LEGO_HOOK_CERT_KEY_PATH"))) <
+				    0 ||
+			    (r = dup_to(
+				     &h->chain,
+				     env(ge, "LEGO_HOOK_ISSUER_CERT_PATH"))) <
+				    0) {
 				break;
 			}
 			r = split_domains(h, env(ge, "LEGO_HOOK_CERT_DOMAINS"));
@@ -226,15 +239,17 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc,
 		}
 		v = env(ge, "LEGO_CERT_PATH");
 		if (!v) {
-			dki_diagf(diag, "neither LEGO_HOOK_CERT_PATH (lego v5) nor "
-					"LEGO_CERT_PATH (lego v4) is set: run this "
-					"as lego's hook");
+			dki_diagf(diag,
+				  "neither LEGO_HOOK_CERT_PATH (lego v5) nor "
+				  "LEGO_CERT_PATH (lego v4) is set: run this "
+				  "as lego's hook");
 			r = DK_EDATA;
 			break;
 		}
 		if ((r = dup_to(&h->cert, v)) < 0 ||
 		    (r = dup_to(&h->key, env(ge, "LEGO_CERT_KEY_PATH"))) < 0 ||
-		    (r = dup_to(&h->chain, env(ge, "LEGO_ISSUER_CERT_PATH"))) < 0) {
+		    (r = dup_to(&h->chain, env(ge, "LEGO_ISSUER_CERT_PATH"))) <
+			    0) {
 			break;
 		}
 		r = split_domains(h, env(ge, "LEGO_CERT_DOMAIN"));

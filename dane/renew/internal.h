@@ -11,8 +11,8 @@
  * Write @len bytes to @path through a temporary file in the same folder
  * with @mode; @exclusive: never replace an existing @path (DK_EEXIST).
  */
-int dkr_write_file(const char *path, const void *buf, size_t len,
-		   unsigned mode, int exclusive, struct dk_diag *diag);
+int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
+		   int exclusive, struct dk_diag *diag);
 
 /* Append @p to a growing pointer array; 0 or DK_ENOMEM. */
 int dkr_push(void ***arr, size_t *n, void *p);
@@ -28,9 +28,8 @@ char *dkr_absolute(const char *name);
  * Ask @addr@port (numeric) for @name/@type without recursion; *@ret_pkt
  * gets the reply. 0, DK_ETIMEDOUT, DK_ECONNREFUSED, DK_EPROTO, DK_ENOMEM.
  */
-int dkr_query(const char *addr, unsigned port, const char *name,
-	      uint16_t type, double timeout, ldns_pkt **ret_pkt,
-	      struct dk_diag *diag);
+int dkr_query(const char *addr, unsigned port, const char *name, uint16_t type,
+	      double timeout, ldns_pkt **ret_pkt, struct dk_diag *diag);
 
 /* The TLSA records of type @type in the answer section of @pkt at @owner. */
 int dkr_tlsa_from_pkt(const ldns_pkt *pkt, const char *owner,

@@ -15,10 +15,10 @@ static const struct {
 	const char *name;
 	enum dk_key_type type;
 } key_names[] = {
-	{ "ec-p256", DK_KEY_EC_P256 }, { "ecdsa", DK_KEY_EC_P256 },
-	{ "p256", DK_KEY_EC_P256 },    { "ec", DK_KEY_EC_P256 },
+	{ "ec-p256", DK_KEY_EC_P256 },	  { "ecdsa", DK_KEY_EC_P256 },
+	{ "p256", DK_KEY_EC_P256 },	  { "ec", DK_KEY_EC_P256 },
 	{ "ecdsa-p256", DK_KEY_EC_P256 }, { "rsa2048", DK_KEY_RSA2048 },
-	{ "rsa3072", DK_KEY_RSA3072 }, { "ed25519", DK_KEY_ED25519 },
+	{ "rsa3072", DK_KEY_RSA3072 },	  { "ed25519", DK_KEY_ED25519 },
 };
 
 int dk_key_type_parse(const char *name)
@@ -94,8 +94,8 @@ static int to_pem(EVP_PKEY *key, X509_REQ *csr, char **ret, size_t *ret_len)
 	if (!b) {
 		return DK_ENOMEM;
 	}
-	ok = key ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) :
-		   PEM_write_bio_X509_REQ(b, csr);
+	ok = key ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)
+		 : PEM_write_bio_X509_REQ(b, csr);
 	n = BIO_get_mem_data(b, &data);
 	if (!ok || n <= 0) {
 		BIO_free(b);
@@ -130,8 +130,9 @@ int dk_renew_write_key(EVP_PKEY *key, const char *path, int force,
 	}
 	r = dkr_write_file(path, pem, len, 0600, !force, diag);
 	if (r == DK_EEXIST) {
-		dki_diagf(diag, "%s exists; a key file is never overwritten "
-				"(use --force to replace it)",
+		dki_diagf(diag,
+			  "%s exists; a key file is never overwritten "
+			  "(use --force to replace it)",
 			  path);
 	}
 	OPENSSL_cleanse(pem, len);

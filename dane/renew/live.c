@@ -33,11 +33,13 @@ static int tcp_connect(const char *addr, unsigned port, double timeout,
 	socklen_t el = sizeof(e);
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+	if (inet_pton(AF_INET6, addr,
+		      &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
 		sl = sizeof(struct sockaddr_in6);
-	} else if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+	} else if (inet_pton(AF_INET, addr,
+			     &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
 		sl = sizeof(struct sockaddr_in);
@@ -45,12 +47,14 @@ static int tcp_connect(const char *addr, unsigned port, double timeout,
 		dki_diagf(diag, "'%s' is not a numeric IP address", addr);
 		return DK_EINVAL;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
 	if (fd < 0) {
 		dki_diagf(diag, "socket: %s", strerror(errno));
 		return DK_ECONNREFUSED;
 	}
-	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
+	    errno != EINPROGRESS) {
 		dki_diagf(diag, "cannot connect to %s port %u: %s", addr, port,
 			  strerror(errno));
 		close(fd);
@@ -105,7 +109,8 @@ static int smtp_reply(int fd, int *starttls)
 		if (n < 3) {
 			return -1;
 		}
-		if (starttls && n >= 12 && strncasecmp(line + 4, "STARTTLS", 8) == 0) {
+		if (starttls && n >= 12 &&
+		    strncasecmp(line + 4, "STARTTLS", 8) == 0) {
 			*starttls = 1;
 		}
 		if (n == 3 || line[3] == ' ') {
@@ -150,19 +155,22 @@ static int fetch_one(const char *host, const char *addr, unsigned port,
 		if (smtp_reply(fd, NULL) != 220 ||
 		    send_all(fd, "EHLO danekit.invalid\r\n") != 0 ||
 		    smtp_reply(fd, &has) != 250) {
-			dki_diagf(diag, "%s port %u: no SMTP greeting", addr, port);
+			dki_diagf(diag, "%s port %u: no SMTP greeting", addr,
+				  port);
 			r = DK_EPROTO;
 			goto out;
 		}
 		if (!has) {
-			dki_diagf(diag, "%s port %u: the server offers no STARTTLS",
+			dki_diagf(diag,
+				  "%s port %u: the server offers no STARTTLS",
 				  addr, port);
 			r = DK_EPROTO;
 			goto out;
 		}
 		if (send_all(fd, "STARTTLS\r\n") != 0 ||
 		    smtp_reply(fd, NULL) != 220) {
-			dki_diagf(diag, "%s port %u: STARTTLS refused", addr, port);
+			dki_diagf(diag, "%s port %u: STARTTLS refused", addr,
+				  port);
 			r = DK_EPROTO;
 			goto out;
 		}
@@ -240,7 +248,8 @@ int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
 		}
 		rrs = dk_answer_get0_rrset(a);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-			char *addr = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(rrs, i), 0));
+			char *addr = ldns_rdf2str(
+				ldns_rr_rdf(ldns_rr_list_rr(rrs, i), 0));
 
 			if (!addr) {
 				continue;

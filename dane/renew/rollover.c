@@ -165,7 +165,8 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 	dkr_tlsa_sort(want, nwant);
 	nsl = dk_answer_get0_rrset(ns);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(nsl); i++) {
-		char *nsname = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(nsl, i), 0));
+		char *nsname =
+			ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(nsl, i), 0));
 
 		if (!nsname) {
 			r = DK_ENOMEM;
@@ -188,8 +189,8 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 				uint32_t gttl = 0;
 				int q;
 
-				arr = realloc(rep->servers,
-					      (rep->nservers + 1) * sizeof(*arr));
+				arr = realloc(rep->servers, (rep->nservers +
+							     1) * sizeof(*arr));
 				if (!arr) {
 					r = DK_ENOMEM;
 					break;
@@ -206,31 +207,40 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 					break;
 				}
 				q = dkr_query(sv->address, port, rep->owner,
-					      LDNS_RR_TYPE_TLSA, timeout, &pkt, &qd);
+					      LDNS_RR_TYPE_TLSA, timeout, &pkt,
+					      &qd);
 				if (q < 0) {
 					sv->state = DK_AUTH_UNREACHABLE;
 					sv->why = strdup(qd.why);
 					continue;
 				}
-				if ((ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR &&
-				     ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN) ||
+				if ((ldns_pkt_get_rcode(pkt) !=
+					     LDNS_RCODE_NOERROR &&
+				     ldns_pkt_get_rcode(pkt) !=
+					     LDNS_RCODE_NXDOMAIN) ||
 				    !ldns_pkt_aa(pkt)) {
-					ldns_lookup_table *lt = ldns_lookup_by_id(
-						ldns_rcodes, ldns_pkt_get_rcode(pkt));
+					ldns_lookup_table *lt =
+						ldns_lookup_by_id(
+							ldns_rcodes,
+							ldns_pkt_get_rcode(
+								pkt));
 
 					sv->state = DK_AUTH_UNREACHABLE;
-					if (asprintf(&sv->why, "%s: not authoritative "
-							       "for %s (rcode %s%s)",
+					if (asprintf(&sv->why,
+						     "%s: not authoritative "
+						     "for %s (rcode %s%s)",
 						     sv->address, rep->zone,
 						     lt ? lt->name : "?",
-						     ldns_pkt_aa(pkt) ? "" : ", no AA") < 0) {
+						     ldns_pkt_aa(pkt)
+							     ? ""
+							     : ", no AA") < 0) {
 						sv->why = NULL;
 					}
 					ldns_pkt_free(pkt);
 					continue;
 				}
-				q = dkr_tlsa_from_pkt(pkt, rep->owner, &got, &ngot,
-						      &gttl);
+				q = dkr_tlsa_from_pkt(pkt, rep->owner, &got,
+						      &ngot, &gttl);
 				ldns_pkt_free(pkt);
 				if (q < 0) {
 					r = q;
@@ -243,16 +253,20 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 				if (ngot != nwant) {
 					sv->state = DK_AUTH_DIFFERENT;
 				}
-				for (size_t m = 0; sv->state == DK_AUTH_SAME && m < ngot; m++) {
+				for (size_t m = 0;
+				     sv->state == DK_AUTH_SAME && m < ngot;
+				     m++) {
 					if (dk_tlsa_cmp(got[m], want[m]) != 0) {
 						sv->state = DK_AUTH_DIFFERENT;
 					}
 				}
 				if (sv->state == DK_AUTH_DIFFERENT &&
-				    asprintf(&sv->why, "serves %zu TLSA record%s "
-						       "that differ from the "
-						       "validated RRset of %zu",
-					     ngot, ngot == 1 ? "" : "s", nwant) < 0) {
+				    asprintf(&sv->why,
+					     "serves %zu TLSA record%s "
+					     "that differ from the "
+					     "validated RRset of %zu",
+					     ngot, ngot == 1 ? "" : "s",
+					     nwant) < 0) {
 					sv->why = NULL;
 				}
 				dkr_tlsa_array_free(got, ngot);
@@ -400,7 +414,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			r = dk_tlsa_from_wire(ldns_buffer_begin(b),
 					      ldns_buffer_position(b), &t);
 			ldns_buffer_free(b);
-			if (r < 0 || (r = dkr_push((void ***)&arr, &n, t)) < 0) {
+			if (r < 0 ||
+			    (r = dkr_push((void ***)&arr, &n, t)) < 0) {
 				dk_tlsa_free(t);
 				break;
 			}
@@ -428,21 +443,24 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	for (size_t i = 0; i < rep->nrecords; i++) {
 		struct dk_rollover_record *rec = &rep->records[i];
 
-		rec->current = covers(rec->tlsa, opts->current, opts->current_ca,
-				      NULL);
+		rec->current = covers(rec->tlsa, opts->current,
+				      opts->current_ca, NULL);
 		rec->next = covers(rec->tlsa, opts->next, opts->next_ca, NULL);
 	}
 
 	if (rep->status != DK_DNSSEC_SECURE) {
 		rep->stage = DK_ROLLOVER_NOT_SECURE;
 		if (rep->status == DK_DNSSEC_BOGUS) {
-			set_why(rep, "the TLSA RRset of %s is bogus (%s): it must "
-				     "not be used; no rollover step is safe",
-				rep->owner, rep->status_why ? rep->status_why :
-							  "validation failed");
+			set_why(rep,
+				"the TLSA RRset of %s is bogus (%s): it must "
+				"not be used; no rollover step is safe",
+				rep->owner,
+				rep->status_why ? rep->status_why
+						: "validation failed");
 		} else {
-			set_why(rep, "the TLSA RRset of %s is %s: DANE does not "
-				     "apply, so no rollover step can be confirmed",
+			set_why(rep,
+				"the TLSA RRset of %s is %s: DANE does not "
+				"apply, so no rollover step can be confirmed",
 				rep->owner, dk_dnssec_status_name(rep->status));
 		}
 		*ret_report = rep;
@@ -457,7 +475,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	if (!opts->no_auth_check) {
 		struct dk_diag ad = { "" };
 
-		r = auth_check(resolver, rep, opts->auth_port ? opts->auth_port : 53,
+		r = auth_check(resolver, rep,
+			       opts->auth_port ? opts->auth_port : 53,
 			       dk_resolver_timeout(resolver), &ttl, &ad);
 		if (r == DK_ENOMEM) {
 			goto fail;
@@ -471,7 +490,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		}
 		if (rep->nservers == 0) {
 			rep->stage = DK_ROLLOVER_INCOMPLETE;
-			set_why(rep, "no address found for any name server of %s",
+			set_why(rep,
+				"no address found for any name server of %s",
 				rep->zone);
 			*ret_report = rep;
 			return 0;
@@ -479,12 +499,16 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		for (size_t i = 0; i < rep->nservers; i++) {
 			if (rep->servers[i].state == DK_AUTH_UNREACHABLE) {
 				rep->stage = DK_ROLLOVER_INCOMPLETE;
-				set_why(rep, "name server %s (%s port %u) gave no "
-					     "usable answer%s%s; try again later",
-					rep->servers[i].name, rep->servers[i].address,
+				set_why(rep,
+					"name server %s (%s port %u) gave no "
+					"usable answer%s%s; try again later",
+					rep->servers[i].name,
+					rep->servers[i].address,
 					rep->servers[i].port,
 					rep->servers[i].why ? ": " : "",
-					rep->servers[i].why ? rep->servers[i].why : "");
+					rep->servers[i].why
+						? rep->servers[i].why
+						: "");
 				*ret_report = rep;
 				return 0;
 			}
@@ -492,12 +516,15 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		for (size_t i = 0; i < rep->nservers; i++) {
 			if (rep->servers[i].state == DK_AUTH_DIFFERENT) {
 				rep->stage = DK_ROLLOVER_PROPAGATING;
-				set_why(rep, "name server %s (%s) %s: a secondary "
-					     "lags behind; wait until every server "
-					     "serves the same RRset",
-					rep->servers[i].name, rep->servers[i].address,
-					rep->servers[i].why ? rep->servers[i].why :
-							      "differs");
+				set_why(rep,
+					"name server %s (%s) %s: a secondary "
+					"lags behind; wait until every server "
+					"serves the same RRset",
+					rep->servers[i].name,
+					rep->servers[i].address,
+					rep->servers[i].why
+						? rep->servers[i].why
+						: "differs");
 				*ret_report = rep;
 				return 0;
 			}
@@ -530,17 +557,18 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			rd[i] = dkr_rdata(rep->records[i].tlsa);
 			keep[i] = rd[i] ? rd[i] : "";
 			rep->records[i].first_seen =
-				state_ok && rd[i] ?
-					dkr_state_seen(&st, rep->owner, rd[i], now,
-						       &changed) :
-					now;
+				state_ok && rd[i]
+					? dkr_state_seen(&st, rep->owner, rd[i],
+							 now, &changed)
+					: now;
 		}
 		if (state_ok) {
 			dkr_state_prune(&st, rep->owner, keep, rep->nrecords,
 					&changed);
 			if (changed &&
 			    dkr_state_save(opts->state_file, &st, &sd) < 0) {
-				state_note = "the state file could not be written";
+				state_note =
+					"the state file could not be written";
 			}
 		}
 		for (size_t i = 0; i < rep->nrecords; i++) {
@@ -561,7 +589,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			continue;
 		}
 		present[u] = 1;
-		rec->current = covers(rec->tlsa, opts->current, opts->current_ca, &d);
+		rec->current =
+			covers(rec->tlsa, opts->current, opts->current_ca, &d);
 		rec->next = covers(rec->tlsa, opts->next, opts->next_ca, NULL);
 		if (rec->current) {
 			cur_cls[u] = 1;
@@ -613,9 +642,11 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 				continue;
 			}
 			for (size_t i = 0; i < rep->nrecords; i++) {
-				const struct dk_rollover_record *rec = &rep->records[i];
+				const struct dk_rollover_record *rec =
+					&rep->records[i];
 
-				if (rec->next && dk_tlsa_usage(rec->tlsa) == u &&
+				if (rec->next &&
+				    dk_tlsa_usage(rec->tlsa) == u &&
 				    (!oldest || rec->first_seen < oldest)) {
 					oldest = rec->first_seen;
 				}
@@ -640,7 +671,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 				continue;
 			}
 			t = dk_tlsa_dup(rec->tlsa);
-			if (!t || dkr_push((void ***)&rep->remove, &rep->nremove, t) < 0) {
+			if (!t || dkr_push((void ***)&rep->remove,
+					   &rep->nremove, t) < 0) {
 				dk_tlsa_free(t);
 				r = DK_ENOMEM;
 				goto fail;
@@ -652,53 +684,66 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	if (!next_ok) {
 		if (rep->live == DK_LIVE_NEXT) {
 			rep->stage = DK_ROLLOVER_BROKEN;
-			set_why(rep, "the next certificate is live, but %s has no "
-				     "record for it: DANE clients fail now; "
-				     "publish the missing records at once",
+			set_why(rep,
+				"the next certificate is live, but %s has no "
+				"record for it: DANE clients fail now; "
+				"publish the missing records at once",
 				rep->owner);
 		} else {
 			rep->stage = DK_ROLLOVER_NEXT_MISSING;
 			set_why(rep, "the next %s is not published at %s yet%s",
-				rep->need_next_ca && rep->nadd == 0 ?
-					"issuer (usage 2)" : "key",
+				rep->need_next_ca && rep->nadd == 0
+					? "issuer (usage 2)"
+					: "key",
 				rep->owner,
-				rep->need_next_ca ?
-					" (a usage 2 record is needed: give the "
-					"issuer of the next certificate)" : "");
+				rep->need_next_ca
+					? " (a usage 2 record is needed: give "
+					  "the "
+					  "issuer of the next certificate)"
+					: "");
 		}
 	} else if (rep->live == DK_LIVE_NEXT) {
 		if (rep->nremove) {
 			rep->stage = DK_ROLLOVER_RETIRE;
-			set_why(rep, "the next certificate is live; the records "
-				     "of the current key can go now");
+			set_why(rep,
+				"the next certificate is live; the records "
+				"of the current key can go now");
 		} else {
 			rep->stage = DK_ROLLOVER_DONE;
-			set_why(rep, "the next certificate is live and no record "
-				     "of the current key is left");
+			set_why(rep,
+				"the next certificate is live and no record "
+				"of the current key is left");
 		}
 	} else if (rep->live == DK_LIVE_CURRENT && opts->current && !cur_any) {
 		rep->stage = DK_ROLLOVER_BROKEN;
-		set_why(rep, "the current certificate is live, but no record at "
-			     "%s matches it any more: DANE clients fail now",
+		set_why(rep,
+			"the current certificate is live, but no record at "
+			"%s matches it any more: DANE clients fail now",
 			rep->owner);
 	} else if (opts->current && !cur_any && rep->live != DK_LIVE_CURRENT) {
 		rep->stage = DK_ROLLOVER_DONE;
-		set_why(rep, "the next key is published and no record of the "
-			     "current key is left%s",
-			rep->live == DK_LIVE_UNKNOWN ?
-				" (the live certificate was not checked: make "
-				"sure the next one is deployed)" : "");
+		set_why(rep,
+			"the next key is published and no record of the "
+			"current key is left%s",
+			rep->live == DK_LIVE_UNKNOWN
+				? " (the live certificate was not checked: "
+				  "make "
+				  "sure the next one is deployed)"
+				: "");
 	} else if (rep->age < rep->min_age) {
 		rep->stage = DK_ROLLOVER_WAITING;
-		set_why(rep, "published everywhere for %ld s, less than %ld s "
-			     "(twice the TTL of %u s, RFC 7671 section 8.1): "
-			     "wait %ld s more%s%s",
-			rep->age, rep->min_age, rep->ttl, rep->min_age - rep->age,
-			state_note ? "; " : "", state_note ? state_note : "");
+		set_why(rep,
+			"published everywhere for %ld s, less than %ld s "
+			"(twice the TTL of %u s, RFC 7671 section 8.1): "
+			"wait %ld s more%s%s",
+			rep->age, rep->min_age, rep->ttl,
+			rep->min_age - rep->age, state_note ? "; " : "",
+			state_note ? state_note : "");
 	} else {
 		rep->stage = DK_ROLLOVER_READY;
-		set_why(rep, "the next key is published on every server for "
-			     "%ld s (at least %ld s): safe to deploy%s%s",
+		set_why(rep,
+			"the next key is published on every server for "
+			"%ld s (at least %ld s): safe to deploy%s%s",
 			rep->age, rep->min_age, state_note ? "; " : "",
 			state_note ? state_note : "");
 	}

@@ -26,7 +26,8 @@ char *dk_rollover_default_state_file(void)
 			return NULL;
 		}
 	} else if (h && *h) {
-		if (asprintf(&s, "%s/.local/state/danekit/rollover.state", h) < 0) {
+		if (asprintf(&s, "%s/.local/state/danekit/rollover.state", h) <
+		    0) {
 			return NULL;
 		}
 	}
@@ -93,8 +94,9 @@ int dkr_state_load(const char *path, struct dkr_state *st, struct dk_diag *diag)
 		if (line[0] == '#' || line[0] == '\n') {
 			continue;
 		}
-		if (sscanf(line, "%299s %u %u %u %2099s %lld", owner, &u, &s, &m,
-			   hex, &t) != 6 || u > 255 || s > 255 || m > 255) {
+		if (sscanf(line, "%299s %u %u %u %2099s %lld", owner, &u, &s,
+			   &m, hex, &t) != 6 ||
+		    u > 255 || s > 255 || m > 255) {
 			continue; /* a damaged line only loses its record */
 		}
 		snprintf(rdata, sizeof(rdata), "%u %u %u %s", u, s, m, hex);
@@ -159,8 +161,8 @@ int dkr_state_save(const char *path, const struct dkr_state *st,
 		     "first seen on every\n# authoritative server. OWNER USAGE "
 		     "SELECTOR MTYPE DATA FIRST-SEEN\n");
 	for (size_t i = 0; i < st->n; i++) {
-		fprintf(out, "%s %s %lld\n", st->ents[i].owner, st->ents[i].rdata,
-			(long long)st->ents[i].first_seen);
+		fprintf(out, "%s %s %lld\n", st->ents[i].owner,
+			st->ents[i].rdata, (long long)st->ents[i].first_seen);
 	}
 	if (fclose(out) != 0) {
 		free(buf);

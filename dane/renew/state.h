@@ -19,7 +19,8 @@ struct dkr_state {
 };
 
 /* Load @path (a missing file is an empty state). 0 or DK_EIO/DK_ENOMEM. */
-int dkr_state_load(const char *path, struct dkr_state *st, struct dk_diag *diag);
+int dkr_state_load(const char *path, struct dkr_state *st,
+		   struct dk_diag *diag);
 
 /* Save atomically, making the folder (0700) if needed. */
 int dkr_state_save(const char *path, const struct dkr_state *st,

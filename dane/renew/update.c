@@ -81,7 +81,8 @@ static int next_token(const char **pp, char *tok, size_t toklen)
 		p++;
 		tok[n] = '\0';
 	} else {
-		while (*p && !isspace((unsigned char)*p) && !strchr("{};\"", *p)) {
+		while (*p && !isspace((unsigned char)*p) &&
+		       !strchr("{};\"", *p)) {
 			if (n + 1 < toklen) {
 				tok[n++] = *p;
 			}
@@ -94,15 +95,16 @@ static int next_token(const char **pp, char *tok, size_t toklen)
 }
 
 static const char *const tsig_algs[] = {
-	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384",
-	"hmac-sha512",
+	"hmac-md5",    "hmac-sha1",   "hmac-sha224",
+	"hmac-sha256", "hmac-sha384", "hmac-sha512",
 };
 
 int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 		     struct dk_diag *diag)
 {
 	FILE *f;
-	char *text = NULL, tok[1024], name[512] = "", alg[64] = "", sec[1024] = "";
+	char *text = NULL, tok[1024], name[512] = "", alg[64] = "",
+	     sec[1024] = "";
 	size_t len = 0, cap = 0;
 	const char *p;
 	struct dk_tsig_key *k;
@@ -116,7 +118,9 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 		int e = errno;
 
 		dki_diagf(diag, "%s", strerror(e));
-		return e == ENOENT ? DK_ENOENT : e == EACCES ? DK_EACCES : DK_EIO;
+		return e == ENOENT   ? DK_ENOENT
+		       : e == EACCES ? DK_EACCES
+				     : DK_EIO;
 	}
 	for (;;) {
 		char chunk[4096];
@@ -153,7 +157,8 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 			continue;
 		}
 		if (next_token(&p, name, sizeof(name)) <= 0 ||
-		    next_token(&p, tok, sizeof(tok)) <= 0 || strcmp(tok, "{") != 0) {
+		    next_token(&p, tok, sizeof(tok)) <= 0 ||
+		    strcmp(tok, "{") != 0) {
 			break;
 		}
 		while ((t = next_token(&p, tok, sizeof(tok))) > 0 &&
@@ -185,14 +190,17 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 		if (al && alg[al - 1] == '.') {
 			alg[--al] = '\0';
 		}
-		for (size_t i = 0; i < sizeof(tsig_algs) / sizeof(tsig_algs[0]); i++) {
+		for (size_t i = 0; i < sizeof(tsig_algs) / sizeof(tsig_algs[0]);
+		     i++) {
 			known |= strcasecmp(alg, tsig_algs[i]) == 0;
 		}
 		if (!known) {
 			OPENSSL_cleanse(sec, sizeof(sec));
-			dki_diagf(diag, "TSIG algorithm '%s' is not one of hmac-md5, "
-					"hmac-sha1, hmac-sha224, hmac-sha256, "
-					"hmac-sha384, hmac-sha512", alg);
+			dki_diagf(diag,
+				  "TSIG algorithm '%s' is not one of hmac-md5, "
+				  "hmac-sha1, hmac-sha224, hmac-sha256, "
+				  "hmac-sha384, hmac-sha512",
+				  alg);
 			return DK_EDATA;
 		}
 		for (char *c = alg; *c; c++) {
@@ -205,11 +213,14 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 		size_t sl = strlen(sec);
 
 		if (sl == 0 || sl % 4 != 0 || sl > 1024 ||
-		    strspn(sec, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    strspn(sec, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst"
+				"uvwxyz"
 				"0123456789+/=") != sl ||
-		    EVP_DecodeBlock(raw, (const unsigned char *)sec, (int)sl) <= 0) {
+		    EVP_DecodeBlock(raw, (const unsigned char *)sec, (int)sl) <=
+			    0) {
 			OPENSSL_cleanse(sec, sizeof(sec));
-			dki_diagf(diag, "the secret of key '%s' is not base64", name);
+			dki_diagf(diag, "the secret of key '%s' is not base64",
+				  name);
 			return DK_EDATA;
 		}
 		OPENSSL_cleanse(raw, sizeof(raw));
@@ -250,7 +261,8 @@ void dk_publish_plan_free(struct dk_publish_plan *plan)
 	free(plan);
 }
 
-static int in_list(struct dk_tlsa *const *arr, size_t n, const struct dk_tlsa *t)
+static int in_list(struct dk_tlsa *const *arr, size_t n,
+		   const struct dk_tlsa *t)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (dk_tlsa_cmp(arr[i], t) == 0) {
@@ -297,8 +309,10 @@ static int parse_server(struct dk_publish_plan *plan, const char *s,
 			return DK_EINVAL;
 		}
 	}
-	if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1) {
-		dki_diagf(diag, "'%s' is not a numeric IPv4 or IPv6 address", addr);
+	if (inet_pton(AF_INET, addr, buf) != 1 &&
+	    inet_pton(AF_INET6, addr, buf) != 1) {
+		dki_diagf(diag, "'%s' is not a numeric IPv4 or IPv6 address",
+			  addr);
 		return DK_EINVAL;
 	}
 	plan->server = strdup(addr);
@@ -324,7 +338,8 @@ static int find_primary(struct dk_resolver *res, struct dk_publish_plan *plan,
 		dki_diagf(diag, "%s has no SOA record", plan->zone);
 		return DK_ERESOLVER;
 	}
-	mname = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(dk_answer_get0_rrset(a), 0), 0));
+	mname = ldns_rdf2str(
+		ldns_rr_rdf(ldns_rr_list_rr(dk_answer_get0_rrset(a), 0), 0));
 	dk_answer_free(a);
 	if (!mname) {
 		return DK_ENOMEM;
@@ -338,13 +353,16 @@ static int find_primary(struct dk_resolver *res, struct dk_publish_plan *plan,
 		}
 		l = dk_answer_get0_rrset(a);
 		if (ldns_rr_list_rr_count(l) > 0) {
-			plan->server = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(l, 0), 0));
+			plan->server = ldns_rdf2str(
+				ldns_rr_rdf(ldns_rr_list_rr(l, 0), 0));
 		}
 		dk_answer_free(a);
 	}
 	if (!plan->server) {
-		dki_diagf(diag, "the primary %s (SOA MNAME of %s) has no address; "
-				"give --server", mname, plan->zone);
+		dki_diagf(diag,
+			  "the primary %s (SOA MNAME of %s) has no address; "
+			  "give --server",
+			  mname, plan->zone);
 		free(mname);
 		return DK_ERESOLVER;
 	}
@@ -415,7 +433,8 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 	int r;
 
 	if (!owner || !opts || !ret_plan || (nadd && !add) ||
-	    (nremove && !remove) || (!resolver && (!opts->zone || !opts->server))) {
+	    (nremove && !remove) ||
+	    (!resolver && (!opts->zone || !opts->server))) {
 		return DK_EINVAL;
 	}
 	if (dk_tlsa_check_host(owner, diag) < 0) {
@@ -459,8 +478,8 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 			goto fail;
 		}
 	}
-	r = opts->server ? parse_server(plan, opts->server, diag) :
-			   find_primary(resolver, plan, diag);
+	r = opts->server ? parse_server(plan, opts->server, diag)
+			 : find_primary(resolver, plan, diag);
 	if (r < 0) {
 		goto fail;
 	}
@@ -469,17 +488,21 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 	if (r < 0) {
 		dki_diagf(diag, "the primary %s port %u is unreachable: %s",
 			  plan->server, plan->port,
-			  r == DK_ETIMEDOUT ? "no answer (time-out)" :
-					      "connection refused or network error");
+			  r == DK_ETIMEDOUT
+				  ? "no answer (time-out)"
+				  : "connection refused or network error");
 		goto fail;
 	}
 	if ((ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR &&
-	     ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN) || !ldns_pkt_aa(pkt)) {
-		ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes,
-							  ldns_pkt_get_rcode(pkt));
+	     ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN) ||
+	    !ldns_pkt_aa(pkt)) {
+		ldns_lookup_table *lt =
+			ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(pkt));
 
-		dki_diagf(diag, "%s port %u is not authoritative for %s (rcode %s%s)",
-			  plan->server, plan->port, plan->zone, lt ? lt->name : "?",
+		dki_diagf(diag,
+			  "%s port %u is not authoritative for %s (rcode %s%s)",
+			  plan->server, plan->port, plan->zone,
+			  lt ? lt->name : "?",
 			  ldns_pkt_aa(pkt) ? "" : ", no AA flag");
 		ldns_pkt_free(pkt);
 		r = DK_EPROTO;
@@ -510,12 +533,14 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 		}
 		if (in_list(plan->before, plan->nbefore, remove[i]) &&
 		    !in_list(plan->remove, plan->nremove, remove[i]) &&
-		    (r = push_dup(&plan->remove, &plan->nremove, remove[i])) < 0) {
+		    (r = push_dup(&plan->remove, &plan->nremove, remove[i])) <
+			    0) {
 			goto fail;
 		}
 	}
-	plan->ttl = opts->ttl ? opts->ttl :
-		    plan->before_ttl ? plan->before_ttl : 3600;
+	plan->ttl = opts->ttl	       ? opts->ttl
+		    : plan->before_ttl ? plan->before_ttl
+				       : 3600;
 	r = make_script(plan);
 	if (r < 0) {
 		goto fail;
@@ -541,7 +566,8 @@ static ldns_rr *update_rr(const char *owner, const struct dk_tlsa *t,
 		if (dk_tlsa_format(t, DK_TLSA_FMT_ZONE, owner, 0, &line) < 0) {
 			return NULL;
 		}
-		if (ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) != LDNS_STATUS_OK) {
+		if (ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) !=
+		    LDNS_STATUS_OK) {
 			rr = NULL;
 		}
 		free(line);
@@ -599,7 +625,8 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 	}
 	/* RFC 2136 2.4.2 (class IN, TTL 0, rdata) or 2.4.3 (class NONE) */
 	if (plan->nbefore == 0) {
-		r = push_rr(pr, update_rr(plan->owner, NULL, LDNS_RR_CLASS_NONE, 0));
+		r = push_rr(pr, update_rr(plan->owner, NULL, LDNS_RR_CLASS_NONE,
+					  0));
 	}
 	for (size_t i = 0; r == 0 && i < plan->nbefore; i++) {
 		r = push_rr(pr, update_rr(plan->owner, plan->before[i],
@@ -630,8 +657,8 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 	}
 	ldns_pkt_set_rd(pkt, false);
 	ldns_pkt_set_random_id(pkt);
-	ns = ldns_rdf_new_frm_str(strchr(plan->server, ':') ? LDNS_RDF_TYPE_AAAA :
-							       LDNS_RDF_TYPE_A,
+	ns = ldns_rdf_new_frm_str(strchr(plan->server, ':') ? LDNS_RDF_TYPE_AAAA
+							    : LDNS_RDF_TYPE_A,
 				  plan->server);
 	res = ldns_resolver_new();
 	if (!ns || !res) {
@@ -656,7 +683,8 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 		ldns_resolver_set_tsig_keydata(res, key->secret);
 		st = ldns_update_pkt_tsig_add(pkt, res);
 		if (st != LDNS_STATUS_OK) {
-			dki_diagf(diag, "cannot sign the update with key %s: %s",
+			dki_diagf(diag,
+				  "cannot sign the update with key %s: %s",
 				  key->name, ldns_get_errorstr_by_id(st));
 			r = DK_EINVAL;
 			goto out;
@@ -667,16 +695,18 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 		     st == LDNS_STATUS_CRYPTO_TSIG_ERR)) {
 		/* The server answered, unsigned or badly signed: it did not
 		 * accept our key (BADKEY/BADSIG); nothing was changed. */
-		dki_diagf(diag, "%s port %u refused the update: the reply is not "
-				"signed with key %s (the server rejected the key: "
-				"wrong name, algorithm or secret)",
+		dki_diagf(diag,
+			  "%s port %u refused the update: the reply is not "
+			  "signed with key %s (the server rejected the key: "
+			  "wrong name, algorithm or secret)",
 			  plan->server, plan->port, key ? key->name : "?");
 		r = DK_EREFUSED;
 		goto out;
 	}
 	if (!ans) {
 		dki_diagf(diag, "the primary %s port %u is unreachable: %s",
-			  plan->server, plan->port, ldns_get_errorstr_by_id(st));
+			  plan->server, plan->port,
+			  ldns_get_errorstr_by_id(st));
 		r = st == LDNS_STATUS_MEM_ERR ? DK_ENOMEM : DK_ECONNREFUSED;
 		goto out;
 	}
@@ -684,9 +714,11 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 	case LDNS_RCODE_NOERROR:
 		if (st == LDNS_STATUS_CRYPTO_TSIG_BOGUS ||
 		    st == LDNS_STATUS_CRYPTO_TSIG_ERR) {
-			dki_diagf(diag, "the reply of %s port %u is not signed "
-					"with key %s: the update may or may not "
-					"have been made", plan->server, plan->port,
+			dki_diagf(diag,
+				  "the reply of %s port %u is not signed "
+				  "with key %s: the update may or may not "
+				  "have been made",
+				  plan->server, plan->port,
 				  key ? key->name : "?");
 			r = DK_EPROTO;
 		}
@@ -695,24 +727,29 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 	case LDNS_RCODE_YXRRSET:
 	case LDNS_RCODE_NXDOMAIN:
 	case LDNS_RCODE_YXDOMAIN:
-		dki_diagf(diag, "the TLSA RRset at %s changed since it was read "
-				"(prerequisite failed: %s); nothing was changed, "
-				"run again", plan->owner,
-			  ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(ans)) ?
-				  ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(ans))->name :
-				  "?");
+		dki_diagf(
+			diag,
+			"the TLSA RRset at %s changed since it was read "
+			"(prerequisite failed: %s); nothing was changed, "
+			"run again",
+			plan->owner,
+			ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(ans))
+				? ldns_lookup_by_id(ldns_rcodes,
+						    ldns_pkt_get_rcode(ans))
+					  ->name
+				: "?");
 		r = DK_ECONFLICT;
 		break;
 	case LDNS_RCODE_NOTAUTH:
 		dki_diagf(diag, "%s port %u refused the update: NOTAUTH (%s)",
 			  plan->server, plan->port,
-			  key ? "bad TSIG key or signature, or not the primary" :
-				"not authoritative, or a TSIG key is needed");
+			  key ? "bad TSIG key or signature, or not the primary"
+			      : "not authoritative, or a TSIG key is needed");
 		r = DK_EREFUSED;
 		break;
 	default: {
-		ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes,
-							  ldns_pkt_get_rcode(ans));
+		ldns_lookup_table *lt =
+			ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(ans));
 
 		dki_diagf(diag, "%s port %u refused the update: %s%s",
 			  plan->server, plan->port, lt ? lt->name : "error",

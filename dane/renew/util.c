@@ -33,8 +33,8 @@ static int errno_dk(int e)
 	}
 }
 
-int dkr_write_file(const char *path, const void *buf, size_t len,
-		   unsigned mode, int exclusive, struct dk_diag *diag)
+int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
+		   int exclusive, struct dk_diag *diag)
 {
 	size_t plen;
 	char *tmp;
@@ -96,7 +96,8 @@ int dkr_write_file(const char *path, const void *buf, size_t len,
 				dki_diagf(diag, "%s exists", path);
 				return DK_EEXIST;
 			}
-			dki_diagf(diag, "cannot create %s: %s", path, strerror(e));
+			dki_diagf(diag, "cannot create %s: %s", path,
+				  strerror(e));
 			return errno_dk(e);
 		}
 		unlink(tmp);
@@ -198,7 +199,8 @@ int dkr_find_zone(struct dk_resolver *res, const char *name, char **ret_zone,
 		}
 		rrs = dk_answer_get0_rrset(a);
 		if (ldns_rr_list_rr_count(rrs) > 0) {
-			zone = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(rrs, 0)));
+			zone = ldns_rdf2str(
+				ldns_rr_owner(ldns_rr_list_rr(rrs, 0)));
 		} else {
 			zone = soa_owner(dk_answer_get0_packet(a));
 		}
@@ -221,9 +223,8 @@ int dkr_find_zone(struct dk_resolver *res, const char *name, char **ret_zone,
 	return r;
 }
 
-int dkr_query(const char *addr, unsigned port, const char *name,
-	      uint16_t type, double timeout, ldns_pkt **ret_pkt,
-	      struct dk_diag *diag)
+int dkr_query(const char *addr, unsigned port, const char *name, uint16_t type,
+	      double timeout, ldns_pkt **ret_pkt, struct dk_diag *diag)
 {
 	ldns_resolver *res;
 	ldns_rdf *ns, *qname;
@@ -231,9 +232,8 @@ int dkr_query(const char *addr, unsigned port, const char *name,
 	ldns_status st;
 	struct timeval tv;
 
-	ns = ldns_rdf_new_frm_str(strchr(addr, ':') ? LDNS_RDF_TYPE_AAAA :
-						     LDNS_RDF_TYPE_A,
-				  addr);
+	ns = ldns_rdf_new_frm_str(
+		strchr(addr, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, addr);
 	if (!ns) {
 		dki_diagf(diag, "'%s' is not a numeric IP address", addr);
 		return DK_EINVAL;

@@ -32,16 +32,16 @@ const char *dk_version(void);
  * that errno negated; the rest sit above errno's range.
  */
 #define DK_OK 0
-#define DK_EINVAL (-EINVAL)   /* invalid argument (a bug in the caller) */
-#define DK_ENOMEM (-ENOMEM)   /* out of memory */
-#define DK_ENOENT (-ENOENT)   /* input file does not exist */
-#define DK_EACCES (-EACCES)   /* input file not readable */
-#define DK_EISDIR (-EISDIR)   /* input is a directory */
-#define DK_EIO (-EIO)         /* read error */
+#define DK_EINVAL (-EINVAL)	  /* invalid argument (a bug in the caller) */
+#define DK_ENOMEM (-ENOMEM)	  /* out of memory */
+#define DK_ENOENT (-ENOENT)	  /* input file does not exist */
+#define DK_EACCES (-EACCES)	  /* input file not readable */
+#define DK_EISDIR (-EISDIR)	  /* input is a directory */
+#define DK_EIO (-EIO)		  /* read error */
 #define DK_ETIMEDOUT (-ETIMEDOUT) /* network time-out */
 #define DK_ECONNREFUSED (-ECONNREFUSED) /* peer unreachable */
 #define DK_EBASE (-1000)
-#define DK_EDATA (DK_EBASE - 1)      /* malformed input data */
+#define DK_EDATA (DK_EBASE - 1)	     /* malformed input data */
 #define DK_EENCRYPTED (DK_EBASE - 2) /* private key is encrypted */
 #define DK_ETOOBIG (DK_EBASE - 3)    /* input larger than the limit */
 #define DK_EEMPTY (DK_EBASE - 4)     /* input is empty */
@@ -51,9 +51,9 @@ const char *dk_version(void);
 #define DK_ESERVFAIL (DK_EBASE - 8)  /* SERVFAIL with no validation reason */
 #define DK_ECRYPTO (DK_EBASE - 9)    /* OpenSSL failed internally */
 #define DK_ENOANCHOR (DK_EBASE - 10) /* no trust anchor could be found */
-#define DK_ETLS (DK_EBASE - 11)      /* TLS connection or handshake failed */
+#define DK_ETLS (DK_EBASE - 11)	     /* TLS connection or handshake failed */
 #define DK_EPROTO (DK_EBASE - 12)    /* peer spoke the protocol wrongly */
-#define DK_EEXIST (-EEXIST)          /* a file not to overwrite exists */
+#define DK_EEXIST (-EEXIST)	     /* a file not to overwrite exists */
 #define DK_EREFUSED (DK_EBASE - 40)  /* a DNS UPDATE was refused */
 #define DK_ECONFLICT (DK_EBASE - 41) /* an UPDATE prerequisite failed */
 

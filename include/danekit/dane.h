@@ -68,7 +68,7 @@ const char *dk_dane_verdict_name(enum dk_dane_verdict verdict);
 /* The service profile of a check. */
 enum dk_dane_service {
 	DK_DANE_SERVICE_SMTP = 0, /* RFC 7672: usages 2 and 3 only */
-	DK_DANE_SERVICE_TLS = 1, /* RFC 6698/7671: usages 0 to 3 */
+	DK_DANE_SERVICE_TLS = 1,  /* RFC 6698/7671: usages 0 to 3 */
 };
 
 /* The exchange before the TLS handshake. */
@@ -78,7 +78,7 @@ enum dk_starttls {
 	DK_STARTTLS_IMAP = 2, /* RFC 3501 section 6.2.1: STARTTLS */
 	DK_STARTTLS_POP3 = 3, /* RFC 2595 section 4: STLS */
 	DK_STARTTLS_XMPP = 4, /* RFC 6120 section 5: <starttls/> */
-	DK_STARTTLS_FTP = 5, /* RFC 4217 section 4: AUTH TLS */
+	DK_STARTTLS_FTP = 5,  /* RFC 4217 section 4: AUTH TLS */
 };
 
 /**
@@ -163,8 +163,8 @@ struct dk_dane_finding {
 /** A certificate as presented by a server. */
 struct dk_dane_cert {
 	char *subject; /* RFC 2253 form */
-	char *issuer; /* RFC 2253 form */
-	char **sans; /* DNS names and IP addresses of subjectAltName */
+	char *issuer;  /* RFC 2253 form */
+	char **sans;   /* DNS names and IP addresses of subjectAltName */
 	size_t nsans;
 	time_t not_before;
 	time_t not_after;
@@ -176,15 +176,15 @@ struct dk_dane_cert {
 
 /* The outcome at one address. */
 enum dk_dane_addr_status {
-	DK_ADDR_VERIFIED = 0, /* DANE authenticated */
-	DK_ADDR_TLS_ONLY = 1, /* TLS up; DANE does not apply to the host */
-	DK_ADDR_MISMATCH = 2, /* handshake done; verification failed */
+	DK_ADDR_VERIFIED = 0,	 /* DANE authenticated */
+	DK_ADDR_TLS_ONLY = 1,	 /* TLS up; DANE does not apply to the host */
+	DK_ADDR_MISMATCH = 2,	 /* handshake done; verification failed */
 	DK_ADDR_NO_STARTTLS = 3, /* the server does not offer STARTTLS */
-	DK_ADDR_TLS_FAILED = 4, /* the handshake failed */
+	DK_ADDR_TLS_FAILED = 4,	 /* the handshake failed */
 	DK_ADDR_PROTO_ERROR = 5, /* the dialogue before TLS went wrong */
 	DK_ADDR_UNREACHABLE = 6, /* TCP connection refused or unreachable */
-	DK_ADDR_TIMEOUT = 7, /* no progress within the time-out */
-	DK_ADDR_SKIPPED = 8, /* not tried: the host is unusable */
+	DK_ADDR_TIMEOUT = 7,	 /* no progress within the time-out */
+	DK_ADDR_SKIPPED = 8,	 /* not tried: the host is unusable */
 };
 
 /** "verified", "tls-only", "mismatch", ... Static storage. */
@@ -208,13 +208,13 @@ struct dk_dane_alt {
 /** One address of a host and what happened there. */
 struct dk_dane_addr {
 	char *address; /* numeric IPv4 or IPv6 address */
-	int family; /* AF_INET or AF_INET6 */
+	int family;    /* AF_INET or AF_INET6 */
 	unsigned port; /* the TCP port connected to */
 	enum dk_dane_addr_status status;
-	char *why; /* the precise reason of a failure, or NULL */
-	char *banner; /* first line of the server greeting, or NULL */
+	char *why;	   /* the precise reason of a failure, or NULL */
+	char *banner;	   /* first line of the server greeting, or NULL */
 	char *tls_version; /* "TLSv1.3", or NULL without a handshake */
-	char *cipher; /* "TLS_AES_256_GCM_SHA384", or NULL */
+	char *cipher;	   /* "TLS_AES_256_GCM_SHA384", or NULL */
 	/* OpenSSL's verification result (X509_V_OK = 0) and its text
 	 * (NULL when no DANE verification was done). */
 	long verify_code;
@@ -244,7 +244,7 @@ struct dk_dane_record {
 
 /** One server host (an MX host, or the host of dk_dane_check_tls()). */
 struct dk_dane_host {
-	char *name; /* absolute, as in the MX record or as asked */
+	char *name;	     /* absolute, as in the MX record or as asked */
 	unsigned preference; /* MX preference; 0 otherwise */
 	/* The CNAME-expanded name when @name is an alias, else NULL. */
 	char *cname;
@@ -275,18 +275,18 @@ struct dk_dane_host {
 /** The whole result of a check. Read-only; free with dk_dane_report_free(). */
 struct dk_dane_report {
 	enum dk_dane_service service;
-	char *domain; /* the mail domain, or the host of a TLS check */
-	unsigned port; /* service port of the TLSA owner name */
+	char *domain;	       /* the mail domain, or the host of a TLS check */
+	unsigned port;	       /* service port of the TLSA owner name */
 	unsigned connect_port; /* port actually connected to */
 	enum dk_starttls starttls;
 	time_t at; /* moment of the certificate checks */
 	/* SMTP: the MX lookup. */
 	enum dk_dnssec_status mx_status;
 	char *mx_why;
-	int mx_error; /* DK_E* of a failed MX lookup, else 0 */
-	int null_mx; /* RFC 7505 "MX 0 ." */
+	int mx_error;	 /* DK_E* of a failed MX lookup, else 0 */
+	int null_mx;	 /* RFC 7505 "MX 0 ." */
 	int implicit_mx; /* no MX: the domain itself (RFC 5321 section 5.1) */
-	int nxdomain; /* the domain does not exist */
+	int nxdomain;	 /* the domain does not exist */
 	struct dk_dane_host *hosts; /* MX hosts in preference order */
 	size_t nhosts;
 	struct dk_dane_finding *findings;
@@ -507,15 +507,15 @@ struct dk_rollover_opts {
 /** One record of the TLSA RRset and what it matches. */
 struct dk_rollover_record {
 	struct dk_tlsa *tlsa; /* owned by the report */
-	int current;          /* 1 if it matches the current key/chain */
-	int next;             /* 1 if it matches the next key/chain */
+	int current;	      /* 1 if it matches the current key/chain */
+	int next;	      /* 1 if it matches the next key/chain */
 	time_t first_seen;    /* first seen published everywhere; 0 unknown */
 };
 
 /* What one authoritative server said. */
 enum dk_auth_state {
-	DK_AUTH_SAME = 0,        /* the same TLSA RRset as the resolver's */
-	DK_AUTH_DIFFERENT = 1,   /* another RRset */
+	DK_AUTH_SAME = 0,	 /* the same TLSA RRset as the resolver's */
+	DK_AUTH_DIFFERENT = 1,	 /* another RRset */
 	DK_AUTH_UNREACHABLE = 2, /* no usable answer (time-out, error) */
 };
 
@@ -525,17 +525,17 @@ struct dk_rollover_server {
 	char *address; /* numeric IPv4 or IPv6 address */
 	unsigned port;
 	enum dk_auth_state state;
-	char *why;     /* one line when not DK_AUTH_SAME, else NULL */
+	char *why; /* one line when not DK_AUTH_SAME, else NULL */
 };
 
 /** The result of dk_rollover_check(). Read-only; free with
  * dk_rollover_report_free(). Arrays have their count next to them. */
 struct dk_rollover_report {
-	char *owner;  /* the TLSA owner name, absolute */
-	char *zone;   /* the zone that holds it, or NULL if not found */
+	char *owner; /* the TLSA owner name, absolute */
+	char *zone;  /* the zone that holds it, or NULL if not found */
 	enum dk_dnssec_status status; /* of the TLSA lookup */
-	char *status_why;             /* libunbound's reason, or NULL */
-	uint32_t ttl;                 /* original TTL of the RRset */
+	char *status_why;	      /* libunbound's reason, or NULL */
+	uint32_t ttl;		      /* original TTL of the RRset */
 	struct dk_rollover_record *records;
 	size_t nrecords;
 	struct dk_rollover_server *servers;
@@ -605,10 +605,12 @@ int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
 
 /* The ACME clients whose hook interfaces dk_acme_hook_read() knows. */
 enum dk_acme_client {
-	DK_ACME_CERTBOT = 0,    /* --deploy-hook: RENEWED_LINEAGE, RENEWED_DOMAINS */
-	DK_ACME_ACMESH = 1,     /* --reloadcmd/--renew-hook: CERT_PATH, ... */
-	DK_ACME_DEHYDRATED = 2, /* HOOK: deploy_cert DOMAIN KEY CERT FULLCHAIN CHAIN TS */
-	DK_ACME_LEGO = 3,       /* v4 LEGO_CERT_*, v5 LEGO_HOOK_CERT_* */
+	DK_ACME_CERTBOT =
+		0, /* --deploy-hook: RENEWED_LINEAGE, RENEWED_DOMAINS */
+	DK_ACME_ACMESH = 1, /* --reloadcmd/--renew-hook: CERT_PATH, ... */
+	DK_ACME_DEHYDRATED =
+		2, /* HOOK: deploy_cert DOMAIN KEY CERT FULLCHAIN CHAIN TS */
+	DK_ACME_LEGO = 3, /* v4 LEGO_CERT_*, v5 LEGO_HOOK_CERT_* */
 };
 
 /** Parse "certbot", "acme.sh" (or "acmesh"), "dehydrated", "lego".
@@ -623,14 +625,14 @@ struct dk_acme_hook {
 	enum dk_acme_client client;
 	/* 0: nothing to do (a dehydrated verb other than deploy_cert). */
 	int deploy;
-	char *verb;      /* dehydrated: the hook verb; else NULL */
-	char *domain;    /* the main domain */
-	char **domains;  /* every domain named, or NULL */
+	char *verb;	/* dehydrated: the hook verb; else NULL */
+	char *domain;	/* the main domain */
+	char **domains; /* every domain named, or NULL */
 	size_t ndomains;
-	char *cert;      /* the leaf certificate file (may hold the chain) */
-	char *key;       /* the private key file */
+	char *cert;	 /* the leaf certificate file (may hold the chain) */
+	char *key;	 /* the private key file */
 	char *fullchain; /* leaf + intermediates, or NULL */
-	char *chain;     /* intermediates only, or NULL */
+	char *chain;	 /* intermediates only, or NULL */
 };
 
 /**
@@ -649,8 +651,8 @@ struct dk_acme_hook {
  * @return 0; DK_EINVAL (NULL argument); DK_EDATA (a variable or argument
  * the client always sets is missing: @diag names it); DK_ENOMEM.
  */
-int dk_acme_hook_read(enum dk_acme_client client, int argc,
-		      char *const *argv, const char *(*getenv_fn)(const char *),
+int dk_acme_hook_read(enum dk_acme_client client, int argc, char *const *argv,
+		      const char *(*getenv_fn)(const char *),
 		      struct dk_acme_hook **ret_hook, struct dk_diag *diag);
 
 /** Free a hook description. NULL is accepted. */
@@ -661,9 +663,9 @@ void dk_acme_hook_free(struct dk_acme_hook *hook);
 
 /** A TSIG key (RFC 8945). The secret is base64, as in the key file. */
 struct dk_tsig_key {
-	char *name;      /* absolute, e.g. "danekit-update." */
+	char *name;	 /* absolute, e.g. "danekit-update." */
 	char *algorithm; /* absolute, e.g. "hmac-sha256." */
-	char *secret;    /* base64 */
+	char *secret;	 /* base64 */
 };
 
 /**
@@ -696,11 +698,11 @@ struct dk_publish_opts {
 
 /** A planned update. Read-only; free with dk_publish_plan_free(). */
 struct dk_publish_plan {
-	char *owner;   /* absolute */
-	char *zone;    /* absolute */
-	char *server;  /* numeric address */
+	char *owner;  /* absolute */
+	char *zone;   /* absolute */
+	char *server; /* numeric address */
 	unsigned port;
-	uint32_t ttl;  /* TTL of added records */
+	uint32_t ttl; /* TTL of added records */
 	/* The RRset on the server before the update (the prerequisite). */
 	struct dk_tlsa **before;
 	size_t nbefore;

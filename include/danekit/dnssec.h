@@ -31,9 +31,9 @@ extern "C" {
  */
 enum dk_dnssec_status {
 	DK_DNSSEC_INDETERMINATE = 0, /* not checked or could not tell */
-	DK_DNSSEC_BOGUS = 1,         /* validation failed */
-	DK_DNSSEC_INSECURE = 2,      /* provably unsigned */
-	DK_DNSSEC_SECURE = 3,        /* validated from a trust anchor */
+	DK_DNSSEC_BOGUS = 1,	     /* validation failed */
+	DK_DNSSEC_INSECURE = 2,	     /* provably unsigned */
+	DK_DNSSEC_SECURE = 3,	     /* validated from a trust anchor */
 };
 
 /** "secure", "insecure", "bogus" or "indeterminate". Static storage. */
@@ -219,22 +219,22 @@ enum dk_chain_link_type {
 
 /** How a non-existence is proven. */
 enum dk_chain_proof {
-	DK_CHAIN_PROOF_NONE = 0,         /* no proof (or not needed) */
-	DK_CHAIN_PROOF_NSEC = 1,         /* NSEC (RFC 4034 section 4) */
-	DK_CHAIN_PROOF_NSEC3 = 2,        /* NSEC3 matching the name (RFC 5155) */
+	DK_CHAIN_PROOF_NONE = 0,  /* no proof (or not needed) */
+	DK_CHAIN_PROOF_NSEC = 1,  /* NSEC (RFC 4034 section 4) */
+	DK_CHAIN_PROOF_NSEC3 = 2, /* NSEC3 matching the name (RFC 5155) */
 	DK_CHAIN_PROOF_NSEC3_OPTOUT = 3, /* an NSEC3 opt-out span covering the
 					  * name (RFC 5155 section 6) */
 };
 
 /** The outcome of checking one RRSIG with ldns. */
 enum dk_chain_sig_state {
-	DK_CHAIN_SIG_VALID = 0,         /* verifies, and now is in its window */
-	DK_CHAIN_SIG_EXPIRED = 1,       /* verifies, but expiration is past */
+	DK_CHAIN_SIG_VALID = 0,		/* verifies, and now is in its window */
+	DK_CHAIN_SIG_EXPIRED = 1,	/* verifies, but expiration is past */
 	DK_CHAIN_SIG_NOT_YET_VALID = 2, /* verifies, but inception is ahead */
-	DK_CHAIN_SIG_BAD = 3,           /* the cryptographic check fails */
-	DK_CHAIN_SIG_NO_KEY = 4,        /* no DNSKEY of the signer has its tag */
-	DK_CHAIN_SIG_UNSUPPORTED = 5,   /* algorithm this build cannot verify */
-	DK_CHAIN_SIG_NOT_CHECKED = 6,   /* the signer's keys are not known */
+	DK_CHAIN_SIG_BAD = 3,		/* the cryptographic check fails */
+	DK_CHAIN_SIG_NO_KEY = 4,      /* no DNSKEY of the signer has its tag */
+	DK_CHAIN_SIG_UNSUPPORTED = 5, /* algorithm this build cannot verify */
+	DK_CHAIN_SIG_NOT_CHECKED = 6, /* the signer's keys are not known */
 };
 
 /** One DS record (or a trust anchor, as DS). Read-only. */
@@ -242,20 +242,20 @@ struct dk_chain_ds {
 	uint16_t key_tag;
 	uint8_t algorithm;   /* DNSSEC algorithm number (RFC 8624) */
 	uint8_t digest_type; /* 1 SHA-1, 2 SHA-256, 4 SHA-384 */
-	int key;             /* index in the link's keys of the DNSKEY it
+	int key;	     /* index in the link's keys of the DNSKEY it
 			      * matches, or -1 when it matches none */
 	const char *text;    /* the record in presentation format */
 };
 
 /** One DNSKEY record. Read-only. */
 struct dk_chain_key {
-	uint16_t flags;     /* 257 KSK (SEP), 256 ZSK; 0x0080 revoked */
-	uint16_t key_tag;   /* RFC 4034 appendix B */
+	uint16_t flags;	  /* 257 KSK (SEP), 256 ZSK; 0x0080 revoked */
+	uint16_t key_tag; /* RFC 4034 appendix B */
 	uint8_t algorithm;
-	unsigned int bits;  /* key size in bits, 0 if unknown */
-	int ds;             /* index in the link's ds of the first DS that
-			     * matches this key, or -1 */
-	const char *text;   /* the record in presentation format */
+	unsigned int bits; /* key size in bits, 0 if unknown */
+	int ds;		   /* index in the link's ds of the first DS that
+			    * matches this key, or -1 */
+	const char *text;  /* the record in presentation format */
 };
 
 /** One RRSIG and what the check of it found. Read-only. */

@@ -111,8 +111,8 @@ int dk_tlsa_cmp(const struct dk_tlsa *a, const struct dk_tlsa *b);
  * receives it as a malloc()ed string the caller frees (else NULL).
  * @return 0, DK_EINVAL (NULL text or ret), DK_EDATA with @diag filled in.
  */
-int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa,
-		  char **ret_owner, struct dk_diag *diag);
+int dk_tlsa_parse(const char *text, struct dk_tlsa **ret_tlsa, char **ret_owner,
+		  struct dk_diag *diag);
 
 /**
  * Make a record from wire-format RDATA (usage, selector, mtype, data).
@@ -130,9 +130,9 @@ int dk_tlsa_to_wire(const struct dk_tlsa *tlsa, uint8_t **ret_wire,
 
 /* Presentation formats of dk_tlsa_format(). */
 enum dk_tlsa_format {
-	DK_TLSA_FMT_RDATA = 0,    /* "3 1 1 <hex>" */
-	DK_TLSA_FMT_ZONE = 1,     /* "<owner> <ttl> IN TLSA 3 1 1 <hex>" */
-	DK_TLSA_FMT_GENERIC = 2,  /* RFC 3597 "<owner> <ttl> IN TYPE52 \# ..." */
+	DK_TLSA_FMT_RDATA = 0,	 /* "3 1 1 <hex>" */
+	DK_TLSA_FMT_ZONE = 1,	 /* "<owner> <ttl> IN TLSA 3 1 1 <hex>" */
+	DK_TLSA_FMT_GENERIC = 2, /* RFC 3597 "<owner> <ttl> IN TYPE52 \# ..." */
 	DK_TLSA_FMT_NSUPDATE = 3, /* "update add <owner> <ttl> IN TLSA ..." */
 };
 
@@ -230,9 +230,9 @@ EVP_PKEY *dk_input_get0_pubkey(const struct dk_input *input);
  * DK_ERANGE (@cert_index too large, or a field value with no meaning
  * here: usage > 3, selector > 1, mtype > 2); DK_ECRYPTO; DK_ENOMEM.
  */
-int dk_tlsa_make(const struct dk_input *input, uint8_t usage,
-		 uint8_t selector, uint8_t mtype, long cert_index,
-		 struct dk_tlsa **ret_tlsa, struct dk_diag *diag);
+int dk_tlsa_make(const struct dk_input *input, uint8_t usage, uint8_t selector,
+		 uint8_t mtype, long cert_index, struct dk_tlsa **ret_tlsa,
+		 struct dk_diag *diag);
 
 /**
  * The association data of a certificate (@cert) or public key (@pkey,

@@ -327,7 +327,8 @@ Test(dane_smtp, mx_host_in_bogus_zone)
 	json_t *h;
 
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(json_object_get(doc, "mx"), "dnssec"), "secure");
+	cr_assert_str_eq(dt_str(json_object_get(doc, "mx"), "dnssec"),
+			 "secure");
 	cr_assert_not_null(dt_finding(doc, "address-bogus", "error"));
 	h = json_array_get(json_object_get(doc, "hosts"), 0);
 	cr_assert_str_eq(dt_str(h, "name"), "mail.expired.test.");
@@ -370,12 +371,15 @@ Test(dane_smtp, dnssec_signatures_expiring)
 
 	assert_verdict(doc, rc, 0, "valid");
 	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring",
-				    "_25._tcp.mail.expiring.test. TLSA"), 1);
-	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring",
-				    "expiring.test. MX"), 1);
+				    "_25._tcp.mail.expiring.test. TLSA"),
+		     1);
+	cr_expect_eq(
+		count_findings(doc, "dnssec-sig-expiring", "expiring.test. MX"),
+		1);
 	/* The zone's DNSKEY RRSIG is above both: reported once. */
 	cr_expect_eq(count_findings(doc, "dnssec-sig-expiring",
-				    "expiring.test. DNSKEY"), 1);
+				    "expiring.test. DNSKEY"),
+		     1);
 	json_decref(doc);
 	doc = SMTP(&rc, "expiring.test", "--sig-warn-days 0");
 	assert_verdict(doc, rc, 0, "valid");
@@ -394,7 +398,8 @@ Test(dane_smtp, dnssec_signatures_at_future_date)
 	json_t *doc = SMTP(&rc, "dane-ok.test", "--at +40d");
 
 	cr_expect_eq(count_findings(doc, "dnssec-sig-expired-at",
-				    "_25._tcp.mail.dane-ok.test. TLSA"), 1);
+				    "_25._tcp.mail.dane-ok.test. TLSA"),
+		     1);
 	cr_expect_geq(count_findings(doc, "dnssec-sig-expired-at", NULL), 4);
 	json_decref(doc);
 	doc = SMTP(&rc, "dane-ok.test", "--at +10d");

@@ -12,54 +12,103 @@
 struct lab_case {
 	const char *name;
 	const char *type;
-	int exit;            /* of lookup and chain */
-	const char *status;  /* "secure", "insecure", "bogus" */
+	int exit;	      /* of lookup and chain */
+	const char *status;   /* "secure", "insecure", "bogus" */
 	const char *facts[5]; /* in the diagnosis (first line of chain) */
 };
 
 static const struct lab_case cases[] = {
-	{ "_25._tcp.mail.test", "TLSA", 0, "secure",
+	{ "_25._tcp.mail.test",
+	  "TLSA",
+	  0,
+	  "secure",
 	  { "is secure", "trust anchor for test." } },
-	{ "_25._tcp.mail.secure.test", "TLSA", 0, "secure",
+	{ "_25._tcp.mail.secure.test",
+	  "TLSA",
+	  0,
+	  "secure",
 	  { "_25._tcp.mail.secure.test. TLSA is secure", "2 zones" } },
 	{ "_25._tcp.mail.nsec3.test", "TLSA", 0, "secure", { "is secure" } },
 	{ "_25._tcp.mail.optout.test", "TLSA", 0, "secure", { "is secure" } },
-	{ "_25._tcp.mail.unsigned.optout.test", "TLSA", 2, "insecure",
-	  { "unsigned.optout.test.", "unsigned delegation", "NSEC3",
-	    "opt-out", "optout.test." } },
-	{ "mail.unsigned.optout.test", "A", 2, "insecure",
+	{ "_25._tcp.mail.unsigned.optout.test",
+	  "TLSA",
+	  2,
+	  "insecure",
+	  { "unsigned.optout.test.", "unsigned delegation", "NSEC3", "opt-out",
+	    "optout.test." } },
+	{ "mail.unsigned.optout.test",
+	  "A",
+	  2,
+	  "insecure",
 	  { "unsigned.optout.test.", "unsigned delegation" } },
 	{ "mail.alg8.test", "A", 0, "secure", { "is secure" } },
 	{ "_25._tcp.mail.alg8.test", "TLSA", 0, "secure", { "is secure" } },
 	{ "_25._tcp.mail.alg13.test", "TLSA", 0, "secure", { "is secure" } },
 	{ "_25._tcp.mail.alg15.test", "TLSA", 0, "secure", { "is secure" } },
 	{ "mail.alg15.test", "A", 0, "secure", { "is secure" } },
-	{ "_25._tcp.mail.insecure.test", "TLSA", 2, "insecure",
+	{ "_25._tcp.mail.insecure.test",
+	  "TLSA",
+	  2,
+	  "insecure",
 	  { "insecure.test.", "unsigned delegation", "NSEC", "no DS" } },
-	{ "_25._tcp.mail.expired.test", "TLSA", 1, "bogus",
+	{ "_25._tcp.mail.expired.test",
+	  "TLSA",
+	  1,
+	  "bogus",
 	  { "expired on", "expired.test.", "days ago" } },
-	{ "mail.expired.test", "A", 1, "bogus", { "expired", "expired.test." } },
-	{ "_25._tcp.mail.future.test", "TLSA", 1, "bogus",
+	{ "mail.expired.test",
+	  "A",
+	  1,
+	  "bogus",
+	  { "expired", "expired.test." } },
+	{ "_25._tcp.mail.future.test",
+	  "TLSA",
+	  1,
+	  "bogus",
 	  { "not yet valid", "future.test.", "days" } },
-	{ "_25._tcp.mail.wrongds.test", "TLSA", 1, "bogus",
+	{ "_25._tcp.mail.wrongds.test",
+	  "TLSA",
+	  1,
+	  "bogus",
 	  { "matches no DNSKEY", "wrongds.test.", "at test.",
 	    "the DS with key tag" } },
-	{ "_25._tcp.mail.tampered.test", "TLSA", 1, "bogus",
+	{ "_25._tcp.mail.tampered.test",
+	  "TLSA",
+	  1,
+	  "bogus",
 	  { "_25._tcp.mail.tampered.test.", "TLSA RRset", "does not verify",
 	    "tampered.test." } },
 	{ "mail.tampered.test", "A", 0, "secure", { "is secure" } },
-	{ "mail.zskonly.test", "A", 1, "bogus",
+	{ "mail.zskonly.test",
+	  "A",
+	  1,
+	  "bogus",
 	  { "zskonly.test.", "not signed by a key with a DS", "ZSK", "KSK" } },
-	{ "_25._tcp.mail.expiring.test", "TLSA", 0, "secure",
+	{ "_25._tcp.mail.expiring.test",
+	  "TLSA",
+	  0,
+	  "secure",
 	  { "is secure, but", "expires", "expiring.test.", "within 7 days" } },
-	{ "cname.secure.test", "A", 2, "insecure",
+	{ "cname.secure.test",
+	  "A",
+	  2,
+	  "insecure",
 	  { "insecure.test.", "unsigned delegation" } },
 	{ "alias.secure.test", "A", 0, "secure", { "is secure" } },
-	{ "nonexistent.secure.test", "A", 0, "secure",
+	{ "nonexistent.secure.test",
+	  "A",
+	  0,
+	  "secure",
 	  { "NXDOMAIN", "nonexistent.secure.test.", "NSEC", "secure.test." } },
-	{ "nonexistent.nsec3.test", "A", 0, "secure",
+	{ "nonexistent.nsec3.test",
+	  "A",
+	  0,
+	  "secure",
 	  { "NXDOMAIN", "NSEC3", "nsec3.test." } },
-	{ "nonexistent.optout.test", "A", 2, "insecure",
+	{ "nonexistent.optout.test",
+	  "A",
+	  2,
+	  "insecure",
 	  { "opt-out", "optout.test." } },
 	{ "nonexistent.test", "A", 0, "secure", { "NXDOMAIN" } },
 	{ "insecure.test", "DS", 0, "secure", { "NODATA", "test." } },
@@ -87,8 +136,8 @@ static void check_lookup(const struct lab_case *c)
 	int rc = lab_run(&out, "'%s' --unbound-conf '%s' lookup %s %s",
 			 lab_env_var("DANEKIT"), lab_conf, c->name, c->type);
 
-	cr_expect_eq(rc, c->exit, "lookup %s %s: exit %d, want %d\n%s",
-		     c->name, c->type, rc, c->exit, out);
+	cr_expect_eq(rc, c->exit, "lookup %s %s: exit %d, want %d\n%s", c->name,
+		     c->type, rc, c->exit, out);
 	line = strstr(out, "; dnssec: ");
 	cr_assert_not_null(line, "lookup %s %s: no dnssec line:\n%s", c->name,
 			   c->type, out);
@@ -108,12 +157,12 @@ static void check_chain(const struct lab_case *c, char **ret_out)
 	int rc = lab_run(&out, "'%s' --unbound-conf '%s' chain %s %s",
 			 lab_env_var("DANEKIT"), lab_conf, c->name, c->type);
 
-	cr_expect_eq(rc, c->exit, "chain %s %s: exit %d, want %d\n%s",
-		     c->name, c->type, rc, c->exit, out);
+	cr_expect_eq(rc, c->exit, "chain %s %s: exit %d, want %d\n%s", c->name,
+		     c->type, rc, c->exit, out);
 	snprintf(want, sizeof(want), "%s: ", c->status);
 	cr_expect(strncmp(out, want, strlen(want)) == 0,
-		  "chain %s %s: want '%s...', got:\n%s", c->name, c->type,
-		  want, out);
+		  "chain %s %s: want '%s...', got:\n%s", c->name, c->type, want,
+		  out);
 	nl = strchr(out, '\n');
 	cr_assert_not_null(nl, "chain %s %s: no output", c->name, c->type);
 	*nl = '\0';
@@ -141,10 +190,22 @@ static void check_case(const char *name, const char *type)
 
 TestSuite(dnssec_cli, .init = lab_init, .timeout = 30);
 
-Test(dnssec_cli, lab_root) { check_case("_25._tcp.mail.test", "TLSA"); }
-Test(dnssec_cli, secure) { check_case("_25._tcp.mail.secure.test", "TLSA"); }
-Test(dnssec_cli, nsec3) { check_case("_25._tcp.mail.nsec3.test", "TLSA"); }
-Test(dnssec_cli, optout) { check_case("_25._tcp.mail.optout.test", "TLSA"); }
+Test(dnssec_cli, lab_root)
+{
+	check_case("_25._tcp.mail.test", "TLSA");
+}
+Test(dnssec_cli, secure)
+{
+	check_case("_25._tcp.mail.secure.test", "TLSA");
+}
+Test(dnssec_cli, nsec3)
+{
+	check_case("_25._tcp.mail.nsec3.test", "TLSA");
+}
+Test(dnssec_cli, optout)
+{
+	check_case("_25._tcp.mail.optout.test", "TLSA");
+}
 Test(dnssec_cli, unsigned_optout)
 {
 	check_case("_25._tcp.mail.unsigned.optout.test", "TLSA");
@@ -155,32 +216,47 @@ Test(dnssec_cli, alg8)
 	check_case("mail.alg8.test", "A");
 	check_case("_25._tcp.mail.alg8.test", "TLSA");
 }
-Test(dnssec_cli, alg13) { check_case("_25._tcp.mail.alg13.test", "TLSA"); }
+Test(dnssec_cli, alg13)
+{
+	check_case("_25._tcp.mail.alg13.test", "TLSA");
+}
 Test(dnssec_cli, alg15)
 {
 	check_case("_25._tcp.mail.alg15.test", "TLSA");
 	check_case("mail.alg15.test", "A");
 }
-Test(dnssec_cli, insecure) { check_case("_25._tcp.mail.insecure.test", "TLSA"); }
+Test(dnssec_cli, insecure)
+{
+	check_case("_25._tcp.mail.insecure.test", "TLSA");
+}
 Test(dnssec_cli, expired)
 {
 	check_case("_25._tcp.mail.expired.test", "TLSA");
 	check_case("mail.expired.test", "A");
 }
-Test(dnssec_cli, future) { check_case("_25._tcp.mail.future.test", "TLSA"); }
-Test(dnssec_cli, wrongds) { check_case("_25._tcp.mail.wrongds.test", "TLSA"); }
+Test(dnssec_cli, future)
+{
+	check_case("_25._tcp.mail.future.test", "TLSA");
+}
+Test(dnssec_cli, wrongds)
+{
+	check_case("_25._tcp.mail.wrongds.test", "TLSA");
+}
 Test(dnssec_cli, tampered)
 {
 	/* Only the TLSA RRset was changed: the A RRset stays secure. */
 	check_case("_25._tcp.mail.tampered.test", "TLSA");
 	check_case("mail.tampered.test", "A");
 }
-Test(dnssec_cli, zskonly) { check_case("mail.zskonly.test", "A"); }
+Test(dnssec_cli, zskonly)
+{
+	check_case("mail.zskonly.test", "A");
+}
 
 Test(dnssec_cli, expiring)
 {
-	const struct lab_case *c = find_case("_25._tcp.mail.expiring.test",
-					     "TLSA");
+	const struct lab_case *c =
+		find_case("_25._tcp.mail.expiring.test", "TLSA");
 	char *out = NULL;
 	int rc;
 
@@ -190,13 +266,14 @@ Test(dnssec_cli, expiring)
 		  "no warning line:\n%s", out);
 	free(out);
 	/* --warn-days 1: the signatures expire in 2 days, no warning. */
-	rc = lab_run(&out, "'%s' --unbound-conf '%s' chain --warn-days 1 "
-			   "_25._tcp.mail.expiring.test TLSA",
+	rc = lab_run(&out,
+		     "'%s' --unbound-conf '%s' chain --warn-days 1 "
+		     "_25._tcp.mail.expiring.test TLSA",
 		     lab_env_var("DANEKIT"), lab_conf);
 	cr_expect_eq(rc, 0);
 	cr_expect(strstr(out, "warning") == NULL, "%s", out);
-	cr_expect(strstr(out, "every link from the trust anchor") != NULL,
-		  "%s", out);
+	cr_expect(strstr(out, "every link from the trust anchor") != NULL, "%s",
+		  out);
 	free(out);
 }
 
@@ -206,8 +283,9 @@ Test(dnssec_cli, cname_secure_to_insecure)
 
 	check_lookup(find_case("cname.secure.test", "A"));
 	check_chain(find_case("cname.secure.test", "A"), &out);
-	cr_expect(strstr(out, "\ncname cname.secure.test. -> www.insecure.test. "
-			      "(zone secure.test.): secure\n") != NULL,
+	cr_expect(strstr(out,
+			 "\ncname cname.secure.test. -> www.insecure.test. "
+			 "(zone secure.test.): secure\n") != NULL,
 		  "%s", out);
 	cr_expect(strstr(out, "\nunsigned delegation insecure.test.") != NULL,
 		  "%s", out);
@@ -269,8 +347,9 @@ Test(dnssec_cli, json)
 	char *out = NULL;
 	json_error_t err;
 	json_t *doc, *links, *l;
-	int rc = lab_run(&out, "'%s' --unbound-conf '%s' chain --json "
-			       "_25._tcp.mail.wrongds.test TLSA",
+	int rc = lab_run(&out,
+			 "'%s' --unbound-conf '%s' chain --json "
+			 "_25._tcp.mail.wrongds.test TLSA",
 			 lab_env_var("DANEKIT"), lab_conf);
 
 	cr_expect_eq(rc, 1);
@@ -285,14 +364,16 @@ Test(dnssec_cli, json)
 	l = json_array_get(links, 1);
 	cr_expect_str_eq(json_string_value(json_object_get(l, "name")),
 			 "wrongds.test.");
-	cr_expect(json_is_null(json_object_get(
-		json_array_get(json_object_get(l, "ds"), 0), "matches_key_tag")));
+	cr_expect(json_is_null(
+		json_object_get(json_array_get(json_object_get(l, "ds"), 0),
+				"matches_key_tag")));
 	cr_expect_eq(json_array_size(json_object_get(l, "dnskeys")), 2);
 	json_decref(doc);
 	free(out);
 
-	rc = lab_run(&out, "'%s' --unbound-conf '%s' --json chain "
-			   "_25._tcp.mail.expiring.test TLSA",
+	rc = lab_run(&out,
+		     "'%s' --unbound-conf '%s' --json chain "
+		     "_25._tcp.mail.expiring.test TLSA",
 		     lab_env_var("DANEKIT"), lab_conf);
 	cr_expect_eq(rc, 0);
 	doc = json_loads(out, 0, &err);
@@ -343,16 +424,18 @@ Test(dnssec_cli, bad_unbound_conf)
 	cr_assert_not_null(f);
 	fputs("server:\n  no-such-option: yes\n", f);
 	fclose(f);
-	cr_expect_eq(lab_run(&out, "'%s' --unbound-conf '%s' lookup a.test 2>&1",
-			     d, conf),
+	cr_expect_eq(lab_run(&out,
+			     "'%s' --unbound-conf '%s' lookup a.test 2>&1", d,
+			     conf),
 		     65);
 	cr_expect(strncmp(out, "danekit: lookup: ", 17) == 0, "%s", out);
 	cr_expect(strstr(out, "no-such-option") != NULL, "%s", out);
-	cr_expect_eq(strchr(out, '\n'), out + strlen(out) - 1, "not one line: %s",
-		     out);
+	cr_expect_eq(strchr(out, '\n'), out + strlen(out) - 1,
+		     "not one line: %s", out);
 	free(out);
-	cr_expect_eq(lab_run(&out, "'%s' --unbound-conf '%s/none.conf' lookup "
-				   "a.test 2>&1",
+	cr_expect_eq(lab_run(&out,
+			     "'%s' --unbound-conf '%s/none.conf' lookup "
+			     "a.test 2>&1",
 			     d, tmpl),
 		     66);
 	free(out);
@@ -366,18 +449,21 @@ Test(dnssec_cli, quiet)
 	const char *d = lab_env_var("DANEKIT");
 	char *out = NULL;
 
-	cr_expect_eq(lab_run(&out, "'%s' -q --unbound-conf '%s' chain "
-				   "mail.expired.test",
+	cr_expect_eq(lab_run(&out,
+			     "'%s' -q --unbound-conf '%s' chain "
+			     "mail.expired.test",
 			     d, lab_conf),
 		     1);
-	cr_expect(strncmp(out, "bogus: the RRSIG over the DNSKEY RRset of "
-			       "expired.test. expired",
+	cr_expect(strncmp(out,
+			  "bogus: the RRSIG over the DNSKEY RRset of "
+			  "expired.test. expired",
 			  42 + 20) == 0,
 		  "%s", out);
 	cr_expect_eq(strchr(out, '\n'), out + strlen(out) - 1, "%s", out);
 	free(out);
-	cr_expect_eq(lab_run(&out, "'%s' --unbound-conf '%s' lookup -q "
-				   "mail.secure.test",
+	cr_expect_eq(lab_run(&out,
+			     "'%s' --unbound-conf '%s' lookup -q "
+			     "mail.secure.test",
 			     d, lab_conf),
 		     0);
 	cr_expect_str_eq(out, "; dnssec: secure\n");
@@ -399,10 +485,12 @@ Test(dnssec_cli, timeout)
 	for (int i = 0; i < 2; i++) {
 		char *err = NULL;
 		double t0 = now_s(), dt;
-		/* example.com: outside test., so it goes to the dead forwarder. */
-		int rc = lab_run(&err, "'%s' --unbound-conf '%s' --resolver "
-				       "127.0.0.1@1 --timeout 1 %s example.com "
-				       "2>&1 >/dev/null",
+		/* example.com: outside test., so it goes to the dead forwarder.
+		 */
+		int rc = lab_run(&err,
+				 "'%s' --unbound-conf '%s' --resolver "
+				 "127.0.0.1@1 --timeout 1 %s example.com "
+				 "2>&1 >/dev/null",
 				 lab_env_var("DANEKIT"), lab_conf, cmds[i]);
 
 		dt = now_s() - t0;

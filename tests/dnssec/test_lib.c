@@ -39,13 +39,15 @@ Test(dnssec_lib, lookup_secure_has_rrsigs)
 	struct dk_answer *a = NULL;
 	struct dk_diag d = { "" };
 
-	cr_assert_eq(dk_lookup(r, "_25._tcp.mail.secure.test", LDNS_RR_TYPE_TLSA,
-			       &a, &d), 0, "%s", d.why);
+	cr_assert_eq(dk_lookup(r, "_25._tcp.mail.secure.test",
+			       LDNS_RR_TYPE_TLSA, &a, &d),
+		     0, "%s", d.why);
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_SECURE);
 	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
 	cr_assert_not_null(dk_answer_get0_packet(a));
 	cr_expect_geq(count_type(ldns_pkt_answer(dk_answer_get0_packet(a)),
-				 LDNS_RR_TYPE_RRSIG), 1);
+				 LDNS_RR_TYPE_RRSIG),
+		      1);
 	cr_expect_str_eq(dk_answer_qname(a), "_25._tcp.mail.secure.test.");
 	cr_expect_null(dk_answer_why(a));
 	dk_answer_free(a);
@@ -58,16 +60,18 @@ Test(dnssec_lib, lookup_bogus_keeps_data)
 	struct dk_answer *a = NULL;
 
 	cr_assert_eq(dk_lookup(r, "_25._tcp.mail.expired.test",
-			       LDNS_RR_TYPE_TLSA, &a, NULL), 0);
+			       LDNS_RR_TYPE_TLSA, &a, NULL),
+		     0);
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_BOGUS);
 	cr_expect_not_null(dk_answer_why(a));
 	/* libunbound hands the bogus data over with the packet. */
 	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
 	cr_expect_geq(count_type(ldns_pkt_answer(dk_answer_get0_packet(a)),
-				 LDNS_RR_TYPE_RRSIG), 1);
+				 LDNS_RR_TYPE_RRSIG),
+		      1);
 	dk_answer_free(a);
-	cr_assert_eq(dk_lookup(r, "wrongds.test", LDNS_RR_TYPE_DNSKEY, &a,
-			       NULL), 0);
+	cr_assert_eq(
+		dk_lookup(r, "wrongds.test", LDNS_RR_TYPE_DNSKEY, &a, NULL), 0);
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_BOGUS);
 	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
 	dk_answer_free(a);
@@ -101,7 +105,8 @@ Test(dnssec_lib, lookup_async_many)
 		enum dk_dnssec_status want;
 	} base[] = {
 		{ "mail.secure.test", LDNS_RR_TYPE_A, DK_DNSSEC_SECURE },
-		{ "_25._tcp.mail.nsec3.test", LDNS_RR_TYPE_TLSA, DK_DNSSEC_SECURE },
+		{ "_25._tcp.mail.nsec3.test", LDNS_RR_TYPE_TLSA,
+		  DK_DNSSEC_SECURE },
 		{ "mail.insecure.test", LDNS_RR_TYPE_A, DK_DNSSEC_INSECURE },
 		{ "mail.expired.test", LDNS_RR_TYPE_A, DK_DNSSEC_BOGUS },
 		{ "mail.wrongds.test", LDNS_RR_TYPE_AAAA, DK_DNSSEC_BOGUS },
@@ -109,18 +114,24 @@ Test(dnssec_lib, lookup_async_many)
 		{ "cname.secure.test", LDNS_RR_TYPE_A, DK_DNSSEC_INSECURE },
 		{ "nonexistent.secure.test", LDNS_RR_TYPE_A, DK_DNSSEC_SECURE },
 	};
-	enum { N = 48 };
+	enum {
+		N = 48
+	};
 	struct async_case c[N];
 	struct dk_resolver *r = lab_resolver();
 
 	for (int i = 0; i < N; i++) {
 		size_t k = (size_t)i % (sizeof(base) / sizeof(base[0]));
 
-		c[i] = (struct async_case){ base[k].name, base[k].type,
-					    base[k].want, 0, 0,
+		c[i] = (struct async_case){ base[k].name,
+					    base[k].type,
+					    base[k].want,
+					    0,
+					    0,
 					    DK_DNSSEC_INDETERMINATE };
 		cr_assert_eq(dk_lookup_async(r, c[i].name, c[i].type, async_cb,
-					     &c[i]), 0);
+					     &c[i]),
+			     0);
 	}
 	cr_expect_eq(dk_resolver_pending(r), N);
 	cr_expect_geq(dk_resolver_fd(r), 0);
@@ -188,8 +199,8 @@ static struct dk_chain *build(struct dk_resolver *r, const char *name,
 Test(dnssec_lib, chain_secure)
 {
 	struct dk_resolver *r = lab_resolver();
-	struct dk_chain *ch = build(r, "_25._tcp.mail.secure.test",
-				    LDNS_RR_TYPE_TLSA, 7);
+	struct dk_chain *ch =
+		build(r, "_25._tcp.mail.secure.test", LDNS_RR_TYPE_TLSA, 7);
 	const struct dk_chain_link *l;
 
 	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_SECURE);
@@ -333,7 +344,8 @@ Test(dnssec_lib, chain_insecure_and_warnings)
 	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
 	cr_expect_eq(dk_chain_disagrees(ch), 0);
 	cr_expect(strstr(dk_chain_diagnosis(ch), "no trust anchor covers") !=
-		  NULL, "%s", dk_chain_diagnosis(ch));
+			  NULL,
+		  "%s", dk_chain_diagnosis(ch));
 	dk_chain_free(ch);
 	dk_resolver_free(r);
 }
@@ -500,12 +512,13 @@ Test(dnssec_lib, config_directory_and_working_directory)
 	lab_init();
 	cr_assert_not_null(mkdtemp(tmpl));
 	/* The lab's config, with directory: TMP and a relative anchor. */
-	snprintf(cmd, sizeof(cmd),
-		 "cp '%s' '%s/anchor.key' && sed -e 's|directory: .*|directory: "
-		 "\"%s\"|' -e 's|trust-anchor-file: .*|trust-anchor-file: "
-		 "\"anchor.key\"|' '%s' > '%s/unbound.conf' && grep -c "
-		 "'\"anchor.key\"' '%s/unbound.conf'",
-		 lab_anchor, tmpl, tmpl, lab_conf, tmpl, tmpl);
+	snprintf(
+		cmd, sizeof(cmd),
+		"cp '%s' '%s/anchor.key' && sed -e 's|directory: .*|directory: "
+		"\"%s\"|' -e 's|trust-anchor-file: .*|trust-anchor-file: "
+		"\"anchor.key\"|' '%s' > '%s/unbound.conf' && grep -c "
+		"'\"anchor.key\"' '%s/unbound.conf'",
+		lab_anchor, tmpl, tmpl, lab_conf, tmpl, tmpl);
 	cr_assert_eq(lab_run(&out, "%s", cmd), 0, "%s", out);
 	free(out);
 	snprintf(conf, sizeof(conf), "%s/unbound.conf", tmpl);
@@ -515,8 +528,8 @@ Test(dnssec_lib, config_directory_and_working_directory)
 	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
 	cr_assert_not_null(getcwd(after, sizeof(after)));
 	cr_expect_str_eq(after, before);
-	cr_assert_eq(dk_lookup(r, "mail.secure.test", LDNS_RR_TYPE_A, &a, &d), 0,
-		     "%s", d.why);
+	cr_assert_eq(dk_lookup(r, "mail.secure.test", LDNS_RR_TYPE_A, &a, &d),
+		     0, "%s", d.why);
 	/* Secure only if the relative anchor was found in "directory:". */
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_SECURE);
 	cr_assert_not_null(getcwd(after, sizeof(after)));

@@ -44,7 +44,8 @@ struct run run(const char *fmt, ...)
 {
 	struct run r = { -1, NULL, NULL };
 	char *cmd = NULL, *full = NULL;
-	char outp[] = "/tmp/dk-renew-out-XXXXXX", errp[] = "/tmp/dk-renew-err-XXXXXX";
+	char outp[] = "/tmp/dk-renew-out-XXXXXX",
+	     errp[] = "/tmp/dk-renew-err-XXXXXX";
 	int fo = mkstemp(outp), fe = mkstemp(errp), st;
 	va_list ap;
 
@@ -59,7 +60,8 @@ struct run run(const char *fmt, ...)
 	if (fe >= 0) {
 		close(fe);
 	}
-	if (cmd && asprintf(&full, "( %s ) >%s 2>%s </dev/null", cmd, outp, errp) >= 0) {
+	if (cmd && asprintf(&full, "( %s ) >%s 2>%s </dev/null", cmd, outp,
+			    errp) >= 0) {
 		st = system(full);
 		r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	}
@@ -113,11 +115,14 @@ void lab_up(void)
 		return;
 	}
 	/* one test at a time starts the servers */
-	r = run("flock /tmp/danekit-renew-tests.lock sh -c 'bash %s/testzones/lab up "
-		"&& bash %s/testzones/primary up'", src, src);
+	r = run("flock /tmp/danekit-renew-tests.lock sh -c 'bash "
+		"%s/testzones/lab up "
+		"&& bash %s/testzones/primary up'",
+		src, src);
 	cr_assert_eq(r.status, 0, "lab/primary up failed: %s", r.err);
 	run_free(&r);
-	r = run("bash %s/testzones/lab env; bash %s/testzones/primary env", src, src);
+	r = run("bash %s/testzones/lab env; bash %s/testzones/primary env", src,
+		src);
 	cr_assert_eq(r.status, 0, "lab env failed: %s", r.err);
 	lab_conf = env_value(r.out, "DK_LAB_CONF");
 	lab_port = env_value(r.out, "DK_LAB_PORT");
@@ -132,8 +137,9 @@ void lab_up(void)
 	prim_lock = env_value(r.out, "DK_PRIMARY_SYNC_LOCK");
 	run_free(&r);
 	cr_assert(lab_conf && lab_port && lab_pki && prim_conf && prim_port &&
-		  prim_server && prim_key && prim_badkey && prim_addr &&
-		  prim_addr2 && prim_lock, "incomplete env");
+			  prim_server && prim_key && prim_badkey && prim_addr &&
+			  prim_addr2 && prim_lock,
+		  "incomplete env");
 }
 
 void secondary_sync(void)
@@ -141,7 +147,8 @@ void secondary_sync(void)
 	struct run r;
 
 	cr_assert(prim_lock, "secondary_sync() before lab_up()");
-	r = run("bash %s/testzones/primary sync-secondary", getenv("DK_SRCDIR"));
+	r = run("bash %s/testzones/primary sync-secondary",
+		getenv("DK_SRCDIR"));
 	cr_assert_eq(r.status, 0, "primary sync-secondary failed: %s", r.err);
 	run_free(&r);
 }
@@ -195,9 +202,10 @@ int lab_sign(const char *csr, const char *cert, const char *full)
 {
 	struct run r = run("openssl x509 -req -in '%s' -CA '%s/int.pem' -CAkey "
 			   "'%s/int.key' -set_serial 0x%lx%x -days 30 "
-			   "-copy_extensions copy -out '%s' && cat '%s' '%s/int.pem' > '%s'",
-			   csr, lab_pki, lab_pki, (long)getpid(), (unsigned)rand(),
-			   cert, cert, lab_pki, full);
+			   "-copy_extensions copy -out '%s' && cat '%s' "
+			   "'%s/int.pem' > '%s'",
+			   csr, lab_pki, lab_pki, (long)getpid(),
+			   (unsigned)rand(), cert, cert, lab_pki, full);
 	int st = r.status;
 
 	if (st != 0) {
@@ -262,8 +270,9 @@ int tls_server_start(const char *cert, const char *key, int *port)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", acc, "-cert",
-		       cert, "-key", key, "-quiet", "-www", (char *)NULL);
+		execlp("openssl", "openssl", "s_server", "-accept", acc,
+		       "-cert", cert, "-key", key, "-quiet", "-www",
+		       (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {

@@ -20,17 +20,17 @@ void run_free(struct run *r);
  * fills the globals below. Fails the test when they cannot start. */
 void lab_up(void);
 
-extern char *lab_conf;    /* DK_LAB_CONF */
-extern char *lab_port;    /* DK_LAB_PORT */
-extern char *lab_pki;     /* DK_LAB_PKI */
-extern char *prim_conf;   /* DK_PRIMARY_CONF */
-extern char *prim_port;   /* DK_PRIMARY_PORT */
+extern char *lab_conf;	  /* DK_LAB_CONF */
+extern char *lab_port;	  /* DK_LAB_PORT */
+extern char *lab_pki;	  /* DK_LAB_PKI */
+extern char *prim_conf;	  /* DK_PRIMARY_CONF */
+extern char *prim_port;	  /* DK_PRIMARY_PORT */
 extern char *prim_server; /* DK_PRIMARY_SERVER */
-extern char *prim_key;    /* DK_PRIMARY_KEY */
+extern char *prim_key;	  /* DK_PRIMARY_KEY */
 extern char *prim_badkey; /* DK_PRIMARY_BADKEY */
-extern char *prim_addr;   /* DK_PRIMARY_ADDR: ns.dyn.test. (the primary) */
+extern char *prim_addr;	  /* DK_PRIMARY_ADDR: ns.dyn.test. (the primary) */
 extern char *prim_addr2;  /* DK_PRIMARY_ADDR2: ns2.dyn.test. (lags) */
-extern char *prim_lock;   /* DK_PRIMARY_SYNC_LOCK */
+extern char *prim_lock;	  /* DK_PRIMARY_SYNC_LOCK */
 
 /*
  * ns2.dyn.test. (testzones/primary) serves a frozen copy of dyn.test.: it

@@ -25,7 +25,8 @@ static void must_make_cert(const char *dir, const char *name, const char *host)
 	char csr[512], pem[512], full[512];
 
 	cr_assert_eq(r.status, 0, "prepare-next %s: %s", name, r.err);
-	cr_assert(strstr(r.out, "IN TLSA 3 1 1 "), "no record printed: %s", r.out);
+	cr_assert(strstr(r.out, "IN TLSA 3 1 1 "), "no record printed: %s",
+		  r.out);
 	run_free(&r);
 	snprintf(csr, sizeof(csr), "%s/%s.csr", dir, name);
 	snprintf(pem, sizeof(pem), "%s/%s.pem", dir, name);
@@ -44,72 +45,91 @@ static char *hook_cmd(const char *client, const char *dir, const char *name,
 
 	if (strcmp(client, "certbot") == 0) {
 		/* certbot: live/NAME/{cert,chain,fullchain,privkey}.pem */
-		struct run r = run("mkdir -p %s/live/%s && cp %s/%s.pem %s/live/%s/cert.pem "
-				   "&& cp %s/%s-full.pem %s/live/%s/fullchain.pem && "
-				   "cp %s/%s.key %s/live/%s/privkey.pem && cp %s/int.pem "
-				   "%s/live/%s/chain.pem",
-				   dir, host, dir, name, dir, host, dir, name, dir, host,
-				   dir, name, dir, host, lab_pki, dir, host);
+		struct run r = run(
+			"mkdir -p %s/live/%s && cp %s/%s.pem "
+			"%s/live/%s/cert.pem "
+			"&& cp %s/%s-full.pem %s/live/%s/fullchain.pem && "
+			"cp %s/%s.key %s/live/%s/privkey.pem && cp %s/int.pem "
+			"%s/live/%s/chain.pem",
+			dir, host, dir, name, dir, host, dir, name, dir, host,
+			dir, name, dir, host, lab_pki, dir, host);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		run_free(&r);
-		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s "
-				   "RENEWED_LINEAGE=%s/live/%s RENEWED_DOMAINS='%s' "
-				   DK " hook certbot %s",
-			     dir, dir, host, host, d, prim_conf, extra);
+		n = asprintf(
+			&cmd,
+			"env -i PATH=\"$PATH\" HOME=%s "
+			"RENEWED_LINEAGE=%s/live/%s RENEWED_DOMAINS='%s' " DK
+			" hook certbot %s",
+			dir, dir, host, host, d, prim_conf, extra);
 	} else if (strcmp(client, "acme.sh") == 0) {
 		/* acme.sh: ~/.acme.sh/DOMAIN_ecc/{DOMAIN.cer,DOMAIN.key,ca.cer,
 		 * fullchain.cer} */
-		struct run r = run("mkdir -p %s/acme/%s_ecc && cp %s/%s.pem %s/acme/%s_ecc/%s.cer "
-				   "&& cp %s/%s.key %s/acme/%s_ecc/%s.key && cp %s/int.pem "
+		struct run r = run("mkdir -p %s/acme/%s_ecc && cp %s/%s.pem "
+				   "%s/acme/%s_ecc/%s.cer "
+				   "&& cp %s/%s.key %s/acme/%s_ecc/%s.key && "
+				   "cp %s/int.pem "
 				   "%s/acme/%s_ecc/ca.cer && cp %s/%s-full.pem "
 				   "%s/acme/%s_ecc/fullchain.cer",
-				   dir, host, dir, name, dir, host, host, dir, name, dir,
-				   host, host, lab_pki, dir, host, dir, name, dir, host);
+				   dir, host, dir, name, dir, host, host, dir,
+				   name, dir, host, host, lab_pki, dir, host,
+				   dir, name, dir, host);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		run_free(&r);
-		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s Le_Domain=%s "
-				   "CERT_PATH=%s/acme/%s_ecc/%s.cer "
-				   "CERT_KEY_PATH=%s/acme/%s_ecc/%s.key "
-				   "CA_CERT_PATH=%s/acme/%s_ecc/ca.cer "
-				   "CERT_FULLCHAIN_PATH=%s/acme/%s_ecc/fullchain.cer "
-				   DK " hook acme.sh %s",
-			     dir, host, dir, host, host, dir, host, host, dir, host,
-			     dir, host, d, prim_conf, extra);
+		n = asprintf(
+			&cmd,
+			"env -i PATH=\"$PATH\" HOME=%s Le_Domain=%s "
+			"CERT_PATH=%s/acme/%s_ecc/%s.cer "
+			"CERT_KEY_PATH=%s/acme/%s_ecc/%s.key "
+			"CA_CERT_PATH=%s/acme/%s_ecc/ca.cer "
+			"CERT_FULLCHAIN_PATH=%s/acme/%s_ecc/fullchain.cer " DK
+			" hook acme.sh %s",
+			dir, host, dir, host, host, dir, host, host, dir, host,
+			dir, host, d, prim_conf, extra);
 	} else if (strcmp(client, "dehydrated") == 0) {
 		/* dehydrated: certs/DOMAIN/{privkey,cert,fullchain,chain}.pem,
 		 * passed as arguments */
-		struct run r = run("mkdir -p %s/certs/%s && cp %s/%s.pem %s/certs/%s/cert.pem "
-				   "&& cp %s/%s.key %s/certs/%s/privkey.pem && cp %s/%s-full.pem "
-				   "%s/certs/%s/fullchain.pem && cp %s/int.pem %s/certs/%s/chain.pem",
-				   dir, host, dir, name, dir, host, dir, name, dir, host,
-				   dir, name, dir, host, lab_pki, dir, host);
+		struct run r =
+			run("mkdir -p %s/certs/%s && cp %s/%s.pem "
+			    "%s/certs/%s/cert.pem "
+			    "&& cp %s/%s.key %s/certs/%s/privkey.pem && cp "
+			    "%s/%s-full.pem "
+			    "%s/certs/%s/fullchain.pem && cp %s/int.pem "
+			    "%s/certs/%s/chain.pem",
+			    dir, host, dir, name, dir, host, dir, name, dir,
+			    host, dir, name, dir, host, lab_pki, dir, host);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		run_free(&r);
-		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s " DK " hook dehydrated %s "
-				   "deploy_cert %s %s/certs/%s/privkey.pem "
-				   "%s/certs/%s/cert.pem %s/certs/%s/fullchain.pem "
-				   "%s/certs/%s/chain.pem 1700000000",
-			     dir, d, prim_conf, extra, host, dir, host, dir, host,
-			     dir, host, dir, host);
+		n = asprintf(&cmd,
+			     "env -i PATH=\"$PATH\" HOME=%s " DK
+			     " hook dehydrated %s "
+			     "deploy_cert %s %s/certs/%s/privkey.pem "
+			     "%s/certs/%s/cert.pem %s/certs/%s/fullchain.pem "
+			     "%s/certs/%s/chain.pem 1700000000",
+			     dir, d, prim_conf, extra, host, dir, host, dir,
+			     host, dir, host, dir, host);
 	} else if (strcmp(client, "lego") == 0) {
-		/* lego v5: certificates/DOMAIN.crt (bundle), .key, .issuer.crt */
-		struct run r = run("mkdir -p %s/lego/certificates && cp %s/%s-full.pem "
-				   "%s/lego/certificates/%s.crt && cp %s/%s.key "
-				   "%s/lego/certificates/%s.key && cp %s/int.pem "
-				   "%s/lego/certificates/%s.issuer.crt",
-				   dir, dir, name, dir, host, dir, name, dir, host,
-				   lab_pki, dir, host);
+		/* lego v5: certificates/DOMAIN.crt (bundle), .key, .issuer.crt
+		 */
+		struct run r = run(
+			"mkdir -p %s/lego/certificates && cp %s/%s-full.pem "
+			"%s/lego/certificates/%s.crt && cp %s/%s.key "
+			"%s/lego/certificates/%s.key && cp %s/int.pem "
+			"%s/lego/certificates/%s.issuer.crt",
+			dir, dir, name, dir, host, dir, name, dir, host,
+			lab_pki, dir, host);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		run_free(&r);
-		n = asprintf(&cmd, "env -i PATH=\"$PATH\" HOME=%s "
-				   "LEGO_HOOK_CERT_NAME=%s LEGO_HOOK_CERT_DOMAINS=%s "
-				   "LEGO_HOOK_CERT_KEY_TYPE=ec256 "
-				   "LEGO_HOOK_CERT_PATH=%s/lego/certificates/%s.crt "
-				   "LEGO_HOOK_CERT_KEY_PATH=%s/lego/certificates/%s.key "
-				   "LEGO_HOOK_ISSUER_CERT_PATH=%s/lego/certificates/%s.issuer.crt "
-				   DK " hook lego %s",
-			     dir, host, host, dir, host, dir, host, dir, host, d,
-			     prim_conf, extra);
+		n = asprintf(
+			&cmd,
+			"env -i PATH=\"$PATH\" HOME=%s "
+			"LEGO_HOOK_CERT_NAME=%s LEGO_HOOK_CERT_DOMAINS=%s "
+			"LEGO_HOOK_CERT_KEY_TYPE=ec256 "
+			"LEGO_HOOK_CERT_PATH=%s/lego/certificates/%s.crt "
+			"LEGO_HOOK_CERT_KEY_PATH=%s/lego/certificates/%s.key "
+			"LEGO_HOOK_ISSUER_CERT_PATH=%s/lego/certificates/"
+			"%s.issuer.crt " DK " hook lego %s",
+			dir, host, host, dir, host, dir, host, dir, host, d,
+			prim_conf, extra);
 	}
 	cr_assert(n > 0 && cmd);
 	return cmd;
@@ -117,7 +137,8 @@ static char *hook_cmd(const char *client, const char *dir, const char *name,
 
 static void rehearsal(const char *client, const char *label)
 {
-	char *dir, *cmd, host[128], owner[160], marker[512], extra[2048], state[512];
+	char *dir, *cmd, host[128], owner[160], marker[512], extra[2048],
+		state[512];
 	struct run r;
 	int pid, port = 0;
 
@@ -125,13 +146,15 @@ static void rehearsal(const char *client, const char *label)
 	dir = tmpdir();
 	/* one name per process: concurrent runs of the suite (other build
 	 * folders, same lab) never update the same RRset */
-	snprintf(host, sizeof(host), "mail.%s-%d.dyn.test", label, (int)getpid());
+	snprintf(host, sizeof(host), "mail.%s-%d.dyn.test", label,
+		 (int)getpid());
 	snprintf(owner, sizeof(owner), "_25._tcp.%s", host);
 	snprintf(marker, sizeof(marker), "%s/reloaded", dir);
 	snprintf(state, sizeof(state), "%s/state", dir);
-	snprintf(extra, sizeof(extra), "--tlsa-name %s --reload 'touch %s' "
-		 "--auth-port %s --state %s --min-age 0", owner, marker, prim_port,
-		 state);
+	snprintf(extra, sizeof(extra),
+		 "--tlsa-name %s --reload 'touch %s' "
+		 "--auth-port %s --state %s --min-age 0",
+		 owner, marker, prim_port, state);
 
 	/* the current key is published (start from a clean RRset) */
 	must_make_cert(dir, "cur", host);
@@ -152,7 +175,8 @@ static void rehearsal(const char *client, const char *label)
 	cr_assert_eq(r.status, 1, "%s hook should refuse (status %d): %s %s",
 		     client, r.status, r.out, r.err);
 	cr_assert(!exists(marker), "%s: the reload command ran", client);
-	cr_assert(strstr(r.err, "publish"), "no hint what to publish: %s", r.err);
+	cr_assert(strstr(r.err, "publish"), "no hint what to publish: %s",
+		  r.err);
 	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
 	run_free(&r);
 
@@ -170,7 +194,7 @@ static void rehearsal(const char *client, const char *label)
 
 	/* the age rule: just published, so waiting (2 x TTL 60) */
 	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
-		"%s/next-full.pem --auth-port %s --state %s --no-connect",
+		   "%s/next-full.pem --auth-port %s --state %s --no-connect",
 		danekit(), prim_conf, host, dir, dir, prim_port, state);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, ": waiting"), "%s", r.out);
@@ -185,7 +209,8 @@ static void rehearsal(const char *client, const char *label)
 	free(cmd);
 
 	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
-		"%s/next-full.pem --auth-port %s --state %s --no-connect --min-age 0",
+		   "%s/next-full.pem --auth-port %s --state %s --no-connect "
+		   "--min-age 0",
 		danekit(), prim_conf, host, dir, dir, prim_port, state);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, ": ready"), "%s", r.out);
@@ -200,7 +225,8 @@ static void rehearsal(const char *client, const char *label)
 		pid = tls_server_start(c, k, &port);
 		cr_assert(pid > 0, "openssl s_server did not start");
 	}
-	r = run(DK " rollover --host %s --current %s/cur.pem --next %s/next.pem "
+	r = run(DK
+		" rollover --host %s --current %s/cur.pem --next %s/next.pem "
 		"--auth-port %s --state %s --min-age 0 --connect 127.0.0.1:%d "
 		"--starttls none",
 		danekit(), prim_conf, host, dir, dir, prim_port, state, port);
@@ -217,7 +243,8 @@ static void rehearsal(const char *client, const char *label)
 	run_free(&r);
 	secondary_sync();
 
-	r = run(DK " rollover --host %s --current %s/cur.pem --next %s/next.pem "
+	r = run(DK
+		" rollover --host %s --current %s/cur.pem --next %s/next.pem "
 		"--auth-port %s --state %s --min-age 0 --connect 127.0.0.1:%d "
 		"--starttls none",
 		danekit(), prim_conf, host, dir, dir, prim_port, state, port);
@@ -262,8 +289,8 @@ static json_t *rollover_json(const char *out, const char *stage)
 	json_t *doc = json_loads(out, 0, &e);
 
 	cr_assert(doc, "not JSON (%s): %s", e.text, out);
-	cr_assert_str_eq(json_string_value(json_object_get(doc, "stage")), stage,
-			 "%s", out);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "stage")),
+			 stage, "%s", out);
 	return doc;
 }
 
@@ -274,8 +301,10 @@ static const char *server_state(json_t *doc, const char *addr)
 	json_t *srvs = json_object_get(doc, "servers"), *sv;
 	size_t i;
 
-	json_array_foreach(srvs, i, sv) {
-		const char *a = json_string_value(json_object_get(sv, "address"));
+	json_array_foreach(srvs, i, sv)
+	{
+		const char *a =
+			json_string_value(json_object_get(sv, "address"));
 
 		if (a && strcmp(a, addr) == 0) {
 			return json_string_value(json_object_get(sv, "state"));
@@ -302,8 +331,9 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	snprintf(host, sizeof(host), "mail.lagging-%d.dyn.test", (int)getpid());
 	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(marker, sizeof(marker), "%s/reloaded", dir);
-	snprintf(check, sizeof(check), DK " rollover --host %s --current %s/cur.pem "
-		 "--next %s/next.pem --auth-port %s --state %s --no-connect",
+	snprintf(check, sizeof(check),
+		 DK " rollover --host %s --current %s/cur.pem "
+		    "--next %s/next.pem --auth-port %s --state %s --no-connect",
 		 danekit(), prim_conf, host, dir, dir, prim_port, state);
 
 	/* the current key, published and copied to ns2: the servers agree */
@@ -338,18 +368,22 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	run_free(&r);
 
 	r = run("%s --min-age 0", check);
-	cr_assert_eq(r.status, 1, "propagating must exit 1: %s %s", r.out, r.err);
+	cr_assert_eq(r.status, 1, "propagating must exit 1: %s %s", r.out,
+		     r.err);
 	snprintf(m, sizeof(m), "; _25._tcp.%s.: propagating\n", host);
 	cr_assert(strstr(r.out, m), "%s", r.out);
-	snprintf(m, sizeof(m), "; server ns2.dyn.test. %s port %s: different RRset",
+	snprintf(m, sizeof(m),
+		 "; server ns2.dyn.test. %s port %s: different RRset",
 		 prim_addr2, prim_port);
 	cr_assert(strstr(r.out, m), "no line '%s' in: %s", m, r.out);
 	snprintf(m, sizeof(m), "; server ns.dyn.test. %s port %s: same RRset",
 		 prim_addr, prim_port);
 	cr_assert(strstr(r.out, m), "no line '%s' in: %s", m, r.out);
-	snprintf(m, sizeof(m), "name server ns2.dyn.test. (%s) serves 1 TLSA record ",
+	snprintf(m, sizeof(m),
+		 "name server ns2.dyn.test. (%s) serves 1 TLSA record ",
 		 prim_addr2);
-	cr_assert(strstr(r.out, m), "the lagging server is not named: %s", r.out);
+	cr_assert(strstr(r.out, m), "the lagging server is not named: %s",
+		  r.out);
 	cr_assert_null(strstr(r.out, ": ready"), "%s", r.out);
 	run_free(&r);
 
@@ -358,46 +392,61 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	doc = rollover_json(r.out, "propagating");
 	cr_assert(json_is_false(json_object_get(doc, "safe")), "%s", r.out);
-	cr_assert_eq(json_array_size(json_object_get(doc, "records")), 2, "%s", r.out);
-	cr_assert_geq(json_array_size(json_object_get(doc, "servers")), 2, "%s", r.out);
+	cr_assert_eq(json_array_size(json_object_get(doc, "records")), 2, "%s",
+		     r.out);
+	cr_assert_geq(json_array_size(json_object_get(doc, "servers")), 2, "%s",
+		      r.out);
 	cr_assert_str_eq(server_state(doc, prim_addr), "same", "%s", r.out);
-	cr_assert_str_eq(server_state(doc, prim_addr2), "different", "%s", r.out);
+	cr_assert_str_eq(server_state(doc, prim_addr2), "different", "%s",
+			 r.out);
 	{
 		json_t *sv;
 		size_t i;
 
-		json_array_foreach(json_object_get(doc, "servers"), i, sv) {
-			const char *a = json_string_value(json_object_get(sv, "address"));
-			const char *why = json_string_value(json_object_get(sv, "why"));
+		json_array_foreach(json_object_get(doc, "servers"), i, sv)
+		{
+			const char *a = json_string_value(
+				json_object_get(sv, "address"));
+			const char *why =
+				json_string_value(json_object_get(sv, "why"));
 
-			cr_assert_eq(json_integer_value(json_object_get(sv, "port")),
-				     atoi(prim_port), "%s", r.out);
+			cr_assert_eq(
+				json_integer_value(json_object_get(sv, "port")),
+				atoi(prim_port), "%s", r.out);
 			if (strcmp(a, prim_addr2) == 0) {
-				cr_assert_str_eq(json_string_value(json_object_get(sv, "name")),
-						 "ns2.dyn.test.", "%s", r.out);
-				cr_assert(why && strstr(why, "serves 1 TLSA record"),
+				cr_assert_str_eq(
+					json_string_value(
+						json_object_get(sv, "name")),
+					"ns2.dyn.test.", "%s", r.out);
+				cr_assert(why && strstr(why,
+							"serves 1 TLSA record"),
 					  "%s", r.out);
 			} else {
-				cr_assert_str_eq(json_string_value(json_object_get(sv, "name")),
-						 "ns.dyn.test.", "%s", r.out);
-				cr_assert_str_eq(json_string_value(json_object_get(sv, "state")),
-						 "same", "%s", r.out);
+				cr_assert_str_eq(
+					json_string_value(
+						json_object_get(sv, "name")),
+					"ns.dyn.test.", "%s", r.out);
+				cr_assert_str_eq(
+					json_string_value(
+						json_object_get(sv, "state")),
+					"same", "%s", r.out);
 				cr_assert_null(why, "%s", r.out);
 			}
 		}
 	}
-	cr_assert(strstr(json_string_value(json_object_get(doc, "why")), prim_addr2),
+	cr_assert(strstr(json_string_value(json_object_get(doc, "why")),
+			 prim_addr2),
 		  "%s", r.out);
 	json_decref(doc);
 	run_free(&r);
 
 	/* the hook refuses to reload while a server lags */
 	r = run("env -i PATH=\"$PATH\" HOME=%s LEGO_CERT_PATH=%s/next-full.pem "
-		"LEGO_CERT_KEY_PATH=%s/next.key LEGO_CERT_DOMAIN=%s "
-		DK " hook lego --tlsa-name _25._tcp.%s --reload 'touch %s' "
+		"LEGO_CERT_KEY_PATH=%s/next.key LEGO_CERT_DOMAIN=%s " DK
+		" hook lego --tlsa-name _25._tcp.%s --reload 'touch %s' "
 		"--auth-port %s --state %s --min-age 0",
-		dir, dir, dir, host, danekit(), prim_conf, host, marker, prim_port,
-		state);
+		dir, dir, dir, host, danekit(), prim_conf, host, marker,
+		prim_port, state);
 	cr_assert_eq(r.status, 1, "hook: %d %s %s", r.status, r.out, r.err);
 	cr_assert(!exists(marker), "the reload command ran while ns2 lags");
 	cr_assert(strstr(r.out, "propagating"), "%s %s", r.out, r.err);
@@ -461,7 +510,8 @@ Test(renew_cli, usage_errors)
 	cr_assert_eq(r.status, 64, "%s", r.err);
 	cr_assert(strncmp(r.err, "danekit: publish: ", 18) == 0, "%s", r.err);
 	run_free(&r);
-	r = run("%s rollover --host x --current /nonexistent --next /nonexistent",
+	r = run("%s rollover --host x --current /nonexistent --next "
+		"/nonexistent",
 		danekit());
 	cr_assert_eq(r.status, 66, "%s", r.err);
 	run_free(&r);
@@ -471,8 +521,8 @@ Test(renew_cli, key_file_exists)
 {
 	char *dir = tmpdir();
 	struct run r = run("echo keep > %s/k.pem && %s rollover --prepare-next "
-			   "--key-out %s/k.pem --host mail.example.com", dir,
-			   danekit(), dir);
+			   "--key-out %s/k.pem --host mail.example.com",
+			   dir, danekit(), dir);
 
 	cr_assert_eq(r.status, 64, "%s", r.err);
 	cr_assert(strstr(r.err, "exists"), "%s", r.err);
@@ -482,7 +532,8 @@ Test(renew_cli, key_file_exists)
 	cr_assert_str_eq(r.out, "keep\n");
 	run_free(&r);
 	/* --force replaces it; the new file is 0600 */
-	r = run("%s rollover --prepare-next --force --key-type ed25519 --key-out "
+	r = run("%s rollover --prepare-next --force --key-type ed25519 "
+		"--key-out "
 		"%s/k.pem --host mail.example.com && stat -c %%a %s/k.pem && "
 		"openssl pkey -in %s/k.pem -noout -text | head -1",
 		danekit(), dir, dir, dir);
@@ -490,12 +541,15 @@ Test(renew_cli, key_file_exists)
 	cr_assert(strstr(r.out, "\n600\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "ED25519"), "%s", r.out);
 	run_free(&r);
-	r = run("%s rollover --prepare-next --key-type rsa2048 --key-out %s/r.pem "
-		"--csr-out %s/r.csr --host mail.example.com --name mx.example.com && "
+	r = run("%s rollover --prepare-next --key-type rsa2048 --key-out "
+		"%s/r.pem "
+		"--csr-out %s/r.csr --host mail.example.com --name "
+		"mx.example.com && "
 		"openssl req -in %s/r.csr -noout -text",
 		danekit(), dir, dir, dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "DNS:mail.example.com, DNS:mx.example.com"), "%s", r.out);
+	cr_assert(strstr(r.out, "DNS:mail.example.com, DNS:mx.example.com"),
+		  "%s", r.out);
 	run_free(&r);
 	tmpdir_free(dir);
 }
@@ -507,21 +561,26 @@ Test(renew_cli, rollover_next_missing_in_lab)
 
 	lab_up();
 	dir = tmpdir();
-	/* secure.test has 3 1 1 of the lab leaf and 2 1 1 of the intermediate */
-	r = run("%s rollover --prepare-next --key-out %s/n.key --host mail.secure.test "
-		"&& " DK " rollover --host mail.secure.test --current %s/chain.pem "
+	/* secure.test has 3 1 1 of the lab leaf and 2 1 1 of the intermediate
+	 */
+	r = run("%s rollover --prepare-next --key-out %s/n.key --host "
+		"mail.secure.test "
+		"&& " DK
+		" rollover --host mail.secure.test --current %s/chain.pem "
 		"--next %s/n.key --ca %s/int.pem --auth-port %s --state %s/st "
 		"--min-age 0 --no-connect",
 		danekit(), dir, danekit(), lab_conf, lab_pki, dir, lab_pki,
 		lab_port, dir);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
-	cr_assert(strstr(r.out, "_25._tcp.mail.secure.test. 3600 IN TLSA 3 1 1 "),
-		  "%s", r.out);
+	cr_assert(
+		strstr(r.out, "_25._tcp.mail.secure.test. 3600 IN TLSA 3 1 1 "),
+		"%s", r.out);
 	run_free(&r);
 	/* same key and CA: published, and with the live Postfix on the lab
 	 * leaf, nothing is left to do */
-	r = run(DK " rollover --host mail.secure.test --current %s/chain.pem "
+	r = run(DK
+		" rollover --host mail.secure.test --current %s/chain.pem "
 		"--next %s/chain.pem --auth-port %s --state %s/st --min-age 0 "
 		"--no-connect --json",
 		danekit(), lab_conf, lab_pki, lab_pki, lab_port, dir);
@@ -536,7 +595,8 @@ Test(renew_cli, rollover_never_safe_when_not_secure)
 	struct run r;
 
 	lab_up();
-	r = run(DK " rollover --host mail.insecure.test --current %s/chain.pem "
+	r = run(DK
+		" rollover --host mail.insecure.test --current %s/chain.pem "
 		"--next %s/chain.pem --auth-port %s --min-age 0 --no-connect "
 		"--state /dev/null/x",
 		danekit(), lab_conf, lab_pki, lab_pki, lab_port);
@@ -544,7 +604,8 @@ Test(renew_cli, rollover_never_safe_when_not_secure)
 	cr_assert(strstr(r.out, "not-secure"), "%s", r.out);
 	cr_assert_null(strstr(r.out, "ready"));
 	run_free(&r);
-	r = run(DK " rollover --host mail.tampered.test --current %s/chain.pem "
+	r = run(DK
+		" rollover --host mail.tampered.test --current %s/chain.pem "
 		"--next %s/chain.pem --auth-port %s --min-age 0 --no-connect "
 		"--state /dev/null/x",
 		danekit(), lab_conf, lab_pki, lab_pki, lab_port);
@@ -563,15 +624,18 @@ Test(renew_cli, hook_refuses_insecure_and_bogus)
 	lab_up();
 	dir = tmpdir();
 	for (size_t i = 0; i < 2; i++) {
-		struct run r = run("env -i PATH=\"$PATH\" HOME=%s LEGO_CERT_PATH=%s/chain.pem "
-				   "LEGO_CERT_KEY_PATH=%s/leaf.key LEGO_CERT_DOMAIN=x "
-				   DK " hook lego --tlsa-name %s --reload 'touch %s/m' "
-				   "--auth-port %s --min-age 0",
-				   dir, lab_pki, lab_pki, danekit(), lab_conf, names[i],
-				   dir, lab_port);
+		struct run r = run(
+			"env -i PATH=\"$PATH\" HOME=%s "
+			"LEGO_CERT_PATH=%s/chain.pem "
+			"LEGO_CERT_KEY_PATH=%s/leaf.key LEGO_CERT_DOMAIN=x " DK
+			" hook lego --tlsa-name %s --reload 'touch %s/m' "
+			"--auth-port %s --min-age 0",
+			dir, lab_pki, lab_pki, danekit(), lab_conf, names[i],
+			dir, lab_port);
 
 		cr_assert_neq(r.status, 0, "%s: %s", names[i], r.out);
-		cr_assert_eq(r.status, 1, "%s: %d %s", names[i], r.status, r.err);
+		cr_assert_eq(r.status, 1, "%s: %d %s", names[i], r.status,
+			     r.err);
 		run_free(&r);
 		{
 			char m[512];
@@ -592,13 +656,18 @@ Test(renew_cli, hook_config_file_and_dual_key)
 	dir = tmpdir();
 	/* dual-key.test publishes 3 1 1 of an ECDSA and of an RSA key; the
 	 * secure.test leaf is not among them: each key must be covered */
-	r = run("printf 'tlsa-name = _25._tcp.mail.dual-key.test\\nreload = touch "
-		"%s/m\\nauth-port = %s\\nmin-age = 0\\nstate = %s/st\\n' > %s/hook.conf && "
-		"env -i PATH=\"$PATH\" HOME=%s CERT_PATH=%s/hosts/dual-key-ec.pem "
-		"CERT_KEY_PATH=%s/hosts/dual-key-ec.key Le_Domain=mail.dual-key.test "
-		DK " hook acme.sh --config %s/hook.conf --cert %s/hosts/dual-key-rsa.pem",
-		dir, lab_port, dir, dir, dir, lab_pki, lab_pki, danekit(), lab_conf,
-		dir, lab_pki);
+	r = run("printf 'tlsa-name = _25._tcp.mail.dual-key.test\\nreload = "
+		"touch "
+		"%s/m\\nauth-port = %s\\nmin-age = 0\\nstate = %s/st\\n' > "
+		"%s/hook.conf && "
+		"env -i PATH=\"$PATH\" HOME=%s "
+		"CERT_PATH=%s/hosts/dual-key-ec.pem "
+		"CERT_KEY_PATH=%s/hosts/dual-key-ec.key "
+		"Le_Domain=mail.dual-key.test " DK
+		" hook acme.sh --config %s/hook.conf --cert "
+		"%s/hosts/dual-key-rsa.pem",
+		dir, lab_port, dir, dir, dir, lab_pki, lab_pki, danekit(),
+		lab_conf, dir, lab_pki);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	run_free(&r);
 	{
@@ -608,9 +677,11 @@ Test(renew_cli, hook_config_file_and_dual_key)
 		cr_assert(exists(m), "reload did not run");
 		unlink(m);
 		/* with a certificate whose key has no record: refused */
-		r = run("env -i PATH=\"$PATH\" HOME=%s CERT_PATH=%s/hosts/dual-key-ec.pem "
-			"Le_Domain=mail.dual-key.test "
-			DK " hook acme.sh --config %s/hook.conf --cert %s/leaf.pem",
+		r = run("env -i PATH=\"$PATH\" HOME=%s "
+			"CERT_PATH=%s/hosts/dual-key-ec.pem "
+			"Le_Domain=mail.dual-key.test " DK
+			" hook acme.sh --config %s/hook.conf --cert "
+			"%s/leaf.pem",
 			dir, lab_pki, danekit(), lab_conf, dir, lab_pki);
 		cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 		cr_assert(!exists(m), "reload ran");
@@ -621,9 +692,10 @@ Test(renew_cli, hook_config_file_and_dual_key)
 
 Test(renew_cli, hook_dehydrated_other_verbs)
 {
-	static const char *const verbs[] = { "deploy_challenge", "clean_challenge",
-					     "startup_hook", "exit_hook",
-					     "unchanged_cert", "invalid_challenge" };
+	static const char *const verbs[] = {
+		"deploy_challenge", "clean_challenge", "startup_hook",
+		"exit_hook",	    "unchanged_cert",  "invalid_challenge"
+	};
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		struct run r = run("%s hook dehydrated --reload false %s a b c",
@@ -641,8 +713,11 @@ Test(renew_cli, publish_failures)
 
 	lab_up();
 	/* bad TSIG key: refused, nothing changed */
-	r = run("%s --unbound-conf %s publish --host mail.refused.dyn.test --add "
-		"'3 1 1 0000000000000000000000000000000000000000000000000000000000000000' "
+	r = run("%s --unbound-conf %s publish --host mail.refused.dyn.test "
+		"--add "
+		"'3 1 1 "
+		"00000000000000000000000000000000000000000000000000000000000000"
+		"00' "
 		"--tsig-key %s --server %s",
 		danekit(), prim_conf, prim_badkey, prim_server);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
@@ -654,8 +729,11 @@ Test(renew_cli, publish_failures)
 	cr_assert_null(strstr(r.out, "IN TLSA"), "%s", r.out);
 	run_free(&r);
 	/* primary unreachable: 75 */
-	r = run("%s --timeout 2 --unbound-conf %s publish --host mail.dyn.test --add "
-		"'3 1 1 0000000000000000000000000000000000000000000000000000000000000000' "
+	r = run("%s --timeout 2 --unbound-conf %s publish --host mail.dyn.test "
+		"--add "
+		"'3 1 1 "
+		"00000000000000000000000000000000000000000000000000000000000000"
+		"00' "
 		"--tsig-key %s --server 127.53.0.2@9",
 		danekit(), prim_conf, prim_key);
 	cr_assert_eq(r.status, 75, "%s %s", r.out, r.err);
@@ -667,15 +745,20 @@ Test(renew_cli, publish_failures)
 	cr_assert_eq(r.status, 66, "%s %s", r.out, r.err);
 	run_free(&r);
 	/* dry run: the nsupdate script, nothing sent */
-	r = run("%s --unbound-conf %s publish --host mail.dryrun.dyn.test --add "
-		"'3 1 1 0000000000000000000000000000000000000000000000000000000000000000' "
+	r = run("%s --unbound-conf %s publish --host mail.dryrun.dyn.test "
+		"--add "
+		"'3 1 1 "
+		"00000000000000000000000000000000000000000000000000000000000000"
+		"00' "
 		"--server %s --dry-run",
 		danekit(), prim_conf, prim_server);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "zone dyn.test.\n"), "%s", r.out);
-	cr_assert(strstr(r.out, "prereq nxrrset _25._tcp.mail.dryrun.dyn.test. IN TLSA\n"),
+	cr_assert(strstr(r.out, "prereq nxrrset _25._tcp.mail.dryrun.dyn.test. "
+				"IN TLSA\n"),
 		  "%s", r.out);
-	cr_assert(strstr(r.out, "update add _25._tcp.mail.dryrun.dyn.test. 3600 IN TLSA 3 1 1 "),
+	cr_assert(strstr(r.out, "update add _25._tcp.mail.dryrun.dyn.test. "
+				"3600 IN TLSA 3 1 1 "),
 		  "%s", r.out);
 	cr_assert(strstr(r.out, "\nsend\n"), "%s", r.out);
 	run_free(&r);

@@ -18,7 +18,8 @@ const char *fx_dir(void)
 {
 	const char *d = getenv("DK_TLSA_FIXTURES");
 
-	cr_assert(d && *d, "DK_TLSA_FIXTURES is not set (run through meson test)");
+	cr_assert(d && *d,
+		  "DK_TLSA_FIXTURES is not set (run through meson test)");
 	return d;
 }
 
@@ -276,7 +277,8 @@ void fx_run_argv(struct fx_run *r, const char *stdin_path,
 
 			signal(SIGPIPE, SIG_IGN);
 			close(fd[0]);
-			while (src >= 0 && (k = read(src, buf, sizeof(buf))) > 0) {
+			while (src >= 0 &&
+			       (k = read(src, buf, sizeof(buf))) > 0) {
 				if (write(fd[1], buf, (size_t)k) != k) {
 					break;
 				}
@@ -289,8 +291,10 @@ void fx_run_argv(struct fx_run *r, const char *stdin_path,
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		int in = pipe_in >= 0 ? pipe_in :
-			 open(stdin_path ? stdin_path : "/dev/null", O_RDONLY);
+		int in = pipe_in >= 0
+				 ? pipe_in
+				 : open(stdin_path ? stdin_path : "/dev/null",
+					O_RDONLY);
 
 		if (in < 0 || chdir(fx_dir()) != 0 || dup2(in, 0) < 0 ||
 		    dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0) {

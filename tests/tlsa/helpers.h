@@ -12,10 +12,10 @@
 
 /* One line of expected.tsv: association data computed with openssl. */
 struct fx_row {
-	char *file;  /* relative to the fixtures folder */
-	char *kind;  /* cert, privkey, pubkey, csr */
+	char *file; /* relative to the fixtures folder */
+	char *kind; /* cert, privkey, pubkey, csr */
 	int usage, selector, mtype;
-	char *hex;   /* lower-case hex, or "-": danekit must refuse */
+	char *hex; /* lower-case hex, or "-": danekit must refuse */
 };
 
 /* The folder of the fixtures (absolute). */
@@ -52,7 +52,7 @@ struct fx_run {
 	int status; /* exit status, or 128 + signal */
 	char *out;  /* stdout, NUL-terminated */
 	size_t outlen;
-	char *err;  /* stderr, NUL-terminated */
+	char *err; /* stderr, NUL-terminated */
 	size_t errlen;
 };
 

@@ -44,7 +44,8 @@ Test(cli_good, default_rdata)
 	char *want = NULL;
 
 	fx_run(&r, NULL, "tlsa", "p256.crt.pem", NULL);
-	cr_assert(asprintf(&want, "3 1 1 %s\n", hex_of("p256.crt.pem", 3, 1, 1)) > 0);
+	cr_assert(asprintf(&want, "3 1 1 %s\n",
+			   hex_of("p256.crt.pem", 3, 1, 1)) > 0);
 	expect_ok(&r, want);
 	free(want);
 	fx_run_free(&r);
@@ -67,8 +68,8 @@ Test(cli_good, every_input_default)
 		}
 		fx_run(&r, NULL, "tlsa", rows[i].file, NULL);
 		cr_assert(asprintf(&want, "3 1 1 %s\n", rows[i].hex) > 0);
-		cr_assert_eq(r.status, 0, "%s: exit %d: %s", rows[i].file, r.status,
-			     r.err);
+		cr_assert_eq(r.status, 0, "%s: exit %d: %s", rows[i].file,
+			     r.status, r.err);
 		cr_assert_str_eq(r.out, want, "%s", rows[i].file);
 		cr_assert_str_empty(r.err);
 		free(want);
@@ -81,7 +82,8 @@ Test(cli_good, every_input_default)
 /* Every usage x selector x mtype, with numbers and with mnemonics. */
 Test(cli_good, options_matrix)
 {
-	static const char *const un[] = { "pkix-ta", "PKIX-EE", "Dane-TA", "DANE-EE" };
+	static const char *const un[] = { "pkix-ta", "PKIX-EE", "Dane-TA",
+					  "DANE-EE" };
 	static const char *const sn[] = { "CERT", "spki" };
 	static const char *const mn[] = { "full", "Sha2-256", "SHA2-512" };
 	static const char *const files[] = { "chain.pem", "rsa.crt.der" };
@@ -97,16 +99,19 @@ Test(cli_good, options_matrix)
 					snprintf(us, sizeof(us), "%d", u);
 					snprintf(ss, sizeof(ss), "%d", s);
 					snprintf(ms, sizeof(ms), "%d", m);
-					cr_assert(asprintf(&want, "%d %d %d %s\n", u, s,
-							   m,
-							   hex_of(files[f], u, s, m)) > 0);
+					cr_assert(asprintf(&want,
+							   "%d %d %d %s\n", u,
+							   s, m,
+							   hex_of(files[f], u,
+								  s, m)) > 0);
 					fx_run(&r, NULL, "tlsa", "--usage", us,
 					       "--selector", ss, "--mtype", ms,
 					       files[f], NULL);
 					expect_ok(&r, want);
 					fx_run_free(&r);
-					fx_run(&r, NULL, "tlsa", "-u", un[u], "-s",
-					       sn[s], "-m", mn[m], files[f], NULL);
+					fx_run(&r, NULL, "tlsa", "-u", un[u],
+					       "-s", sn[s], "-m", mn[m],
+					       files[f], NULL);
 					expect_ok(&r, want);
 					fx_run_free(&r);
 					free(want);
@@ -127,7 +132,8 @@ Test(cli_good, cert_index)
 		struct fx_run r;
 
 		snprintf(idx, sizeof(idx), "%d", i);
-		cr_assert(asprintf(&want, "2 0 1 %s\n", hex_of(certs[i], 2, 0, 1)) > 0);
+		cr_assert(asprintf(&want, "2 0 1 %s\n",
+				   hex_of(certs[i], 2, 0, 1)) > 0);
 		fx_run(&r, NULL, "tlsa", "--usage", "2", "--selector", "0",
 		       "--cert-index", idx, "chain.pem", NULL);
 		expect_ok(&r, want);
@@ -142,21 +148,23 @@ Test(cli_good, formats_with_host)
 	char *want = NULL;
 	struct fx_run r;
 
-	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "ed25519.crt.pem",
-	       NULL);
-	cr_assert(asprintf(&want, "_25._tcp.mail.example.com. 3600 IN TLSA 3 1 1 %s\n",
+	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com",
+	       "ed25519.crt.pem", NULL);
+	cr_assert(asprintf(&want,
+			   "_25._tcp.mail.example.com. 3600 IN TLSA 3 1 1 %s\n",
 			   hex) > 0);
 	expect_ok(&r, want);
 	fx_run_free(&r);
-	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "--format", "zone",
-	       "ed25519.crt.pem", NULL);
+	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "--format",
+	       "zone", "ed25519.crt.pem", NULL);
 	expect_ok(&r, want);
 	fx_run_free(&r);
 	free(want);
 
 	fx_run(&r, NULL, "tlsa", "--host", "MX1.Example.NET.", "--port", "465",
 	       "--proto", "tcp", "--ttl", "300", "ed25519.crt.pem", NULL);
-	cr_assert(asprintf(&want, "_465._tcp.mx1.example.net. 300 IN TLSA 3 1 1 %s\n",
+	cr_assert(asprintf(&want,
+			   "_465._tcp.mx1.example.net. 300 IN TLSA 3 1 1 %s\n",
 			   hex) > 0);
 	expect_ok(&r, want);
 	fx_run_free(&r);
@@ -165,7 +173,8 @@ Test(cli_good, formats_with_host)
 	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "--format",
 	       "generic", "ed25519.crt.pem", NULL);
 	cr_assert(asprintf(&want,
-			   "_25._tcp.mail.example.com. 3600 IN TYPE52 \\# 35 030101%s\n",
+			   "_25._tcp.mail.example.com. 3600 IN TYPE52 \\# 35 "
+			   "030101%s\n",
 			   hex) > 0);
 	expect_ok(&r, want);
 	fx_run_free(&r);
@@ -174,14 +183,15 @@ Test(cli_good, formats_with_host)
 	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "--format",
 	       "nsupdate", "--ttl", "0", "ed25519.crt.pem", NULL);
 	cr_assert(asprintf(&want,
-			   "update add _25._tcp.mail.example.com. 0 IN TLSA 3 1 1 %s\n",
+			   "update add _25._tcp.mail.example.com. 0 IN TLSA 3 "
+			   "1 1 %s\n",
 			   hex) > 0);
 	expect_ok(&r, want);
 	fx_run_free(&r);
 	free(want);
 
-	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "--format", "rdata",
-	       "ed25519.crt.pem", NULL);
+	fx_run(&r, NULL, "tlsa", "--host", "mail.example.com", "--format",
+	       "rdata", "ed25519.crt.pem", NULL);
 	cr_assert(asprintf(&want, "3 1 1 %s\n", hex) > 0);
 	expect_ok(&r, want);
 	fx_run_free(&r);
@@ -189,7 +199,8 @@ Test(cli_good, formats_with_host)
 
 	fx_run(&r, NULL, "tlsa", "--host", "www.example.org", "--port", "443",
 	       "--proto", "udp", "--mtype", "2", "ed25519.crt.pem", NULL);
-	cr_assert(asprintf(&want, "_443._udp.www.example.org. 3600 IN TLSA 3 1 2 %s\n",
+	cr_assert(asprintf(&want,
+			   "_443._udp.www.example.org. 3600 IN TLSA 3 1 2 %s\n",
 			   hex_of("ed25519.crt.pem", 3, 1, 2)) > 0);
 	expect_ok(&r, want);
 	fx_run_free(&r);
@@ -213,7 +224,8 @@ static void check_json_record(json_t *o, const char *name, long ttl, int u,
 {
 	cr_assert(json_is_object(o));
 	if (name) {
-		cr_assert_str_eq(json_string_value(json_object_get(o, "name")), name);
+		cr_assert_str_eq(json_string_value(json_object_get(o, "name")),
+				 name);
 	} else {
 		json_t *n = json_object_get(o, "name");
 
@@ -234,15 +246,16 @@ Test(cli_good, json)
 	struct fx_run r;
 	json_t *j;
 
-	fx_run(&r, NULL, "tlsa", "--format", "json", "--host", "mail.example.com",
-	       "--ttl", "600", "p384.crt.pem", "rsa.pub.der", NULL);
+	fx_run(&r, NULL, "tlsa", "--format", "json", "--host",
+	       "mail.example.com", "--ttl", "600", "p384.crt.pem",
+	       "rsa.pub.der", NULL);
 	j = parse_json(&r);
 	cr_assert(json_is_array(j), "not an array: %s", r.out);
 	cr_assert_eq(json_array_size(j), 2);
-	check_json_record(json_array_get(j, 0), "_25._tcp.mail.example.com.", 600,
-			  3, 1, 1, "p384.crt.pem");
-	check_json_record(json_array_get(j, 1), "_25._tcp.mail.example.com.", 600,
-			  3, 1, 1, "rsa.pub.der");
+	check_json_record(json_array_get(j, 0), "_25._tcp.mail.example.com.",
+			  600, 3, 1, 1, "p384.crt.pem");
+	check_json_record(json_array_get(j, 1), "_25._tcp.mail.example.com.",
+			  600, 3, 1, 1, "rsa.pub.der");
 	json_decref(j);
 	fx_run_free(&r);
 
@@ -251,9 +264,10 @@ Test(cli_good, json)
 	       "chain.pem", NULL);
 	j = parse_json(&r);
 	cr_assert_eq(json_array_size(j), 1);
-	check_json_record(json_array_get(j, 0), NULL, 3600, 2, 0, 2, "chain.pem");
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0),
-							   "data")),
+	check_json_record(json_array_get(j, 0), NULL, 3600, 2, 0, 2,
+			  "chain.pem");
+	cr_assert_str_eq(json_string_value(
+				 json_object_get(json_array_get(j, 0), "data")),
 			 hex_of("ca.crt.pem", 2, 0, 2));
 	json_decref(j);
 	fx_run_free(&r);
@@ -262,7 +276,8 @@ Test(cli_good, json)
 	fx_run(&r, NULL, "--json", "tlsa", "p521.csr.der", NULL);
 	j = parse_json(&r);
 	cr_assert_eq(json_array_size(j), 1);
-	check_json_record(json_array_get(j, 0), NULL, 3600, 3, 1, 1, "p521.csr.der");
+	check_json_record(json_array_get(j, 0), NULL, 3600, 3, 1, 1,
+			  "p521.csr.der");
 	json_decref(j);
 	fx_run_free(&r);
 }
@@ -277,8 +292,8 @@ Test(cli_good, stdin)
 		char *want = NULL;
 		struct fx_run r;
 
-		cr_assert(asprintf(&want, "%s 3 1 1 %s\n", "", hex_of(files[i], 3, 1,
-								     1)) > 0);
+		cr_assert(asprintf(&want, "%s 3 1 1 %s\n", "",
+				   hex_of(files[i], 3, 1, 1)) > 0);
 		fx_run(&r, path, "tlsa", "-", NULL);
 		expect_ok(&r, want + 1);
 		fx_run_free(&r);
@@ -293,7 +308,8 @@ Test(cli_good, stdin)
 		struct fx_run r;
 
 		cr_assert(asprintf(&src, "|%s", path) > 0);
-		cr_assert(asprintf(&want, "3 1 1 %s\n", hex_of(files[i], 3, 1, 1)) > 0);
+		cr_assert(asprintf(&want, "3 1 1 %s\n",
+				   hex_of(files[i], 3, 1, 1)) > 0);
 		fx_run(&r, src, "tlsa", "-", NULL);
 		expect_ok(&r, want);
 		fx_run_free(&r);
@@ -311,7 +327,8 @@ Test(cli_good, stdin)
 				   hex_of("ed25519.crt.pem", 3, 1, 1),
 				   hex_of("p384.pub.pem", 3, 1, 1),
 				   hex_of("rsa.crt.pem", 3, 1, 1)) > 0);
-		fx_run(&r, path, "tlsa", "ed25519.crt.pem", "-", "rsa.crt.pem", NULL);
+		fx_run(&r, path, "tlsa", "ed25519.crt.pem", "-", "rsa.crt.pem",
+		       NULL);
 		expect_ok(&r, want);
 		fx_run_free(&r);
 		free(want);
@@ -321,13 +338,12 @@ Test(cli_good, stdin)
 
 Test(cli_good, list)
 {
-	char *list = fx_tmpfile("list.txt",
-				"# inputs\n"
-				"p256.crt.pem\n"
-				"\n"
-				"   rsa.crt.der  \n"
-				"# comment\n"
-				"ed448.pub.pem\n");
+	char *list = fx_tmpfile("list.txt", "# inputs\n"
+					    "p256.crt.pem\n"
+					    "\n"
+					    "   rsa.crt.der  \n"
+					    "# comment\n"
+					    "ed448.pub.pem\n");
 	char *want = NULL;
 	struct fx_run r;
 
@@ -368,15 +384,17 @@ Test(cli_good, duplicates_once_in_first_place)
 	fx_run_free(&r);
 	free(want);
 	/* the same certificate as PEM and DER, selector 0 */
-	cr_assert(asprintf(&want, "3 0 1 %s\n", hex_of("rsa.crt.pem", 3, 0, 1)) > 0);
+	cr_assert(asprintf(&want, "3 0 1 %s\n",
+			   hex_of("rsa.crt.pem", 3, 0, 1)) > 0);
 	fx_run(&r, NULL, "tlsa", "-s", "0", "rsa.crt.pem", "rsa.crt.der", NULL);
 	expect_ok(&r, want);
 	fx_run_free(&r);
 	free(want);
 	/* the leaf and the chain give one DANE-EE record */
-	cr_assert(asprintf(&want, "3 1 2 %s\n", hex_of("leaf.crt.pem", 3, 1, 2)) > 0);
-	fx_run(&r, NULL, "tlsa", "-m", "2", "chain.pem", "leaf.crt.der", "chain2.pem",
-	       "leaf.key.pem", "combo.pem", NULL);
+	cr_assert(asprintf(&want, "3 1 2 %s\n",
+			   hex_of("leaf.crt.pem", 3, 1, 2)) > 0);
+	fx_run(&r, NULL, "tlsa", "-m", "2", "chain.pem", "leaf.crt.der",
+	       "chain2.pem", "leaf.key.pem", "combo.pem", NULL);
 	expect_ok(&r, want);
 	fx_run_free(&r);
 	free(want);
@@ -384,9 +402,10 @@ Test(cli_good, duplicates_once_in_first_place)
 
 Test(cli_good, input_order)
 {
-	static const char *const files[] = { "rsa.crt.pem", "p256.crt.pem",
-					     "p384.crt.pem", "p521.crt.pem",
-					     "ed25519.crt.pem", "ed448.crt.pem" };
+	static const char *const files[] = {
+		"rsa.crt.pem",	"p256.crt.pem",	   "p384.crt.pem",
+		"p521.crt.pem", "ed25519.crt.pem", "ed448.crt.pem"
+	};
 	const char *args[16];
 	char *want = NULL;
 	size_t len = 0;
@@ -436,27 +455,30 @@ static void expect_fail(const struct fx_run *r, int status, const char *what,
 	cr_assert_eq(r->status, status, "%s: exit %d, expected %d; stderr: %s",
 		     what, r->status, status, r->err);
 	cr_assert_eq(r->outlen, 0, "%s: stdout not empty: %s", what, r->out);
-	cr_assert_eq(fx_lines(r->err), 1, "%s: stderr is not one line: %s", what,
-		     r->err);
+	cr_assert_eq(fx_lines(r->err), 1, "%s: stderr is not one line: %s",
+		     what, r->err);
 	cr_assert(r->errlen > 0 && r->err[r->errlen - 1] == '\n',
 		  "%s: stderr does not end the line: %s", what, r->err);
 	cr_assert(strncmp(r->err, PREFIX, strlen(PREFIX)) == 0,
-		  "%s: stderr does not start with '" PREFIX "': %s", what, r->err);
+		  "%s: stderr does not start with '" PREFIX "': %s", what,
+		  r->err);
 	if (name) {
-		cr_assert(strstr(r->err, name), "%s: stderr does not name '%s': %s",
-			  what, name, r->err);
+		cr_assert(strstr(r->err, name),
+			  "%s: stderr does not name '%s': %s", what, name,
+			  r->err);
 	}
 	if (part) {
 		cr_assert(strcasestr(r->err, part),
-			  "%s: stderr does not say '%s': %s", what, part, r->err);
+			  "%s: stderr does not say '%s': %s", what, part,
+			  r->err);
 	}
 }
 
 struct bad_case {
 	const char *file;
 	int status;
-	const char *part; /* the message says this */
-	const char *opt[4]; /* options before the files */
+	const char *part;    /* the message says this */
+	const char *opt[4];  /* options before the files */
 	const char *good[3]; /* good inputs under these options, if not the
 				usual ones; { "" } for none */
 };
@@ -481,17 +503,38 @@ static const struct bad_case bad_inputs[] = {
 	{ "bad/encrypted.der", 65, "encrypted", { NULL }, { NULL } },
 	{ "bad/encrypted-trad.pem", 65, "encrypted", { NULL }, { NULL } },
 	{ "bad/two-keys.pem", 65, NULL, { NULL }, { NULL } },
-	{ "p256.key.pem", 65, "only a public key", { "--selector", "0" }, { NULL } },
-	{ "ed448.key.der", 65, "only a public key", { "-s", "Cert" }, { NULL } },
+	{ "p256.key.pem",
+	  65,
+	  "only a public key",
+	  { "--selector", "0" },
+	  { NULL } },
+	{ "ed448.key.der",
+	  65,
+	  "only a public key",
+	  { "-s", "Cert" },
+	  { NULL } },
 	{ "rsa.pub.pem", 65, "selector 0", { "-s", "0" }, { NULL } },
-	{ "p384.csr.pem", 65, "selector 0", { "-s", "0", "-u", "1" }, { NULL } },
+	{ "p384.csr.pem",
+	  65,
+	  "selector 0",
+	  { "-s", "0", "-u", "1" },
+	  { NULL } },
 	{ "rsa.csr.der", 65, "selector 0", { "-s", "cert" }, { NULL } },
 	{ "chain.pem", 64, "range", { "--cert-index", "3" }, { "" } },
-	{ "chain2.pem", 64, "range", { "--cert-index", "2" },
+	{ "chain2.pem",
+	  64,
+	  "range",
+	  { "--cert-index", "2" },
 	  { "chain.pem", NULL } },
-	{ "p256.crt.der", 64, "range", { "--cert-index", "1" },
+	{ "p256.crt.der",
+	  64,
+	  "range",
+	  { "--cert-index", "1" },
 	  { "chain.pem", "chain2.pem", NULL } },
-	{ "p256.key.pem", 64, NULL, { "--cert-index", "1" },
+	{ "p256.key.pem",
+	  64,
+	  NULL,
+	  { "--cert-index", "1" },
 	  { "chain2.pem", NULL } },
 };
 
@@ -528,7 +571,8 @@ static void run_bad(const struct bad_case *c, const char *const *before,
 
 Test(cli_bad, inputs_alone)
 {
-	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
+	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]);
+	     i++) {
 		run_bad(&bad_inputs[i], NULL, NULL, bad_inputs[i].file);
 	}
 }
@@ -539,7 +583,8 @@ Test(cli_bad, inputs_after_good_ones)
 	static const char *const good[] = { "rsa.crt.pem", "chain.pem",
 					    "p256.crt.der", NULL };
 
-	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
+	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]);
+	     i++) {
 		run_bad(&bad_inputs[i], good, NULL, bad_inputs[i].file);
 	}
 }
@@ -548,7 +593,8 @@ Test(cli_bad, inputs_before_good_ones)
 {
 	static const char *const good[] = { "rsa.crt.pem", "chain.pem", NULL };
 
-	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
+	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]);
+	     i++) {
 		run_bad(&bad_inputs[i], good, good, bad_inputs[i].file);
 	}
 }
@@ -557,8 +603,8 @@ Test(cli_bad, first_bad_input_is_named)
 {
 	struct fx_run r;
 
-	fx_run(&r, NULL, "tlsa", "rsa.crt.pem", "bad/empty.pem", "bad/missing.pem",
-	       NULL);
+	fx_run(&r, NULL, "tlsa", "rsa.crt.pem", "bad/empty.pem",
+	       "bad/missing.pem", NULL);
 	expect_fail(&r, 65, "two bad inputs", "bad/empty.pem", NULL);
 	fx_run_free(&r);
 }
@@ -586,8 +632,8 @@ Test(cli_bad, stdin)
 		fx_run(&r, path, "tlsa", "-", NULL);
 		expect_fail(&r, t[i].status, t[i].file, "<stdin>", t[i].part);
 		fx_run_free(&r);
-		fx_run(&r, path, "tlsa", "--host", "mx.example", "p256.crt.pem", "-",
-		       NULL);
+		fx_run(&r, path, "tlsa", "--host", "mx.example", "p256.crt.pem",
+		       "-", NULL);
 		expect_fail(&r, t[i].status, t[i].file, "<stdin>", t[i].part);
 		fx_run_free(&r);
 		free(path);
@@ -609,7 +655,8 @@ Test(cli_bad, list)
 	struct fx_run r;
 
 	fx_run(&r, NULL, "tlsa", "--list", list, NULL);
-	expect_fail(&r, 65, "bad input in a list", "bad/unknown-label.pem", "FOO");
+	expect_fail(&r, 65, "bad input in a list", "bad/unknown-label.pem",
+		    "FOO");
 	fx_run_free(&r);
 	fx_run(&r, NULL, "tlsa", "--list", "bad/missing-list.txt", NULL);
 	expect_fail(&r, 66, "missing list", "bad/missing-list.txt", NULL);
@@ -670,10 +717,12 @@ Test(cli_bad, options)
 		{ { "--host", "" }, "--host" },
 		{ { "--host", "a..example" }, "empty label" },
 		{ { "--host", ".example" }, "empty label" },
-		{ { "--host",
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example" },
+		{ { "--host", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			      "aaaaaaaaaaaaaaaa.example" },
 		  "63" },
-		{ { "--host", "b\xc3\xbc" "cher.example" }, "A-label" },
+		{ { "--host", "b\xc3\xbc"
+			      "cher.example" },
+		  "A-label" },
 		{ { "--host", "mail example" }, "--host" },
 		{ { "--host", "-mail.example" }, "--host" },
 		{ { "--format", "zone" }, "--host" },
@@ -696,8 +745,8 @@ Test(cli_bad, options)
 		args[n++] = "p256.crt.pem";
 		args[n] = NULL;
 		fx_run_argv(&r, NULL, args);
-		expect_fail(&r, 64, t[i].args[1] ? t[i].args[1] : t[i].args[0], NULL,
-			    t[i].part);
+		expect_fail(&r, 64, t[i].args[1] ? t[i].args[1] : t[i].args[0],
+			    NULL, t[i].part);
 		fx_run_free(&r);
 		/* also with the option after the inputs */
 		n = 0;
@@ -727,7 +776,8 @@ Test(cli_bad, host_too_long)
 	expect_fail(&r, 64, "host too long", NULL, "253");
 	fx_run_free(&r);
 	/* a host that fits, but not in the owner name */
-	snprintf(host, sizeof(host), "%s.%s.%s.%.55s", label, label, label, label);
+	snprintf(host, sizeof(host), "%s.%s.%s.%.55s", label, label, label,
+		 label);
 	fx_run(&r, NULL, "tlsa", "--host", host, "p256.crt.pem", NULL);
 	expect_fail(&r, 64, "owner too long", NULL, "253");
 	fx_run_free(&r);

@@ -61,11 +61,13 @@ static void check_matrix(const char *prefix, size_t min_files)
 			dk_input_free(in_mem);
 			in = in_mem = NULL;
 			rc = dk_input_read_file(path, &in, &diag);
-			cr_assert_eq(rc, 0, "%s: %s (%s)", r->file, dk_strerror(rc),
-				     diag.why);
+			cr_assert_eq(rc, 0, "%s: %s (%s)", r->file,
+				     dk_strerror(rc), diag.why);
 			cr_assert_not_null(buf);
-			rc = dk_input_load((const uint8_t *)buf, len, &in_mem, &diag);
-			cr_assert_eq(rc, 0, "%s (memory): %s", r->file, diag.why);
+			rc = dk_input_load((const uint8_t *)buf, len, &in_mem,
+					   &diag);
+			cr_assert_eq(rc, 0, "%s (memory): %s", r->file,
+				     diag.why);
 			free(buf);
 			free(path);
 			cr_assert_eq((int)dk_input_kind(in), kind_of(r->kind),
@@ -84,12 +86,13 @@ static void check_matrix(const char *prefix, size_t min_files)
 		if (strcmp(r->hex, "-") == 0) {
 			cr_assert_eq(rc, DK_ESELECTOR,
 				     "%s %d %d %d: %d, expected DK_ESELECTOR",
-				     r->file, r->usage, r->selector, r->mtype, rc);
+				     r->file, r->usage, r->selector, r->mtype,
+				     rc);
 			cr_assert_null(t);
 			cr_assert(strstr(diag.why, "selector 0") &&
-				  strstr(diag.why, "public key"),
-				  "%s: the reason does not say why: '%s'", r->file,
-				  diag.why);
+					  strstr(diag.why, "public key"),
+				  "%s: the reason does not say why: '%s'",
+				  r->file, diag.why);
 		} else {
 			size_t len;
 			const uint8_t *d;
@@ -104,12 +107,13 @@ static void check_matrix(const char *prefix, size_t min_files)
 			d = dk_tlsa_data(t, &len);
 			hex = fx_hex(d, len);
 			cr_assert_str_eq(hex, r->hex, "%s %d %d %d: wrong data",
-					 r->file, r->usage, r->selector, r->mtype);
+					 r->file, r->usage, r->selector,
+					 r->mtype);
 			free(hex);
 			/* the same from memory */
 			rc = dk_tlsa_make(in_mem, (uint8_t)r->usage,
-					  (uint8_t)r->selector, (uint8_t)r->mtype,
-					  -1, &t2, NULL);
+					  (uint8_t)r->selector,
+					  (uint8_t)r->mtype, -1, &t2, NULL);
 			cr_assert_eq(rc, 0);
 			cr_assert_eq(dk_tlsa_cmp(t, t2), 0);
 			dk_tlsa_free(t2);
@@ -124,15 +128,42 @@ static void check_matrix(const char *prefix, size_t min_files)
 	cr_assert_eq(checked, files * 24);
 }
 
-Test(lib_make, rsa) { check_matrix("rsa.", 11); }
-Test(lib_make, p256) { check_matrix("p256.", 10); }
-Test(lib_make, p384) { check_matrix("p384.", 10); }
-Test(lib_make, p521) { check_matrix("p521.", 10); }
-Test(lib_make, ed25519) { check_matrix("ed25519.", 8); }
-Test(lib_make, ed448) { check_matrix("ed448.", 8); }
-Test(lib_make, chain_certs) { check_matrix("leaf.", 2); }
-Test(lib_make, chain_bundle) { check_matrix("chain", 2); }
-Test(lib_make, combined_key_and_cert) { check_matrix("combo.", 1); }
+Test(lib_make, rsa)
+{
+	check_matrix("rsa.", 11);
+}
+Test(lib_make, p256)
+{
+	check_matrix("p256.", 10);
+}
+Test(lib_make, p384)
+{
+	check_matrix("p384.", 10);
+}
+Test(lib_make, p521)
+{
+	check_matrix("p521.", 10);
+}
+Test(lib_make, ed25519)
+{
+	check_matrix("ed25519.", 8);
+}
+Test(lib_make, ed448)
+{
+	check_matrix("ed448.", 8);
+}
+Test(lib_make, chain_certs)
+{
+	check_matrix("leaf.", 2);
+}
+Test(lib_make, chain_bundle)
+{
+	check_matrix("chain", 2);
+}
+Test(lib_make, combined_key_and_cert)
+{
+	check_matrix("combo.", 1);
+}
 
 /* --cert-index: certificate N of the chain for every usage. */
 Test(lib_make, cert_index)
@@ -164,19 +195,20 @@ Test(lib_make, cert_index)
 					char *hex;
 
 					cr_assert_not_null(r);
-					cr_assert_eq(dk_tlsa_make(in, (uint8_t)u,
-								  (uint8_t)s,
-								  (uint8_t)m,
-								  t[i].idx, &tl,
-								  NULL),
-						     0);
-					const uint8_t *d = dk_tlsa_data(tl, &len);
+					cr_assert_eq(
+						dk_tlsa_make(
+							in, (uint8_t)u,
+							(uint8_t)s, (uint8_t)m,
+							t[i].idx, &tl, NULL),
+						0);
+					const uint8_t *d =
+						dk_tlsa_data(tl, &len);
 
 					hex = fx_hex(d, len);
-					cr_assert_str_eq(hex, r->hex,
-							 "%s index %d: %d %d %d",
-							 t[i].chain, t[i].idx, u,
-							 s, m);
+					cr_assert_str_eq(
+						hex, r->hex,
+						"%s index %d: %d %d %d",
+						t[i].chain, t[i].idx, u, s, m);
 					free(hex);
 					dk_tlsa_free(tl);
 				}
@@ -193,11 +225,13 @@ Test(lib_make, cert_index)
 			cr_assert_null(tl);
 			cr_assert(strstr(diag.why, "out of range"), "%s",
 				  diag.why);
-			cr_assert_eq(dk_tlsa_make(in, 2, 0, 1, 1000000, &tl, NULL),
-				     DK_ERANGE);
+			cr_assert_eq(
+				dk_tlsa_make(in, 2, 0, 1, 1000000, &tl, NULL),
+				DK_ERANGE);
 		}
 		dk_input_get0_cert(in, 0);
-		cr_assert_null(dk_input_get0_cert(in, (size_t)fx_ncerts(t[i].chain)));
+		cr_assert_null(
+			dk_input_get0_cert(in, (size_t)fx_ncerts(t[i].chain)));
 		dk_input_free(in);
 		free(path);
 	}
@@ -260,22 +294,25 @@ Test(lib_make, assoc_data)
 			size_t len = 0;
 			char *hex;
 
-			cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0),
-							NULL, (uint8_t)s,
-							(uint8_t)m, &d, &len),
+			cr_assert_eq(dk_tlsa_assoc_data(
+					     dk_input_get0_cert(in, 0), NULL,
+					     (uint8_t)s, (uint8_t)m, &d, &len),
 				     0);
 			hex = fx_hex(d, len);
-			cr_assert_str_eq(hex, fx_find("rsa.crt.pem", 3, s, m)->hex);
+			cr_assert_str_eq(hex,
+					 fx_find("rsa.crt.pem", 3, s, m)->hex);
 			free(hex);
 			free(d);
 			if (s == 1) {
 				cr_assert_eq(dk_tlsa_assoc_data(
-						     NULL, dk_input_get0_pubkey(in),
+						     NULL,
+						     dk_input_get0_pubkey(in),
 						     1, (uint8_t)m, &d, &len),
 					     0);
 				hex = fx_hex(d, len);
-				cr_assert_str_eq(hex,
-						 fx_find("rsa.pub.der", 3, 1, m)->hex);
+				cr_assert_str_eq(
+					hex,
+					fx_find("rsa.pub.der", 3, 1, m)->hex);
 				free(hex);
 				free(d);
 			}
@@ -306,14 +343,15 @@ static void expect_bad(const char *rel, int want, const char *why_part)
 
 	cr_assert_eq(rc, want, "%s: %d (%s), expected %d (%s)", rel, rc,
 		     dk_strerror(rc), want, dk_strerror(want));
-	cr_assert_eq(in, (struct dk_input *)0x1, "%s: output touched on failure",
-		     rel);
+	cr_assert_eq(in, (struct dk_input *)0x1,
+		     "%s: output touched on failure", rel);
 	cr_assert(diag.why[0], "%s: no reason given", rel);
-	cr_assert_null(strchr(diag.why, '\n'), "%s: reason is not one line", rel);
+	cr_assert_null(strchr(diag.why, '\n'), "%s: reason is not one line",
+		       rel);
 	if (why_part) {
 		cr_assert(strcasestr(diag.why, why_part),
-			  "%s: reason '%s' does not mention '%s'", rel, diag.why,
-			  why_part);
+			  "%s: reason '%s' does not mention '%s'", rel,
+			  diag.why, why_part);
 	}
 	free(path);
 }
@@ -345,24 +383,27 @@ Test(lib_input, bad_memory)
 {
 	struct dk_input *in = NULL;
 	struct dk_diag diag = { "" };
-	static const char foo[] = "-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n";
+	static const char foo[] =
+		"-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n";
 	static const char noblock[] = "-----BEGIN CERTIFICATE";
 	uint8_t *big = calloc(1, DK_INPUT_MAX + 1);
 
-	cr_assert_eq(dk_input_load((const uint8_t *)"", 0, &in, &diag), DK_EEMPTY);
+	cr_assert_eq(dk_input_load((const uint8_t *)"", 0, &in, &diag),
+		     DK_EEMPTY);
 	cr_assert_eq(dk_input_load(NULL, 0, &in, &diag), DK_EEMPTY);
 	cr_assert_eq(dk_input_load((const uint8_t *)foo, sizeof(foo) - 1, &in,
 				   &diag),
 		     DK_EDATA);
 	cr_assert(strstr(diag.why, "FOO"));
-	cr_assert_eq(dk_input_load((const uint8_t *)noblock, sizeof(noblock) - 1,
+	cr_assert_eq(dk_input_load((const uint8_t *)noblock,
+				   sizeof(noblock) - 1, &in, &diag),
+		     DK_EDATA);
+	cr_assert_eq(dk_input_load((const uint8_t *)"\x30\x03\x02\x01\x01", 5,
 				   &in, &diag),
 		     DK_EDATA);
-	cr_assert_eq(dk_input_load((const uint8_t *)"\x30\x03\x02\x01\x01", 5, &in,
-				   &diag),
-		     DK_EDATA);
 	cr_assert_not_null(big);
-	cr_assert_eq(dk_input_load(big, DK_INPUT_MAX + 1, &in, &diag), DK_ETOOBIG);
+	cr_assert_eq(dk_input_load(big, DK_INPUT_MAX + 1, &in, &diag),
+		     DK_ETOOBIG);
 	cr_assert_null(in);
 	free(big);
 }
@@ -382,8 +423,8 @@ Test(lib_input, chain_order)
 		size_t len;
 		char *hex;
 
-		cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, i), NULL, 0,
-						1, &d, &len),
+		cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, i), NULL,
+						0, 1, &d, &len),
 			     0);
 		hex = fx_hex(d, len);
 		cr_assert_str_eq(hex, fx_find(certs[i], 0, 0, 1)->hex,
@@ -441,15 +482,16 @@ Test(lib_match, every_row)
 			last = r->file;
 		}
 		want_depth = 0;
-		if ((r->usage == 0 || r->usage == 2) && fx_ncerts(r->file) > 1) {
+		if ((r->usage == 0 || r->usage == 2) &&
+		    fx_ncerts(r->file) > 1) {
 			want_depth = (size_t)fx_ncerts(r->file) - 1;
 		}
 		t = row_tlsa(r, 0);
 		rc = dk_tlsa_match(t, in, &depth);
-		cr_assert_eq(rc, 1, "%s %d %d %d: no match (%d)", r->file, r->usage,
-			     r->selector, r->mtype, rc);
-		cr_assert_eq(depth, want_depth, "%s %d %d %d: depth %zu", r->file,
-			     r->usage, r->selector, r->mtype, depth);
+		cr_assert_eq(rc, 1, "%s %d %d %d: no match (%d)", r->file,
+			     r->usage, r->selector, r->mtype, rc);
+		cr_assert_eq(depth, want_depth, "%s %d %d %d: depth %zu",
+			     r->file, r->usage, r->selector, r->mtype, depth);
 		cr_assert_eq(dk_tlsa_match(t, in, NULL), 1);
 		dk_tlsa_free(t);
 		t = row_tlsa(r, 1);
@@ -480,11 +522,14 @@ Test(lib_match, chain_depths)
 		t = row_tlsa(&r, 0);
 		depth = 99;
 		if (u == 0 || u == 2) {
-			cr_assert_eq(dk_tlsa_match(t, in, &depth), 1, "usage %d", u);
+			cr_assert_eq(dk_tlsa_match(t, in, &depth), 1,
+				     "usage %d", u);
 			cr_assert_eq(depth, 1);
 		} else {
-			cr_assert_eq(dk_tlsa_match(t, in, &depth), 0, "usage %d", u);
-			cr_assert_eq(depth, 99, "depth written without a match");
+			cr_assert_eq(dk_tlsa_match(t, in, &depth), 0,
+				     "usage %d", u);
+			cr_assert_eq(depth, 99,
+				     "depth written without a match");
 		}
 		dk_tlsa_free(t);
 	}
@@ -536,7 +581,8 @@ Test(lib_match, chain_depths)
 /* ---- the record: parse, format, wire ---- */
 
 /* RFC 6698 section 2.3, first example. */
-#define RFC_HEX "d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971"
+#define RFC_HEX \
+	"d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971"
 
 static struct dk_tlsa *parse_ok(const char *text, char **owner)
 {
@@ -572,7 +618,9 @@ Test(lib_parse, rdata)
 		"PKIX-TA Cert SHA2-256 " RFC_HEX,
 		"pkix-ta cert sha2-256 " RFC_HEX,
 		"PKIX-TA CERT Sha2-256 " RFC_HEX,
-		"0 0 1 D2ABDE240D7CD3EE6B4B28C54DF034B97983A1D16E8A410E4561CB106618E971",
+		"0 0 1 "
+		"D2ABDE240D7CD3EE6B4B28C54DF034B97983A1D16E8A410E4561CB106618E9"
+		"71",
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -580,14 +628,16 @@ Test(lib_parse, rdata)
 		struct dk_tlsa *t = parse_ok(texts[i], &owner);
 
 		expect_fields(t, 0, 0, 1, RFC_HEX);
-		cr_assert_null(owner, "'%s': rdata alone has no owner", texts[i]);
+		cr_assert_null(owner, "'%s': rdata alone has no owner",
+			       texts[i]);
 		dk_tlsa_free(t);
 	}
 }
 
 Test(lib_parse, mnemonics_every_value)
 {
-	static const char *const u[] = { "PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE" };
+	static const char *const u[] = { "PKIX-TA", "PKIX-EE", "DANE-TA",
+					 "DANE-EE" };
 	static const char *const s[] = { "Cert", "SPKI" };
 	static const char *const m[] = { "Full", "SHA2-256", "SHA2-512" };
 
@@ -597,8 +647,8 @@ Test(lib_parse, mnemonics_every_value)
 				char text[256];
 				struct dk_tlsa *t;
 
-				snprintf(text, sizeof(text), "%s %s %s abcdef01", u[a],
-					 s[b], m[c]);
+				snprintf(text, sizeof(text),
+					 "%s %s %s abcdef01", u[a], s[b], m[c]);
 				t = parse_ok(text, NULL);
 				expect_fields(t, a, b, c, "abcdef01");
 				dk_tlsa_free(t);
@@ -612,13 +662,17 @@ Test(lib_parse, rr_lines)
 	static const char *const texts[] = {
 		"_25._tcp.mail.example.com. 3600 IN TLSA 3 1 1 " RFC_HEX,
 		"_25._tcp.mail.example.com. IN TLSA 3 1 1 " RFC_HEX,
-		"_25._tcp.mail.example.com. 3600 IN TLSA DANE-EE SPKI SHA2-256 " RFC_HEX,
-		"_25._tcp.mail.example.com.\t3600\tIN\tTLSA\tdane-ee spki sha2-256 " RFC_HEX,
+		"_25._tcp.mail.example.com. 3600 IN TLSA DANE-EE SPKI "
+		"SHA2-256 " RFC_HEX,
+		"_25._tcp.mail.example.com.\t3600\tIN\tTLSA\tdane-ee spki "
+		"sha2-256 " RFC_HEX,
 		"_25._tcp.mail.example.com. 3600 IN tlsa 3 1 1 " RFC_HEX,
 		/* RFC 3597 generic forms */
-		"_25._tcp.mail.example.com. 3600 IN TYPE52 \\# 35 030101" RFC_HEX,
+		"_25._tcp.mail.example.com. 3600 IN TYPE52 \\# 35 "
+		"030101" RFC_HEX,
 		"_25._tcp.mail.example.com. 3600 IN TLSA \\# 35 030101" RFC_HEX,
-		"_25._tcp.mail.example.com. 3600 CLASS1 TYPE52 \\# 35 030101" RFC_HEX,
+		"_25._tcp.mail.example.com. 3600 CLASS1 TYPE52 \\# 35 "
+		"030101" RFC_HEX,
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -640,7 +694,7 @@ Test(lib_parse, bad)
 		"",
 		"\n",
 		"3 1 1",
-		"3 1 1 abc",             /* odd number of digits */
+		"3 1 1 abc", /* odd number of digits */
 		"3 1 1 ab c",
 		"_25._tcp.example.com. 3600 IN TLSA 3 1 1 abcde",
 		"3 1 1 zz",
@@ -649,7 +703,7 @@ Test(lib_parse, bad)
 		"3 SPKIX 1 ab",
 		"3 1 SHA2-384 ab",
 		"256 1 1 ab",
-		"3 1 1 ab\n3 1 1 cd",    /* two lines */
+		"3 1 1 ab\n3 1 1 cd", /* two lines */
 		"example.com. 3600 IN A 192.0.2.1",
 		"example.com. 3600 IN TXT \"3 1 1 ab\"",
 		"_25._tcp.example.com. 3600 IN TLSA 3 1",
@@ -658,7 +712,8 @@ Test(lib_parse, bad)
 		"_25._tcp.example.com. 3600 IN TYPE52 \\# 5 030101",
 		"garbage",
 		"_25._tcp.b\xc3\xbc.example. 3600 IN TLSA 3 1 1 ab", /* 8-bit */
-		"3 1 1 ab\x01" "cd",    /* control character */
+		"3 1 1 ab\x01"
+		"cd",				    /* control character */
 		"example. 3600 IN CERT 0 0 0 AA==", /* another type */
 	};
 
@@ -667,8 +722,8 @@ Test(lib_parse, bad)
 		struct dk_diag diag = { "" };
 		int rc = dk_tlsa_parse(texts[i], &t, NULL, &diag);
 
-		cr_assert_eq(rc, DK_EDATA, "'%s' gave %d, expected DK_EDATA", texts[i],
-			     rc);
+		cr_assert_eq(rc, DK_EDATA, "'%s' gave %d, expected DK_EDATA",
+			     texts[i], rc);
 		cr_assert_eq(t, (struct dk_tlsa *)0x1, "'%s': output touched",
 			     texts[i]);
 		cr_assert(diag.why[0], "'%s': no reason", texts[i]);
@@ -690,7 +745,8 @@ Test(lib_parse, long_data)
 	char *text = NULL;
 	struct dk_tlsa *t;
 
-	cr_assert(asprintf(&text, "_443._tcp.www.example.org. 300 IN TLSA 3 0 0 %s",
+	cr_assert(asprintf(&text,
+			   "_443._tcp.www.example.org. 300 IN TLSA 3 0 0 %s",
 			   r->hex) > 0);
 	t = parse_ok(text, NULL);
 	expect_fields(t, 3, 0, 0, r->hex);
@@ -721,7 +777,8 @@ Test(lib_format, exact_lines)
 		for (int u = 0; u < 4; u++) {
 			for (int s = 0; s < 2; s++) {
 				for (int m = 0; m < 3; m++) {
-					const struct fx_row *r = fx_find(files[i], u, s, m);
+					const struct fx_row *r =
+						fx_find(files[i], u, s, m);
 					struct dk_tlsa *t;
 					char *want = NULL, *got;
 					size_t len = strlen(r->hex) / 2;
@@ -730,38 +787,47 @@ Test(lib_format, exact_lines)
 						continue;
 					}
 					t = row_tlsa(r, 0);
-					got = format_ok(t, DK_TLSA_FMT_RDATA, NULL, 0);
-					cr_assert(asprintf(&want, "%d %d %d %s", u, s, m,
+					got = format_ok(t, DK_TLSA_FMT_RDATA,
+							NULL, 0);
+					cr_assert(asprintf(&want, "%d %d %d %s",
+							   u, s, m,
 							   r->hex) > 0);
 					cr_assert_str_eq(got, want);
 					free(got);
 					free(want);
 
-					got = format_ok(t, DK_TLSA_FMT_ZONE, owner, 3600);
+					got = format_ok(t, DK_TLSA_FMT_ZONE,
+							owner, 3600);
 					cr_assert(asprintf(&want,
-							   "%s 3600 IN TLSA %d %d %d %s",
-							   owner, u, s, m, r->hex) > 0);
+							   "%s 3600 IN TLSA %d "
+							   "%d %d %s",
+							   owner, u, s, m,
+							   r->hex) > 0);
 					cr_assert_str_eq(got, want);
 					free(got);
 					free(want);
 
-					got = format_ok(t, DK_TLSA_FMT_GENERIC, owner,
-							3600);
+					got = format_ok(t, DK_TLSA_FMT_GENERIC,
+							owner, 3600);
 					cr_assert(asprintf(&want,
-							   "%s 3600 IN TYPE52 \\# %zu "
+							   "%s 3600 IN TYPE52 "
+							   "\\# %zu "
 							   "%02x%02x%02x%s",
-							   owner, len + 3, u, s, m,
-							   r->hex) > 0);
+							   owner, len + 3, u, s,
+							   m, r->hex) > 0);
 					cr_assert_str_eq(got, want);
 					free(got);
 					free(want);
 
-					got = format_ok(t, DK_TLSA_FMT_NSUPDATE, owner,
-							3600);
-					cr_assert(asprintf(&want,
-							   "update add %s 3600 IN "
-							   "TLSA %d %d %d %s",
-							   owner, u, s, m, r->hex) > 0);
+					got = format_ok(t, DK_TLSA_FMT_NSUPDATE,
+							owner, 3600);
+					cr_assert(
+						asprintf(
+							&want,
+							"update add %s 3600 IN "
+							"TLSA %d %d %d %s",
+							owner, u, s, m,
+							r->hex) > 0);
 					cr_assert_str_eq(got, want);
 					free(got);
 					free(want);
@@ -778,19 +844,26 @@ Test(lib_format, issue_example)
 	char *s;
 
 	s = format_ok(t, DK_TLSA_FMT_ZONE, "_25._tcp.mail.example.com.", 3600);
-	cr_assert_str_eq(s, "_25._tcp.mail.example.com. 3600 IN TLSA 3 1 1 " RFC_HEX);
+	cr_assert_str_eq(
+		s, "_25._tcp.mail.example.com. 3600 IN TLSA 3 1 1 " RFC_HEX);
 	free(s);
-	s = format_ok(t, DK_TLSA_FMT_GENERIC, "_25._tcp.mail.example.com.", 3600);
-	cr_assert_str_eq(s, "_25._tcp.mail.example.com. 3600 IN TYPE52 \\# 35 030101" RFC_HEX);
+	s = format_ok(t, DK_TLSA_FMT_GENERIC, "_25._tcp.mail.example.com.",
+		      3600);
+	cr_assert_str_eq(s, "_25._tcp.mail.example.com. 3600 IN TYPE52 \\# 35 "
+			    "030101" RFC_HEX);
 	free(s);
 	s = format_ok(t, DK_TLSA_FMT_NSUPDATE, "_25._tcp.mail.example.com.", 0);
-	cr_assert_str_eq(s, "update add _25._tcp.mail.example.com. 0 IN TLSA 3 1 1 " RFC_HEX);
+	cr_assert_str_eq(s, "update add _25._tcp.mail.example.com. 0 IN TLSA 3 "
+			    "1 1 " RFC_HEX);
 	free(s);
 	s = format_ok(t, DK_TLSA_FMT_RDATA, NULL, 0);
 	cr_assert_str_eq(s, "3 1 1 " RFC_HEX);
 	free(s);
-	s = format_ok(t, DK_TLSA_FMT_ZONE, "_443._tcp.www.example.org.", 2147483647);
-	cr_assert_str_eq(s, "_443._tcp.www.example.org. 2147483647 IN TLSA 3 1 1 " RFC_HEX);
+	s = format_ok(t, DK_TLSA_FMT_ZONE, "_443._tcp.www.example.org.",
+		      2147483647);
+	cr_assert_str_eq(
+		s,
+		"_443._tcp.www.example.org. 2147483647 IN TLSA 3 1 1 " RFC_HEX);
 	free(s);
 	dk_tlsa_free(t);
 }
@@ -810,7 +883,8 @@ Test(lib_format, round_trip)
 			continue;
 		}
 		t = row_tlsa(r, 0);
-		for (int f = DK_TLSA_FMT_RDATA; f <= DK_TLSA_FMT_NSUPDATE; f++) {
+		for (int f = DK_TLSA_FMT_RDATA; f <= DK_TLSA_FMT_NSUPDATE;
+		     f++) {
 			char *s = format_ok(t, (enum dk_tlsa_format)f,
 					    "_25._tcp.mx.example.net.", 300);
 			const char *text = s;
@@ -826,7 +900,8 @@ Test(lib_format, round_trip)
 			if (f == DK_TLSA_FMT_RDATA) {
 				cr_assert_null(owner);
 			} else {
-				cr_assert_str_eq(owner, "_25._tcp.mx.example.net.");
+				cr_assert_str_eq(owner,
+						 "_25._tcp.mx.example.net.");
 			}
 			free(owner);
 			dk_tlsa_free(back);
@@ -935,20 +1010,24 @@ Test(lib_field, mnemonic_table)
 			mixed[k] = k % 2 ? lower[k] : upper[k];
 		}
 		lower[k] = upper[k] = mixed[k] = '\0';
-		cr_assert_eq(dk_tlsa_field_parse(t[i].f, t[i].name), t[i].v, "%s",
-			     t[i].name);
-		cr_assert_eq(dk_tlsa_field_parse(t[i].f, lower), t[i].v, "%s", lower);
-		cr_assert_eq(dk_tlsa_field_parse(t[i].f, upper), t[i].v, "%s", upper);
-		cr_assert_eq(dk_tlsa_field_parse(t[i].f, mixed), t[i].v, "%s", mixed);
+		cr_assert_eq(dk_tlsa_field_parse(t[i].f, t[i].name), t[i].v,
+			     "%s", t[i].name);
+		cr_assert_eq(dk_tlsa_field_parse(t[i].f, lower), t[i].v, "%s",
+			     lower);
+		cr_assert_eq(dk_tlsa_field_parse(t[i].f, upper), t[i].v, "%s",
+			     upper);
+		cr_assert_eq(dk_tlsa_field_parse(t[i].f, mixed), t[i].v, "%s",
+			     mixed);
 		cr_assert_str_eq(dk_tlsa_field_name(t[i].f, (unsigned)t[i].v),
 				 t[i].name);
 		/* a mnemonic of one field is not valid for another */
 		for (int g = 0; g < 3; g++) {
 			if ((enum dk_tlsa_field)g != t[i].f) {
 				cr_assert_eq(dk_tlsa_field_parse(
-						     (enum dk_tlsa_field)g, t[i].name),
-					     DK_EINVAL, "%s as field %d", t[i].name,
-					     g);
+						     (enum dk_tlsa_field)g,
+						     t[i].name),
+					     DK_EINVAL, "%s as field %d",
+					     t[i].name, g);
 			}
 		}
 	}
@@ -966,8 +1045,9 @@ Test(lib_field, numbers)
 
 		for (int v = 0; v <= 255; v++) {
 			snprintf(buf, sizeof(buf), "%d", v);
-			cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field)f, buf),
-				     v);
+			cr_assert_eq(
+				dk_tlsa_field_parse((enum dk_tlsa_field)f, buf),
+				v);
 		}
 		cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field)f, "256"),
 			     DK_EINVAL);
@@ -985,12 +1065,18 @@ Test(lib_field, numbers)
 		cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field)f, NULL),
 			     DK_EINVAL);
 	}
-	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_USAGE, "DANE_EE"), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_USAGE, "DANE-EE "), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_MTYPE, "SHA256"), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_MTYPE, "SHA2-384"), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field)3, "1"), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field)-1, "1"), DK_EINVAL);
+	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_USAGE, "DANE_EE"),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_USAGE, "DANE-EE "),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_MTYPE, "SHA256"),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_field_parse(DK_TLSA_FIELD_MTYPE, "SHA2-384"),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field)3, "1"),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_field_parse((enum dk_tlsa_field) - 1, "1"),
+		     DK_EINVAL);
 }
 
 /* ---- host names and owner names ---- */
@@ -998,15 +1084,21 @@ Test(lib_field, numbers)
 Test(lib_host, good)
 {
 	static const char *const ok[] = {
-		"mail.example.com", "mail.example.com.", "a", "xn--bcher-kva.example",
-		"_25._tcp.example", "a-b.c-d.e", "0.example", "MAIL.Example.COM",
+		"mail.example.com",
+		"mail.example.com.",
+		"a",
+		"xn--bcher-kva.example",
+		"_25._tcp.example",
+		"a-b.c-d.e",
+		"0.example",
+		"MAIL.Example.COM",
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct dk_diag diag = { "" };
 
-		cr_assert_eq(dk_tlsa_check_host(ok[i], &diag), 0, "%s: %s", ok[i],
-			     diag.why);
+		cr_assert_eq(dk_tlsa_check_host(ok[i], &diag), 0, "%s: %s",
+			     ok[i], diag.why);
 	}
 }
 
@@ -1056,7 +1148,9 @@ Test(lib_host, bad)
 		{ "a..b", "empty label" },
 		{ ".example.com", "empty label" },
 		{ "example.com..", "empty label" },
-		{ "b\xc3\xbc" "cher.example", "A-label" },
+		{ "b\xc3\xbc"
+		  "cher.example",
+		  "A-label" },
 		{ "\xe4\xbe\x8b.jp", "xn--" },
 		{ "mail example.com", "character" },
 		{ "mail/example.com", "character" },
@@ -1086,8 +1180,10 @@ Test(lib_host, owner)
 		const char *want;
 	} t[] = {
 		{ "mail.example.com", 25, "tcp", "_25._tcp.mail.example.com." },
-		{ "mail.example.com.", 25, "tcp", "_25._tcp.mail.example.com." },
-		{ "MAIL.Example.com", 443, "udp", "_443._udp.mail.example.com." },
+		{ "mail.example.com.", 25, "tcp",
+		  "_25._tcp.mail.example.com." },
+		{ "MAIL.Example.com", 443, "udp",
+		  "_443._udp.mail.example.com." },
 		{ "x", 65535, "sctp", "_65535._sctp.x." },
 		{ "x", 1, "tcp", "_1._tcp.x." },
 	};
@@ -1095,8 +1191,8 @@ Test(lib_host, owner)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		char *owner = NULL;
 
-		cr_assert_eq(dk_tlsa_owner(t[i].host, t[i].port, t[i].proto, &owner,
-					   NULL),
+		cr_assert_eq(dk_tlsa_owner(t[i].host, t[i].port, t[i].proto,
+					   &owner, NULL),
 			     0);
 		cr_assert_str_eq(owner, t[i].want);
 		free(owner);
@@ -1107,17 +1203,22 @@ Test(lib_host, owner)
 		char name[300];
 		struct dk_diag diag = { "" };
 
-		cr_assert_eq(dk_tlsa_owner("x", 0, "tcp", &owner, NULL), DK_EINVAL);
+		cr_assert_eq(dk_tlsa_owner("x", 0, "tcp", &owner, NULL),
+			     DK_EINVAL);
 		cr_assert_eq(dk_tlsa_owner("x", 65536, "tcp", &owner, NULL),
 			     DK_EINVAL);
-		cr_assert_eq(dk_tlsa_owner("x", 25, "TCP", &owner, NULL), DK_EINVAL);
-		cr_assert_eq(dk_tlsa_owner("x", 25, "icmp", &owner, NULL), DK_EINVAL);
+		cr_assert_eq(dk_tlsa_owner("x", 25, "TCP", &owner, NULL),
+			     DK_EINVAL);
+		cr_assert_eq(dk_tlsa_owner("x", 25, "icmp", &owner, NULL),
+			     DK_EINVAL);
 		cr_assert_eq(dk_tlsa_owner("a..b", 25, "tcp", &owner, &diag),
 			     DK_EDATA);
 		/* a valid host whose owner name would be too long */
-		snprintf(name, sizeof(name), "%s.%s.%s.%.55s", l63, l63, l63, l63);
+		snprintf(name, sizeof(name), "%s.%s.%s.%.55s", l63, l63, l63,
+			 l63);
 		cr_assert_eq(dk_tlsa_check_host(name, NULL), 0);
-		cr_assert_eq(dk_tlsa_owner(name, 25, "tcp", &owner, &diag), DK_EDATA);
+		cr_assert_eq(dk_tlsa_owner(name, 25, "tcp", &owner, &diag),
+			     DK_EDATA);
 		cr_assert(strstr(diag.why, "253"), "%s", diag.why);
 		cr_assert_eq(owner, (char *)0x1, "output touched on failure");
 		free(l63);
@@ -1171,10 +1272,14 @@ Test(lib_args, null_and_invalid)
 	cr_assert_eq(w, (uint8_t *)0x1);
 	cr_assert_eq(out, (struct dk_tlsa *)0x1);
 
-	cr_assert_eq(dk_tlsa_format(NULL, DK_TLSA_FMT_RDATA, NULL, 0, &s), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_RDATA, NULL, 0, NULL), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_ZONE, NULL, 0, &s), DK_EINVAL);
-	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_GENERIC, NULL, 0, &s), DK_EINVAL);
+	cr_assert_eq(dk_tlsa_format(NULL, DK_TLSA_FMT_RDATA, NULL, 0, &s),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_RDATA, NULL, 0, NULL),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_ZONE, NULL, 0, &s),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_GENERIC, NULL, 0, &s),
+		     DK_EINVAL);
 	cr_assert_eq(dk_tlsa_format(t, DK_TLSA_FMT_NSUPDATE, NULL, 0, &s),
 		     DK_EINVAL);
 	{
@@ -1188,7 +1293,7 @@ Test(lib_args, null_and_invalid)
 	}
 	cr_assert_eq(dk_tlsa_format(t, (enum dk_tlsa_format)4, "x.", 0, &s),
 		     DK_EINVAL, "unknown format accepted");
-	cr_assert_eq(dk_tlsa_format(t, (enum dk_tlsa_format)-1, "x.", 0, &s),
+	cr_assert_eq(dk_tlsa_format(t, (enum dk_tlsa_format) - 1, "x.", 0, &s),
 		     DK_EINVAL, "unknown format accepted");
 	cr_assert_eq(s, (char *)0x1, "output touched on failure");
 
@@ -1216,22 +1321,23 @@ Test(lib_args, null_and_invalid)
 
 	cr_assert_eq(dk_tlsa_assoc_data(NULL, NULL, 1, 1, &w, &len), DK_EINVAL);
 	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0),
-					dk_input_get0_pubkey(in), 1, 1, &w, &len),
-		     DK_EINVAL);
-	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 2, 1, &w,
+					dk_input_get0_pubkey(in), 1, 1, &w,
 					&len),
 		     DK_EINVAL);
-	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 1, 3, &w,
-					&len),
+	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 2, 1,
+					&w, &len),
+		     DK_EINVAL);
+	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 1, 3,
+					&w, &len),
 		     DK_EINVAL);
 	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 1, 1,
 					NULL, &len),
 		     DK_EINVAL);
-	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 1, 1, &w,
-					NULL),
+	cr_assert_eq(dk_tlsa_assoc_data(dk_input_get0_cert(in, 0), NULL, 1, 1,
+					&w, NULL),
 		     DK_EINVAL);
-	cr_assert_eq(dk_tlsa_assoc_data(NULL, dk_input_get0_pubkey(in), 0, 1, &w,
-					&len),
+	cr_assert_eq(dk_tlsa_assoc_data(NULL, dk_input_get0_pubkey(in), 0, 1,
+					&w, &len),
 		     DK_ESELECTOR);
 	cr_assert_eq(w, (uint8_t *)0x1);
 
@@ -1263,7 +1369,8 @@ Test(lib_parse, odd_hex_digits)
 
 		cr_assert_eq(dk_tlsa_parse(texts[i], &t, NULL, &diag), DK_EDATA,
 			     "'%s'", texts[i]);
-		cr_assert(strstr(diag.why, "odd"), "'%s': %s", texts[i], diag.why);
+		cr_assert(strstr(diag.why, "odd"), "'%s': %s", texts[i],
+			  diag.why);
 	}
 	/* hex split by blanks is one field (RFC 6698 section 2.2) */
 	{
