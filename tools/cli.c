@@ -11,32 +11,32 @@
 
 #include "cli.h"
 
-void cli_err(const struct cli *cli, const char *fmt, ...)
+static void vline(const struct cli *cli, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	fputs("danekit: ", stderr);
 	if (cli && cli->cmd) {
 		fprintf(stderr, "%s: ", cli->cmd);
 	}
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void cli_err(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(cli, fmt, ap);
+	va_end(ap);
 }
 
 int cli_usage(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("danekit: ", stderr);
-	if (cli && cli->cmd) {
-		fprintf(stderr, "%s: ", cli->cmd);
-	}
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline(cli, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_USAGE;
 }
 
@@ -253,4 +253,30 @@ int cli_status_exit(int status)
 	default:
 		return EXIT_TEMPFAIL;
 	}
+}
+
+int cli_name_type(const struct cli *cli, int argc, char **argv,
+		  const char **ret_name, int *ret_type)
+{
+	const char *cmd = cli && cli->cmd ? cli->cmd : "";
+
+	if (optind >= argc) {
+		return cli_usage(cli, "no name given (danekit %s NAME [TYPE])",
+				 cmd);
+	}
+	if (argc - optind > 2) {
+		return cli_usage(cli,
+				 "too many arguments (danekit %s NAME [TYPE])",
+				 cmd);
+	}
+	*ret_name = argv[optind];
+	*ret_type = LDNS_RR_TYPE_A;
+	if (argc - optind == 2) {
+		*ret_type = dk_rr_type_parse(argv[optind + 1]);
+		if (*ret_type < 0) {
+			return cli_usage(cli, "'%s' is not a DNS record type",
+					 argv[optind + 1]);
+		}
+	}
+	return EXIT_OK;
 }

@@ -74,6 +74,13 @@ void cli_err(const struct cli *cli, const char *fmt, ...)
 int cli_usage(const struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The NAME [TYPE] operands after the options (TYPE defaults to A): a
+ * usage error (64) when missing, too many, or TYPE is no RR type.
+ */
+int cli_name_type(const struct cli *cli, int argc, char **argv,
+		  const char **ret_name, int *ret_type);
+
 /* Exit status of a DNSSEC status: secure 0, insecure 2, bogus 1, else 75. */
 int cli_status_exit(int status);
 

@@ -438,6 +438,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	};
 	struct dk_resolver *res = NULL;
 	struct dk_chain *ch = NULL;
+	const char *name = NULL;
 	struct dk_diag diag = { "" };
 	unsigned long warn_days = 7;
 	char *buf = NULL;
@@ -468,27 +469,16 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 			return r;
 		}
 	}
-	if (optind >= argc) {
-		return cli_usage(cli,
-				 "no name given (danekit chain NAME [TYPE])");
-	}
-	if (argc - optind > 2) {
-		return cli_usage(cli, "too many arguments (danekit chain NAME "
-				      "[TYPE])");
-	}
-	if (argc - optind == 2) {
-		type = dk_rr_type_parse(argv[optind + 1]);
-		if (type < 0) {
-			return cli_usage(cli, "'%s' is not a DNS record type",
-					 argv[optind + 1]);
-		}
+	rc = cli_name_type(cli, argc, argv, &name, &type);
+	if (rc != EXIT_OK) {
+		return rc;
 	}
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
 		return rc;
 	}
-	r = dk_chain_build(res, argv[optind], (uint16_t)type, (int)warn_days,
-			   &ch, &diag);
+	r = dk_chain_build(res, name, (uint16_t)type, (int)warn_days, &ch,
+			   &diag);
 	dk_resolver_free(res);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));

@@ -678,16 +678,13 @@ static int print_report(const struct cli *cli, const struct dk_dane_report *r)
 	} else {
 		print_text(out, cli, r);
 	}
-	if (fclose(out) != 0 && rc == EXIT_OK) {
-		rc = EXIT_SOFTWARE;
-	}
-	if (rc == EXIT_OK) {
-		rc = cli_write_stdout(cli, buf, len);
-	} else {
+	if (rc != EXIT_OK) {
+		fclose(out);
+		free(buf);
 		cli_err(cli, "out of memory");
+		return rc;
 	}
-	free(buf);
-	return rc;
+	return cli_finish(cli, out, &buf, &len, NULL);
 }
 
 /* HOST[:PORT] of check tls; @host is a copy in @buf. */

@@ -197,16 +197,13 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 				"do not use them\n");
 		}
 	}
-	if (fclose(out) != 0 && rc == EXIT_OK) {
-		rc = EXIT_SOFTWARE;
-	}
-	if (rc == EXIT_OK) {
-		rc = cli_write_stdout(cli, buf, len);
-	} else {
+	if (rc != EXIT_OK) {
+		fclose(out);
+		free(buf);
 		cli_err(cli, "out of memory");
+		return rc;
 	}
-	free(buf);
-	return rc;
+	return cli_finish(cli, out, &buf, &len, NULL);
 }
 
 int cmd_lookup(struct cli *cli, int argc, char **argv)
@@ -232,21 +229,9 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 			return r;
 		}
 	}
-	if (optind >= argc) {
-		return cli_usage(cli,
-				 "no name given (danekit lookup NAME [TYPE])");
-	}
-	if (argc - optind > 2) {
-		return cli_usage(cli, "too many arguments (danekit lookup NAME "
-				      "[TYPE])");
-	}
-	name = argv[optind];
-	if (argc - optind == 2) {
-		type = dk_rr_type_parse(argv[optind + 1]);
-		if (type < 0) {
-			return cli_usage(cli, "'%s' is not a DNS record type",
-					 argv[optind + 1]);
-		}
+	rc = cli_name_type(cli, argc, argv, &name, &type);
+	if (rc != EXIT_OK) {
+		return rc;
 	}
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
