@@ -8,44 +8,10 @@
 
 #include <criterion/criterion.h>
 
+#include "dkt.h"
 #include "helpers.h"
 
 static struct dt_lab lab;
-
-static int vrun(char **out, const char *fmt, va_list ap)
-{
-	char cmd[8192];
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	FILE *p;
-	int st;
-
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p, "popen %s", cmd);
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-		n = fread(buf + len, 1, cap - len - 1, p);
-		if (n == 0) {
-			break;
-		}
-		len += n;
-	}
-	buf[len] = '\0';
-	st = pclose(p);
-	if (out) {
-		*out = buf;
-	} else {
-		free(buf);
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 int dt_run(char **out, const char *fmt, ...)
 {
@@ -53,60 +19,32 @@ int dt_run(char **out, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vrun(out, fmt, ap);
+	rc = dkt_vrun(out, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
-static const char *env_var(const char *name)
+static void take(const char *key, char *dst, size_t len)
 {
-	const char *v = getenv(name);
+	const char *v = dkt_lab(key);
 
-	cr_assert(v && *v, "%s is not set (run the tests through meson test)",
-		  name);
-	return v;
-}
-
-static void take(const char *line, const char *key, char *dst, size_t len)
-{
-	size_t k = strlen(key);
-
-	if (strncmp(line, key, k) == 0 && line[k] == '=') {
-		snprintf(dst, len, "%s", line + k + 1);
+	if (v) {
+		snprintf(dst, len, "%s", v);
 	}
 }
 
 const struct dt_lab *dt_lab(void)
 {
-	const char *src = env_var("DK_SRCDIR");
-	char *env = NULL, *save = NULL, port[32] = "", tport[32] = "";
-	int rc;
+	char port[32] = "", tport[32] = "";
 
 	if (lab.conf[0]) {
 		return &lab;
 	}
-	/*
-	 * Test processes run in parallel: one "lab up" at a time, or two
-	 * could rebuild the run folder under each other's feet.
-	 */
-	rc = dt_run(
-		NULL,
-		"if command -v flock >/dev/null 2>&1; then "
-		"flock /tmp/danekit-lab-up.lock bash '%s/testzones/lab' up; "
-		"else bash '%s/testzones/lab' up; fi >/dev/null 2>&1",
-		src, src);
-	cr_assert_eq(rc, 0, "testzones/lab up failed");
-	rc = dt_run(&env, "bash '%s/testzones/lab' env", src);
-	cr_assert_eq(rc, 0, "testzones/lab env failed");
-	for (char *l = strtok_r(env, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		take(l, "DK_LAB_CONF", lab.conf, sizeof(lab.conf));
-		take(l, "DK_LAB_PKI", lab.pki, sizeof(lab.pki));
-		take(l, "DK_LAB_RUN", lab.run, sizeof(lab.run));
-		take(l, "DK_LAB_SMTP_PORT", port, sizeof(port));
-		take(l, "DK_LAB_TLS_PORT", tport, sizeof(tport));
-	}
-	free(env);
+	take("DK_LAB_CONF", lab.conf, sizeof(lab.conf));
+	take("DK_LAB_PKI", lab.pki, sizeof(lab.pki));
+	take("DK_LAB_RUN", lab.run, sizeof(lab.run));
+	take("DK_LAB_SMTP_PORT", port, sizeof(port));
+	take("DK_LAB_TLS_PORT", tport, sizeof(tport));
 	cr_assert(lab.conf[0], "no DK_LAB_CONF in the lab's env");
 	lab.smtp_port = port[0] ? (unsigned)atoi(port) : 25;
 	lab.tls_port = tport[0] ? (unsigned)atoi(tport) : 443;
@@ -122,7 +60,7 @@ static int vcheck(char **out, int json, const char *fmt, va_list ap)
 	return dt_run(out,
 		      "'%s' --unbound-conf '%s' --timeout 10 %s check %s "
 		      "2>/dev/null",
-		      env_var("DANEKIT"), l->conf, json ? "--json" : "", args);
+		      dkt_env("DANEKIT"), l->conf, json ? "--json" : "", args);
 }
 
 json_t *dt_check_json(int *rc, const char *fmt, ...)

@@ -4,6 +4,7 @@
  * same verdicts from unbound-host.
  */
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 

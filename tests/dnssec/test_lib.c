@@ -5,6 +5,7 @@
  * function.
  */
 #include <time.h>
+#include <unistd.h>
 
 #include <danekit/dnssec.h>
 
