@@ -392,20 +392,42 @@ static enum dk_dane_addr_status ftp_dialog(struct dki_conn *c, char *banner,
 	return DK_ADDR_VERIFIED;
 }
 
-static enum dk_dane_addr_status imap_dialog(struct dki_conn *c, char *banner,
-					    size_t bannerlen, char *why,
-					    size_t whylen)
+/*
+ * Read a one-line greeting that must start with @prefix (IMAP "* OK",
+ * POP3 "+OK"; case-insensitive) into @line and @banner. DK_ADDR_VERIFIED
+ * means "go on".
+ */
+static enum dk_dane_addr_status greeting(struct dki_conn *c, const char *prefix,
+					 const char *proto, char *line,
+					 size_t linelen, char *banner,
+					 size_t bannerlen, char *why,
+					 size_t whylen)
 {
-	char line[LINE_MAX_LEN + 1];
-	int r = read_line(c, line, sizeof(line));
+	int r = read_line(c, line, linelen);
 
 	if (r < 0) {
 		return io_status(r, "greeting", why, whylen);
 	}
 	snprintf(banner, bannerlen, "%s", line);
-	if (strncasecmp(line, "* OK", 4) != 0) {
-		whyf(why, whylen, "bad IMAP greeting \"%.200s\"", line);
+	if (strncasecmp(line, prefix, strlen(prefix)) != 0) {
+		whyf(why, whylen, "bad %s greeting \"%.200s\"", proto, line);
 		return DK_ADDR_PROTO_ERROR;
+	}
+	return DK_ADDR_VERIFIED;
+}
+
+static enum dk_dane_addr_status imap_dialog(struct dki_conn *c, char *banner,
+					    size_t bannerlen, char *why,
+					    size_t whylen)
+{
+	char line[LINE_MAX_LEN + 1];
+	enum dk_dane_addr_status st =
+		greeting(c, "* OK", "IMAP", line, sizeof(line), banner,
+			 bannerlen, why, whylen);
+	int r;
+
+	if (st != DK_ADDR_VERIFIED) {
+		return st;
 	}
 	r = send_all(c, "dk1 STARTTLS\r\n");
 	if (r < 0) {
@@ -433,15 +455,13 @@ static enum dk_dane_addr_status pop3_dialog(struct dki_conn *c, char *banner,
 					    size_t whylen)
 {
 	char line[LINE_MAX_LEN + 1];
-	int r = read_line(c, line, sizeof(line));
+	enum dk_dane_addr_status st =
+		greeting(c, "+OK", "POP3", line, sizeof(line), banner,
+			 bannerlen, why, whylen);
+	int r;
 
-	if (r < 0) {
-		return io_status(r, "greeting", why, whylen);
-	}
-	snprintf(banner, bannerlen, "%s", line);
-	if (strncmp(line, "+OK", 3) != 0) {
-		whyf(why, whylen, "bad POP3 greeting \"%.200s\"", line);
-		return DK_ADDR_PROTO_ERROR;
+	if (st != DK_ADDR_VERIFIED) {
+		return st;
 	}
 	r = send_all(c, "STLS\r\n");
 	if (r == 0) {
