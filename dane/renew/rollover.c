@@ -286,6 +286,40 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 	return r < 0 ? r : 0;
 }
 
+/*
+ * Does the live leaf match an end-entity record (usage 3 or 1) of the
+ * RRset? 1 yes; 0 no; -1 cannot tell (no match, but the RRset has
+ * issuer records, and only the leaf is known here).
+ */
+static int live_matches_ee(X509 *live, const struct dk_rollover_report *rep)
+{
+	int issuers = 0;
+
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		const struct dk_tlsa *t = rep->records[i].tlsa;
+		uint8_t u = dk_tlsa_usage(t);
+		uint8_t *data = NULL;
+		size_t len = 0, tlen = 0;
+		const uint8_t *tdata = dk_tlsa_data(t, &tlen);
+		int same;
+
+		if (u == DK_TLSA_DANE_TA || u == DK_TLSA_PKIX_TA) {
+			issuers = 1;
+			continue;
+		}
+		if (dk_tlsa_assoc_data(live, NULL, dk_tlsa_selector(t),
+				       dk_tlsa_mtype(t), &data, &len) < 0) {
+			continue;
+		}
+		same = len == tlen && memcmp(data, tdata, len) == 0;
+		free(data);
+		if (same) {
+			return 1;
+		}
+	}
+	return issuers ? -1 : 0;
+}
+
 /* Compare the live leaf with the current and next inputs. */
 static enum dk_rollover_live live_is(X509 *live, const struct dk_input *cur,
 				     const struct dk_input *next)
@@ -472,6 +506,9 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	if (r < 0) {
 		goto fail;
 	}
+	/* Known before the servers are asked, so every report carries them. */
+	rep->ttl = ttl;
+	rep->min_age = opts->min_age >= 0 ? opts->min_age : 2 * (long)ttl;
 	if (!opts->no_auth_check) {
 		struct dk_diag ad = { "" };
 
@@ -681,7 +718,16 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	}
 	rep->live = live_is(opts->live, opts->current, opts->next);
 
-	if (!next_ok) {
+	if (rep->live == DK_LIVE_OTHER &&
+	    live_matches_ee(opts->live, rep) == 0) {
+		rep->stage = DK_ROLLOVER_BROKEN;
+		set_why(rep,
+			"the live certificate is neither the current nor the "
+			"next one, and no record at %s matches it: DANE "
+			"clients fail now; publish its record at once, or "
+			"deploy the current certificate again",
+			rep->owner);
+	} else if (!next_ok) {
 		if (rep->live == DK_LIVE_NEXT) {
 			rep->stage = DK_ROLLOVER_BROKEN;
 			set_why(rep,

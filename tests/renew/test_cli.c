@@ -392,6 +392,11 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	doc = rollover_json(r.out, "propagating");
 	cr_assert(json_is_false(json_object_get(doc, "safe")), "%s", r.out);
+	/* The TTL and the age rule are known before the servers are asked. */
+	cr_assert_gt(json_integer_value(json_object_get(doc, "ttl")), 0, "%s",
+		     r.out);
+	cr_assert_eq(json_integer_value(json_object_get(doc, "min_age")), 0,
+		     "%s", r.out);
 	cr_assert_eq(json_array_size(json_object_get(doc, "records")), 2, "%s",
 		     r.out);
 	cr_assert_geq(json_array_size(json_object_get(doc, "servers")), 2, "%s",
@@ -474,6 +479,53 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	run_free(&r);
 
 	/* leave the name empty for the next run */
+	r = run("%s --unbound-conf %s publish --host %s --remove %s/cur.pem "
+		"--remove %s/next.pem --tsig-key %s --server %s",
+		danekit(), prim_conf, host, dir, dir, prim_key, prim_server);
+	run_free(&r);
+	secondary_sync();
+	tmpdir_free(dir);
+}
+
+/*
+ * The stage "broken": the live certificate matches no published record
+ * (a key went live before its record), which is reported, never "safe".
+ */
+Test(renew_cli, rollover_broken_live_key_unpublished, .timeout = 120)
+{
+	char *dir, host[128], state[512], c[512], k[512];
+	struct run r;
+	int pid, port = 0;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.broken-%d.dyn.test", (int)getpid());
+	snprintf(state, sizeof(state), "%s/state", dir);
+	must_make_cert(dir, "cur", host);
+	must_make_cert(dir, "next", host);
+	must_make_cert(dir, "rogue", host);
+	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
+		"--add %s/next.pem --tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, host, dir, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+
+	/* a third key is live, which no record names */
+	snprintf(c, sizeof(c), "%s/rogue-full.pem", dir);
+	snprintf(k, sizeof(k), "%s/rogue.key", dir);
+	pid = tls_server_start(c, k, &port);
+	cr_assert(pid > 0, "openssl s_server did not start");
+	r = run(DK " rollover --host %s --current %s/cur.pem --next "
+		   "%s/next.pem --auth-port %s --state %s --min-age 0 "
+		   "--connect 127.0.0.1:%d --starttls none",
+		danekit(), prim_conf, host, dir, dir, prim_port, state, port);
+	tls_server_stop(pid);
+	cr_assert_eq(r.status, 1, "broken must exit 1: %s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": broken"), "%s", r.out);
+	cr_assert_null(strstr(r.out, ": ready"), "%s", r.out);
+	run_free(&r);
+
 	r = run("%s --unbound-conf %s publish --host %s --remove %s/cur.pem "
 		"--remove %s/next.pem --tsig-key %s --server %s",
 		danekit(), prim_conf, host, dir, dir, prim_key, prim_server);
