@@ -790,6 +790,27 @@ Test(renew_cli, publish_failures)
 		danekit(), prim_conf, prim_key);
 	cr_assert_eq(r.status, 75, "%s %s", r.out, r.err);
 	run_free(&r);
+	/*
+	 * No --server: the primary is the SOA MNAME (ns.dyn.test., the
+	 * primary's address) on port 53, where nothing listens in the lab.
+	 */
+	r = run("%s --timeout 2 --unbound-conf %s publish --host mail.dyn.test "
+		"--add "
+		"'3 1 1 "
+		"00000000000000000000000000000000000000000000000000000000000000"
+		"00' "
+		"--tsig-key %s",
+		danekit(), prim_conf, prim_key);
+	cr_assert_eq(r.status, 75, "%s %s", r.out, r.err);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "the primary %s port 53 ",
+			 prim_addr);
+		cr_assert(strstr(r.err, want), "not the SOA MNAME: %s", r.err);
+	}
+	cr_assert_str_eq(r.out, "");
+	run_free(&r);
 	/* missing key file: 66 */
 	r = run("%s publish --host mail.dyn.test --add '3 1 1 00' --tsig-key "
 		"/nonexistent --server %s --zone dyn.test",
