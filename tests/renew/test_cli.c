@@ -16,6 +16,10 @@
 #include "helpers.h"
 
 #define DK "%s --unbound-conf %s --timeout 5"
+/* A record to publish, quoted for the shell: 3 1 1 and 32 zero bytes. */
+#define ZERO_RECORD \
+	"'3 1 1 "   \
+	"0000000000000000000000000000000000000000000000000000000000000000'"
 
 static void must_make_cert(const char *dir, const char *name, const char *host)
 {
@@ -766,10 +770,7 @@ Test(renew_cli, publish_failures)
 	lab_up();
 	/* bad TSIG key: refused, nothing changed */
 	r = run("%s --unbound-conf %s publish --host mail.refused.dyn.test "
-		"--add "
-		"'3 1 1 "
-		"00000000000000000000000000000000000000000000000000000000000000"
-		"00' "
+		"--add " ZERO_RECORD " "
 		"--tsig-key %s --server %s",
 		danekit(), prim_conf, prim_badkey, prim_server);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
@@ -782,12 +783,8 @@ Test(renew_cli, publish_failures)
 	run_free(&r);
 	/* primary unreachable: 75 */
 	r = run("%s --timeout 2 --unbound-conf %s publish --host mail.dyn.test "
-		"--add "
-		"'3 1 1 "
-		"00000000000000000000000000000000000000000000000000000000000000"
-		"00' "
-		"--tsig-key %s --server 127.53.0.2@9",
-		danekit(), prim_conf, prim_key);
+		"--add " ZERO_RECORD " --tsig-key %s%s",
+		danekit(), prim_conf, prim_key, " --server 127.53.0.2@9");
 	cr_assert_eq(r.status, 75, "%s %s", r.out, r.err);
 	run_free(&r);
 	/*
@@ -795,12 +792,8 @@ Test(renew_cli, publish_failures)
 	 * primary's address) on port 53, where nothing listens in the lab.
 	 */
 	r = run("%s --timeout 2 --unbound-conf %s publish --host mail.dyn.test "
-		"--add "
-		"'3 1 1 "
-		"00000000000000000000000000000000000000000000000000000000000000"
-		"00' "
-		"--tsig-key %s",
-		danekit(), prim_conf, prim_key);
+		"--add " ZERO_RECORD " --tsig-key %s%s",
+		danekit(), prim_conf, prim_key, "");
 	cr_assert_eq(r.status, 75, "%s %s", r.out, r.err);
 	{
 		char want[128];
@@ -819,10 +812,7 @@ Test(renew_cli, publish_failures)
 	run_free(&r);
 	/* dry run: the nsupdate script, nothing sent */
 	r = run("%s --unbound-conf %s publish --host mail.dryrun.dyn.test "
-		"--add "
-		"'3 1 1 "
-		"00000000000000000000000000000000000000000000000000000000000000"
-		"00' "
+		"--add " ZERO_RECORD " "
 		"--server %s --dry-run",
 		danekit(), prim_conf, prim_server);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
