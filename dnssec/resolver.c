@@ -603,8 +603,11 @@ int dk_lookup(struct dk_resolver *resolver, const char *name, uint16_t type,
 	}
 	if (s.err < 0) {
 		if (s.err == DK_ETIMEDOUT) {
-			dki_diagf(diag, "no answer for %s within %.1f s", name,
-				  resolver->timeout);
+			dki_diagf(diag,
+				  "no answer for %s within %.1f s: check that "
+				  "the resolver or the name servers are "
+				  "reachable",
+				  name, resolver->timeout);
 		} else if (s.err == DK_ESERVFAIL) {
 			dki_diagf(diag,
 				  "%s: the name servers failed (SERVFAIL) "

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -237,6 +239,8 @@ static char *read_fd(int fd, size_t *ret_len)
 	return buf;
 }
 
+int fx_no_dac_override;
+
 void fx_run_argv(struct fx_run *r, const char *stdin_path,
 		 const char *const *args)
 {
@@ -300,6 +304,13 @@ void fx_run_argv(struct fx_run *r, const char *stdin_path,
 		    dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0) {
 			_exit(127);
 		}
+		/* Root keeps no capability past the bounding set at exec. */
+		if (fx_no_dac_override && geteuid() == 0 &&
+		    (prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0 ||
+		     prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0) !=
+			     0)) {
+			_exit(126);
+		}
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -313,6 +324,7 @@ void fx_run_argv(struct fx_run *r, const char *stdin_path,
 		cr_assert(waitpid(writer, &wst, 0) == writer);
 	}
 	free(argv);
+	fx_no_dac_override = 0;
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r->out = read_fd(outfd, &r->outlen);
 	r->err = read_fd(errfd, &r->errlen);

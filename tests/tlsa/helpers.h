@@ -66,6 +66,14 @@ void fx_run_argv(struct fx_run *r, const char *stdin_path,
 		 const char *const *args);
 void fx_run_free(struct fx_run *r);
 
+/*
+ * When set, the next fx_run() drops CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH from the child's capability bounding set before it
+ * runs danekit, so that file permissions bind root too (an unreadable
+ * file is unreadable). Reset by fx_run().
+ */
+extern int fx_no_dac_override;
+
 /* Number of '\n' in @s. */
 size_t fx_lines(const char *s);
 
