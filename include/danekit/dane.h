@@ -633,6 +633,9 @@ struct dk_acme_hook {
 	char *key;	 /* the private key file */
 	char *fullchain; /* leaf + intermediates, or NULL */
 	char *chain;	 /* intermediates only, or NULL */
+	/* A key the client made for its next renewal (dehydrated's
+	 * privkey.roll.pem, acme.sh's KEY.next), or NULL. */
+	char *next_key;
 };
 
 /**
@@ -751,6 +754,192 @@ void dk_publish_plan_free(struct dk_publish_plan *plan);
 int dk_publish_send(const struct dk_publish_plan *plan,
 		    const struct dk_tsig_key *key, double timeout,
 		    struct dk_diag *diag);
+
+/* ------------------------------------------------------------------ */
+/* Staged deployment (danekit hook)                                    */
+/*
+ * The service reads its chain and key from a deploy location that only
+ * danekit writes; the ACME client keeps its own store. When the client
+ * hands over a renewed pair, dk_hook_deploy() publishes the new records
+ * (when a publisher is configured) and installs the pair at once if its
+ * records are secure, served by every authoritative server and aged;
+ * otherwise it stages the pair in the state folder, and dk_hook_resume()
+ * (from a timer) installs it once they are. After an installation, resume
+ * retires the old key's records once the new chain has been live for
+ * twice the TTL. The guard never depends on the client honouring an exit
+ * status: the client's own files are never what the service reads.
+ *
+ * State folder (per service, mode 0700): "staged.pem" (the staged pair
+ * and what is known about it; mode 0600), "deployed" (the last
+ * installation and the records still to retire), "rollover.state" (first
+ * sight of each record, see dk_rollover_check()) and "lock" (runs of the
+ * same service are serialised).
+ */
+
+/**
+ * The settings of one service. Fill with dk_hook_conf_read() and
+ * dk_hook_conf_set(), then call dk_hook_conf_finish(). Strings are owned
+ * by the struct; free with dk_hook_conf_free(). Read-only for the caller.
+ */
+struct dk_hook_conf {
+	char *path; /* the config file, or NULL */
+	char *name; /* the service: the config file's name without .conf */
+	/* TLSA owner names to keep covered ("tlsa-name", repeatable). */
+	char **tlsa_names;
+	size_t ntlsa_names;
+	/* "dane-ta = yes": also a 2 1 1 record of the issuing CA. */
+	int dane_ta;
+	/* Other certificates of the same service, which must stay covered
+	 * too (the RSA one next to the ECDSA one): "cert", repeatable. */
+	char **certs;
+	size_t ncerts;
+	/* Keys prepared in advance whose records are published ahead
+	 * ("next-key", repeatable), and private keys to try when the
+	 * client hands over no key file (its CSR mode). */
+	char **next_keys;
+	size_t nnext_keys;
+	/* The deploy location: at least one of the key files and one of
+	 * the certificate files (or deploy_combined). */
+	char *deploy_fullchain; /* leaf + intermediates */
+	char *deploy_cert;	/* leaf only */
+	char *deploy_chain;	/* intermediates only */
+	char *deploy_key;	/* private key (PKCS#8 PEM) */
+	char *deploy_combined;	/* key, then leaf + intermediates */
+	long owner_uid;		/* -1: unchanged ("owner = USER[:GROUP]") */
+	long group_gid;		/* -1: unchanged */
+	unsigned key_mode;	/* default 0600 ("key-mode") */
+	unsigned cert_mode;	/* default 0644 ("cert-mode") */
+	char *reload;		/* /bin/sh -c command, or NULL */
+	char *state_dir;	/* default: see dk_hook_conf_finish() */
+	char *state_file;	/* rollover state; default STATE_DIR/rollover.state */
+	unsigned auth_port;	/* 0: 53 */
+	int no_auth_check;
+	long min_age; /* < 0: twice the TTL */
+	/* The publisher: DNS UPDATE signed with this TSIG key file. */
+	char *tsig_key;
+	char *server; /* "ADDR[@PORT]"; NULL: the SOA MNAME */
+	char *zone;   /* NULL: found by SOA lookups */
+	uint32_t ttl; /* TTL of published records; 0: the RRset's, else 3600 */
+	/* Address of the service (the port is the TLSA name's): before the
+	 * old records go, the service there must present the new key. */
+	char *live_address;
+	/* For the front end: the resolver of this service. */
+	char *unbound_conf;
+	char *anchor;
+	char *resolver;
+};
+
+/** A new, empty configuration (defaults set). @return 0, DK_EINVAL,
+ * DK_ENOMEM. */
+int dk_hook_conf_new(struct dk_hook_conf **ret_conf);
+
+/**
+ * Add the settings of the file @path ("key = value" lines, '#' comments)
+ * to @conf. Keys: tlsa-name, dane-ta, cert, next-key, deploy-fullchain,
+ * deploy-cert, deploy-chain, deploy-key, deploy-combined, owner, key-mode,
+ * cert-mode, reload, state-dir, state, auth-port, no-auth-check, min-age,
+ * tsig-key, server, zone, ttl, live-address, unbound-conf, anchor,
+ * resolver. Relative paths are taken from the config file's folder.
+ * @return 0; DK_EINVAL; DK_ENOENT, DK_EACCES, DK_EISDIR, DK_EIO (the file);
+ * DK_EDATA (a bad line: @diag names the line); DK_ENOMEM.
+ */
+int dk_hook_conf_read(struct dk_hook_conf *conf, const char *path,
+		      struct dk_diag *diag);
+
+/**
+ * One setting, as in the file (@value as written). Repeatable keys add;
+ * the others replace. @return 0; DK_EINVAL (unknown key or bad value:
+ * @diag); DK_ENOMEM.
+ */
+int dk_hook_conf_set(struct dk_hook_conf *conf, const char *key,
+		     const char *value, struct dk_diag *diag);
+
+/**
+ * Check that @conf is complete (a TLSA name; a deploy location with a key
+ * and a certificate) and fill the defaults: the state folder is
+ * /var/lib/danekit/NAME for root, else $XDG_STATE_HOME/danekit/NAME or
+ * ~/.local/state/danekit/NAME. @return 0; DK_EINVAL (+ @diag); DK_ENOMEM.
+ */
+int dk_hook_conf_finish(struct dk_hook_conf *conf, struct dk_diag *diag);
+
+/** Free a configuration. NULL is accepted. */
+void dk_hook_conf_free(struct dk_hook_conf *conf);
+
+/* What a hook run did. */
+enum dk_hook_action {
+	DK_HOOK_NOTHING = 0,  /* nothing to do */
+	DK_HOOK_DEPLOYED = 1, /* installed (and reloaded) */
+	DK_HOOK_ALREADY = 2,  /* that certificate is deployed already */
+	DK_HOOK_STAGED = 3,   /* staged: its records are not safe yet */
+	DK_HOOK_FAILED = 4,   /* not installed; a person must act (why) */
+};
+
+/** "nothing", "deployed", "already-deployed", "staged", "failed". */
+const char *dk_hook_action_name(enum dk_hook_action action);
+
+/** The outcome of dk_hook_deploy() or dk_hook_resume(). Read-only; free
+ * with dk_hook_result_free(). Record lists are zone-file lines. */
+struct dk_hook_result {
+	enum dk_hook_action action;
+	char *why;	   /* one line: what was done, or what it waits for */
+	char *fingerprint; /* SHA-256 of the new (or staged) leaf, hex */
+	time_t staged_at;  /* when the staged pair was first staged; 0 */
+	time_t deploy_from; /* earliest expected installation; 0 unknown */
+	/* The status of the TLSA RRset that decided (worst of all names):
+	 * secure unless the records are insecure or bogus. */
+	enum dk_dnssec_status dnssec;
+	int tempfail; /* a lookup or a server could not be reached */
+	int reloaded; /* the reload command ran and succeeded */
+	/* The rollover checks that decided, one per TLSA name and
+	 * certificate. */
+	struct dk_rollover_report **reports;
+	size_t nreports;
+	char **published; /* records added now */
+	size_t npublished;
+	char **pending; /* records still to publish (no publisher, or it
+			 * could not be reached) */
+	size_t npending;
+	char **retired; /* old records removed now */
+	size_t nretired;
+	char **to_retire; /* old records to remove by hand now */
+	size_t nto_retire;
+	time_t retire_from; /* when the old records may go; 0 none left */
+	char **notes;	    /* other things worth saying, one line each */
+	size_t nnotes;
+};
+
+/** Free a result. NULL is accepted. */
+void dk_hook_result_free(struct dk_hook_result *result);
+
+/**
+ * An ACME client renewed: take the pair that @hook names (the chain from
+ * its files; the private key from its key file, else from the
+ * configured next keys), publish its records when a publisher is set,
+ * and install it when its records are safe on every TLSA name for every
+ * certificate; otherwise stage it (a newer pair replaces a staged one
+ * whole). Calling it again for the same certificate does nothing twice.
+ * Keys the client prepared for its next renewal (@hook->next_key) and the
+ * configured next keys get their records published ahead.
+ * @return 0 and *@ret_result (even when nothing was installed: see its
+ * action); DK_EINVAL; DK_ENOENT, DK_EACCES (a file of the client: @diag);
+ * DK_EDATA (no certificate, or no private key that matches it: @diag);
+ * DK_EIO (the state folder: @diag); DK_ETIMEDOUT (another run holds the
+ * lock for too long); DK_ENOMEM.
+ */
+int dk_hook_deploy(struct dk_resolver *resolver,
+		   const struct dk_hook_conf *conf,
+		   const struct dk_acme_hook *hook,
+		   struct dk_hook_result **ret_result, struct dk_diag *diag);
+
+/**
+ * From a timer: install the staged pair when its records have become
+ * safe (publishing what is still pending first), retry a failed reload,
+ * and remove (or list in to_retire) the old key's records once the new
+ * chain has been live for twice the TTL. Same returns as dk_hook_deploy().
+ */
+int dk_hook_resume(struct dk_resolver *resolver,
+		   const struct dk_hook_conf *conf,
+		   struct dk_hook_result **ret_result, struct dk_diag *diag);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
