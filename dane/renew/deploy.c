@@ -250,8 +250,7 @@ static char *zone_line(const struct rec *r, uint32_t ttl)
 	return s;
 }
 
-static void push_line(char ***arr, size_t *n, const struct rec *r,
-		      uint32_t ttl)
+static void push_line(char ***arr, size_t *n, const struct rec *r, uint32_t ttl)
 {
 	char *s = zone_line(r, ttl);
 
@@ -264,11 +263,11 @@ static void push_line(char ***arr, size_t *n, const struct rec *r,
 /* Key and chain                                                       */
 
 struct pair {
-	EVP_PKEY *key;	    /* private */
+	EVP_PKEY *key;	     /* private */
 	struct dk_input *in; /* the chain, leaf first */
-	char *fp;	    /* SHA-256 of the leaf, hex */
-	char *key_pem;	    /* PKCS#8 PEM */
-	char *chain_pem;    /* leaf + intermediates, PEM */
+	char *fp;	     /* SHA-256 of the leaf, hex */
+	char *key_pem;	     /* PKCS#8 PEM */
+	char *chain_pem;     /* leaf + intermediates, PEM */
 };
 
 static void pair_free(struct pair *p)
@@ -308,7 +307,7 @@ static int read_all(const char *path, char **ret_buf, size_t *ret_len,
 	if (!f) {
 		e = errno;
 		dki_diagf(diag, "%s: %s", path, strerror(e));
-		return e == ENOENT ? DK_ENOENT
+		return e == ENOENT		   ? DK_ENOENT
 		       : e == EACCES || e == EPERM ? DK_EACCES
 						   : DK_EIO;
 	}
@@ -672,8 +671,8 @@ static void staged_free(struct staged *s)
 	free(s);
 }
 
-static int staged_write(const struct dk_hook_conf *conf,
-			const struct staged *s, struct dk_diag *diag)
+static int staged_write(const struct dk_hook_conf *conf, const struct staged *s,
+			struct dk_diag *diag)
 {
 	char *path = in_dir(conf->state_dir, "staged.pem"), *buf = NULL;
 	size_t len = 0;
@@ -854,8 +853,8 @@ static int deployed_write(const struct dk_hook_conf *conf,
 	return r;
 }
 
-static int deployed_read(const struct dk_hook_conf *conf,
-			 struct deployed **ret, struct dk_diag *diag)
+static int deployed_read(const struct dk_hook_conf *conf, struct deployed **ret,
+			 struct dk_diag *diag)
 {
 	char *path = in_dir(conf->state_dir, "deployed"), *buf = NULL;
 	char *line, *save = NULL;
@@ -926,7 +925,7 @@ static int deployed_read(const struct dk_hook_conf *conf,
 /* The chain the service reads now (NULL when nothing is deployed). */
 static struct dk_input *deployed_chain(const struct dk_hook_conf *conf)
 {
-	const char *path = conf->deploy_fullchain ? conf->deploy_fullchain
+	const char *path = conf->deploy_fullchain  ? conf->deploy_fullchain
 			   : conf->deploy_combined ? conf->deploy_combined
 						   : conf->deploy_cert;
 	struct dk_input *in = NULL;
@@ -1319,8 +1318,8 @@ static int next_key_records(const struct dk_hook_conf *conf,
 	int r = 0;
 
 	for (size_t k = 0; k <= conf->nnext_keys && r == 0; k++) {
-		const char *path = k < conf->nnext_keys ? conf->next_keys[k]
-							: client_next;
+		const char *path =
+			k < conf->nnext_keys ? conf->next_keys[k] : client_next;
 		struct dk_input *in = NULL;
 
 		if (!path) {
@@ -1329,8 +1328,9 @@ static int next_key_records(const struct dk_hook_conf *conf,
 		if (access(path, R_OK) != 0 ||
 		    dk_input_read_file(path, &in, NULL) < 0) {
 			if (k < conf->nnext_keys) {
-				note(res, "next-key %s cannot be read: its "
-					  "record is not published ahead",
+				note(res,
+				     "next-key %s cannot be read: its "
+				     "record is not published ahead",
 				     path);
 			}
 			continue;
@@ -1407,18 +1407,17 @@ static int publish(struct dk_resolver *resolver,
 			po.ttl = conf->ttl;
 			po.timeout = dk_resolver_timeout(resolver);
 			r = dk_publish_plan(resolver, rs->v[i].owner,
-					    remove ? NULL : set,
-					    remove ? 0 : n, remove ? set : NULL,
-					    remove ? n : 0, &po, &plan, &pd);
+					    remove ? NULL : set, remove ? 0 : n,
+					    remove ? set : NULL, remove ? n : 0,
+					    &po, &plan, &pd);
 			if (r == 0) {
-				r = dk_publish_send(plan, key, po.timeout,
-						    &pd);
+				r = dk_publish_send(plan, key, po.timeout, &pd);
 			}
 			if (r == 0) {
 				struct dk_tlsa **ch =
 					remove ? plan->remove : plan->add;
-				size_t nch = remove ? plan->nremove
-						    : plan->nadd;
+				size_t nch =
+					remove ? plan->nremove : plan->nadd;
 
 				for (size_t k = 0; k < nch; k++) {
 					struct rec x = { plan->owner, ch[k] };
@@ -1681,8 +1680,9 @@ static int step_staged(struct dk_resolver *resolver,
 				      : DK_HOOK_FAILED;
 		if (res->deploy_from) {
 			rfc3339(res->deploy_from, when, sizeof(when));
-			note(res, "expected to deploy from %s (danekit hook "
-				  "resume)",
+			note(res,
+			     "expected to deploy from %s (danekit hook "
+			     "resume)",
 			     when);
 		}
 		if (refused && res->dnssec == DK_DNSSEC_SECURE) {
@@ -1711,9 +1711,9 @@ static int step_staged(struct dk_resolver *resolver,
 						  s->pair->in, NULL) > 0) {
 					continue;
 				}
-				if (recs_take(&retire, prev->retire.v[i].owner,
-					      dk_tlsa_dup(
-						      prev->retire.v[i].t)) <
+				if (recs_take(
+					    &retire, prev->retire.v[i].owner,
+					    dk_tlsa_dup(prev->retire.v[i].t)) <
 				    0) {
 					break;
 				}
@@ -1754,9 +1754,9 @@ static int step_staged(struct dk_resolver *resolver,
 		: conf->reload	  ? "; reloaded"
 				  : "");
 	if (retire.n) {
-		res->retire_from = dep.at + (conf->min_age >= 0
-						     ? conf->min_age
-						     : 2 * (long)ttl);
+		res->retire_from =
+			dep.at +
+			(conf->min_age >= 0 ? conf->min_age : 2 * (long)ttl);
 	}
 out:
 	recs_free(&want);
@@ -1784,8 +1784,7 @@ static void drop_superseded(struct dk_resolver *resolver,
 		    (current && dk_tlsa_match(o.v[i].t, current, NULL) > 0)) {
 			continue;
 		}
-		if (recs_take(&gone, o.v[i].owner, dk_tlsa_dup(o.v[i].t)) <
-		    0) {
+		if (recs_take(&gone, o.v[i].owner, dk_tlsa_dup(o.v[i].t)) < 0) {
 			goto out;
 		}
 	}
@@ -1827,12 +1826,13 @@ static int client_pair(const struct dk_hook_conf *conf,
 	int r;
 
 	if (!cpath) {
-		const char *name = hook->fullchain ? hook->fullchain
-						   : hook->cert;
+		const char *name =
+			hook->fullchain ? hook->fullchain : hook->cert;
 
 		dki_diagf(diag, "%s: %s", name ? name : "certificate",
-			  name && access(name, F_OK) == 0 ? "empty or unreadable"
-							  : "no such file");
+			  name && access(name, F_OK) == 0
+				  ? "empty or unreadable"
+				  : "no such file");
 		return name && access(name, F_OK) == 0 ? DK_EACCES : DK_ENOENT;
 	}
 	r = read_all(cpath, &buf, &len, diag);
@@ -1862,7 +1862,8 @@ static int client_pair(const struct dk_hook_conf *conf,
 		return r;
 	}
 	/* the key: the client's file, else a configured next key */
-	if (file_ok(hook->key) && read_all(hook->key, &kbuf, &klen, NULL) == 0) {
+	if (file_ok(hook->key) &&
+	    read_all(hook->key, &kbuf, &klen, NULL) == 0) {
 		key = key_of(kbuf, klen);
 		OPENSSL_cleanse(kbuf, klen);
 		free(kbuf);
@@ -1959,8 +1960,7 @@ int dk_hook_deploy(struct dk_resolver *resolver,
 		struct staged *st = NULL;
 
 		res->action = DK_HOOK_ALREADY;
-		set_why(res, "%.16s is deployed already: nothing to do",
-			p->fp);
+		set_why(res, "%.16s is deployed already: nothing to do", p->fp);
 		/* a staged pair older than the deployed one is stale */
 		if (staged_read(conf, &st, NULL) == 0 && st &&
 		    strcmp(st->pair->fp, p->fp) == 0) {
@@ -2138,8 +2138,9 @@ static int step_retire(struct dk_resolver *resolver,
 		}
 		if (r < 0) {
 			res->tempfail = 1;
-			note(res, "removing the old records failed, will try "
-				  "again: %s",
+			note(res,
+			     "removing the old records failed, will try "
+			     "again: %s",
 			     d.why);
 			r = 0;
 			goto out;
@@ -2217,8 +2218,9 @@ static int step_retire(struct dk_resolver *resolver,
 	if (changed) {
 		d.why[0] = '\0';
 		if (deployed_write(conf, dep, &d) < 0) {
-			note(res, "the deployment record could not be "
-				  "updated: %s",
+			note(res,
+			     "the deployment record could not be "
+			     "updated: %s",
 			     d.why);
 		}
 	}
@@ -2280,8 +2282,9 @@ int dk_hook_resume(struct dk_resolver *resolver,
 			dep->reload_failed = 0;
 			res->reloaded = 1;
 			res->action = DK_HOOK_DEPLOYED;
-			set_why(res, "reloaded %.16s (the last reload had "
-				     "failed)",
+			set_why(res,
+				"reloaded %.16s (the last reload had "
+				"failed)",
 				dep->fp);
 			deployed_write(conf, dep, NULL);
 		} else {

@@ -314,8 +314,8 @@ static int set_one(struct dk_hook_conf *c, const char *base, const char *k,
 		return 0;
 	case K_MODE:
 		if (parse_ulong(v, 8, 07777, &n) < 0) {
-			dki_diagf(diag, "%s: '%s' is not an octal file mode",
-				  k, v);
+			dki_diagf(diag, "%s: '%s' is not an octal file mode", k,
+				  v);
 			return DK_EINVAL;
 		}
 		if (n & 06000) {
@@ -330,8 +330,8 @@ static int set_one(struct dk_hook_conf *c, const char *base, const char *k,
 	return DK_EINVAL;
 }
 
-int dk_hook_conf_set(struct dk_hook_conf *c, const char *key,
-		     const char *value, struct dk_diag *diag)
+int dk_hook_conf_set(struct dk_hook_conf *c, const char *key, const char *value,
+		     struct dk_diag *diag)
 {
 	if (!c || !key || !value) {
 		return DK_EINVAL;
@@ -372,7 +372,9 @@ int dk_hook_conf_read(struct dk_hook_conf *c, const char *path,
 		int e = errno;
 
 		dki_diagf(diag, "%s", strerror(e));
-		return e == ENOENT ? DK_ENOENT : e == EACCES ? DK_EACCES : DK_EIO;
+		return e == ENOENT   ? DK_ENOENT
+		       : e == EACCES ? DK_EACCES
+				     : DK_EIO;
 	}
 	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
 		fclose(f);

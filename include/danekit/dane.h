@@ -811,8 +811,8 @@ struct dk_hook_conf {
 	unsigned cert_mode;	/* default 0644 ("cert-mode") */
 	char *reload;		/* /bin/sh -c command, or NULL */
 	char *state_dir;	/* default: see dk_hook_conf_finish() */
-	char *state_file;	/* rollover state; default STATE_DIR/rollover.state */
-	unsigned auth_port;	/* 0: 53 */
+	char *state_file; /* rollover state; default STATE_DIR/rollover.state */
+	unsigned auth_port; /* 0: 53 */
 	int no_auth_check;
 	long min_age; /* < 0: twice the TTL */
 	/* The publisher: DNS UPDATE signed with this TSIG key file. */
@@ -881,9 +881,9 @@ const char *dk_hook_action_name(enum dk_hook_action action);
  * with dk_hook_result_free(). Record lists are zone-file lines. */
 struct dk_hook_result {
 	enum dk_hook_action action;
-	char *why;	   /* one line: what was done, or what it waits for */
-	char *fingerprint; /* SHA-256 of the new (or staged) leaf, hex */
-	time_t staged_at;  /* when the staged pair was first staged; 0 */
+	char *why;	    /* one line: what was done, or what it waits for */
+	char *fingerprint;  /* SHA-256 of the new (or staged) leaf, hex */
+	time_t staged_at;   /* when the staged pair was first staged; 0 */
 	time_t deploy_from; /* earliest expected installation; 0 unknown */
 	/* The status of the TLSA RRset that decided (worst of all names):
 	 * secure unless the records are insecure or bogus. */
