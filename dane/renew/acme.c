@@ -70,6 +70,7 @@ void dk_acme_hook_free(struct dk_acme_hook *h)
 	free(h->key);
 	free(h->fullchain);
 	free(h->chain);
+	free(h->next_key);
 	free(h);
 }
 
@@ -98,6 +99,36 @@ static int dup_to(char **dst, const char *src)
 static int path_in(char **dst, const char *dir, const char *file)
 {
 	if (asprintf(dst, "%s/%s", dir, file) < 0) {
+		*dst = NULL;
+		return DK_ENOMEM;
+	}
+	return 0;
+}
+
+/* @path with @suffix appended; NULL @path: nothing. */
+static int with_suffix(char **dst, const char *path, const char *suffix)
+{
+	if (!path) {
+		return 0;
+	}
+	if (asprintf(dst, "%s%s", path, suffix) < 0) {
+		*dst = NULL;
+		return DK_ENOMEM;
+	}
+	return 0;
+}
+
+/* The file @file in the folder of @path; NULL @path: nothing. */
+static int beside(char **dst, const char *path, const char *file)
+{
+	const char *slash;
+
+	if (!path) {
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	if (asprintf(dst, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path,
+		     file) < 0) {
 		*dst = NULL;
 		return DK_ENOMEM;
 	}
@@ -184,6 +215,11 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc, char *const *argv,
 		    (r = dup_to(&h->chain, env(ge, "CA_CERT_PATH"))) < 0) {
 			break;
 		}
+		/* --always-force-new-domain-key makes the next key ahead,
+		 * as KEY.next */
+		if ((r = with_suffix(&h->next_key, h->key, ".next")) < 0) {
+			break;
+		}
 		r = split_domains(h, env(ge, "Le_Domain"));
 		break;
 	case DK_ACME_DEHYDRATED:
@@ -216,6 +252,11 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc, char *const *argv,
 		    (r = dup_to(&h->cert, argv[3])) < 0 ||
 		    (r = dup_to(&h->fullchain, argv[4])) < 0 ||
 		    (r = dup_to(&h->chain, argv[5])) < 0) {
+			break;
+		}
+		/* PRIVATE_KEY_ROLLOVER=yes: the next key, made ahead */
+		if ((r = beside(&h->next_key, h->key, "privkey.roll.pem")) <
+		    0) {
 			break;
 		}
 		r = split_domains(h, argv[1]);
@@ -251,6 +292,17 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc, char *const *argv,
 		    (r = dup_to(&h->chain, env(ge, "LEGO_ISSUER_CERT_PATH"))) <
 			    0) {
 			break;
+		}
+		/* lego before 4.17 never sets LEGO_ISSUER_CERT_PATH: its
+		 * issuer file is NAME.issuer.crt beside NAME.crt */
+		if (!h->chain && strlen(v) > 4 &&
+		    strcmp(v + strlen(v) - 4, ".crt") == 0) {
+			if (asprintf(&h->chain, "%.*s.issuer.crt",
+				     (int)strlen(v) - 4, v) < 0) {
+				h->chain = NULL;
+				r = DK_ENOMEM;
+				break;
+			}
 		}
 		r = split_domains(h, env(ge, "LEGO_CERT_DOMAIN"));
 		break;

@@ -1823,7 +1823,7 @@ static int client_pair(const struct dk_hook_conf *conf,
 	struct dk_diag d = { "" };
 	struct pair *p = NULL;
 	EVP_PKEY *key = NULL;
-	int r;
+	int r, stale = 0;
 
 	if (!cpath) {
 		const char *name =
@@ -1861,18 +1861,16 @@ static int client_pair(const struct dk_hook_conf *conf,
 		dki_diagf(diag, "%s: %s", cpath, d.why);
 		return r;
 	}
-	/* the key: the client's file, else a configured next key */
-	if (file_ok(hook->key) &&
-	    read_all(hook->key, &kbuf, &klen, NULL) == 0) {
+	/* the key: the client's file, else a configured next key (in CSR
+	 * mode a client may pass a stale key file, or none) */
+	if (file_ok(hook->key) && read_all(hook->key, &kbuf, &klen, NULL) == 0) {
 		key = key_of(kbuf, klen);
 		OPENSSL_cleanse(kbuf, klen);
 		free(kbuf);
 		if (key && !key_fits(key, p->in)) {
-			dki_diagf(diag, "%s does not hold the key of %s",
-				  hook->key, cpath);
 			EVP_PKEY_free(key);
-			pair_free(p);
-			return DK_EDATA;
+			key = NULL;
+			stale = 1;
 		}
 	}
 	for (size_t i = 0; !key && i < conf->nnext_keys; i++) {
@@ -1892,10 +1890,10 @@ static int client_pair(const struct dk_hook_conf *conf,
 			  "no private key for %s: %s%s; name the key you "
 			  "prepared (its CSR mode) with next-key = FILE",
 			  cpath, hook->key ? hook->key : "the client gave none",
-			  hook->key ? (file_ok(hook->key)
-					       ? " holds no usable private key"
-					       : " does not exist")
-				    : "");
+			  !hook->key	       ? ""
+			  : stale	       ? " holds another key"
+			  : file_ok(hook->key) ? " holds no usable private key"
+					       : " does not exist");
 		pair_free(p);
 		return DK_EDATA;
 	}
