@@ -216,8 +216,12 @@ int dk_acme_hook_read(enum dk_acme_client client, int argc, char *const *argv,
 			break;
 		}
 		/* --always-force-new-domain-key makes the next key ahead,
-		 * as KEY.next */
-		if ((r = with_suffix(&h->next_key, h->key, ".next")) < 0) {
+		 * as KEY.next; acme.sh 3.1 names it in Le_Next_Domain_Key
+		 * (set even when the feature is off: the file is missing) */
+		if ((r = dup_to(&h->next_key, env(ge, "Le_Next_Domain_Key"))) <
+			    0 ||
+		    (!h->next_key &&
+		     (r = with_suffix(&h->next_key, h->key, ".next")) < 0)) {
 			break;
 		}
 		r = split_domains(h, env(ge, "Le_Domain"));

@@ -1312,7 +1312,7 @@ static int pair_records(const struct dk_hook_conf *conf,
 
 /* 3 1 1 records of the next keys (the client's and the configured). */
 static int next_key_records(const struct dk_hook_conf *conf,
-			    const char *client_next, const struct pair *cur,
+			    const char *client_next, const struct dk_input *cur,
 			    struct recs *rs, struct dk_hook_result *res)
 {
 	int r = 0;
@@ -1337,7 +1337,7 @@ static int next_key_records(const struct dk_hook_conf *conf,
 		}
 		/* the pair's own key needs no pre-publication */
 		if (cur && EVP_PKEY_eq(dk_input_get0_pubkey(in),
-				       dk_input_get0_pubkey(cur->in)) == 1) {
+				       dk_input_get0_pubkey(cur)) == 1) {
 			ERR_clear_error();
 			dk_input_free(in);
 			continue;
@@ -1618,54 +1618,74 @@ static void list_pending(struct dk_hook_result *res, const struct recs *want,
 	}
 }
 
+/* Publish @rs; a failure becomes a note (and tempfail or *@refused). */
+static int publish_step(struct dk_resolver *resolver,
+			const struct dk_hook_conf *conf, const struct recs *rs,
+			struct dk_hook_result *res, int *refused)
+{
+	struct dk_diag d = { "" };
+	int r;
+
+	if (!conf->tsig_key || !rs->n) {
+		return 0;
+	}
+	r = publish(resolver, conf, rs, 0, &res->published, &res->npublished,
+		    &d);
+	if (r == DK_ENOMEM) {
+		return r;
+	}
+	if (r == DK_ECONNREFUSED || r == DK_ETIMEDOUT || r == DK_ESERVFAIL ||
+	    r == DK_ERESOLVER || r == DK_ECONFLICT) {
+		res->tempfail = 1;
+		note(res,
+		     "publishing failed, will try again (danekit hook "
+		     "resume): %s",
+		     d.why);
+		return 1;
+	}
+	if (r < 0) {
+		*refused = 1;
+		note(res, "publishing failed: %s", d.why);
+		return 1;
+	}
+	return 0;
+}
+
 /*
- * One step for the staged pair @s: publish its records (and the next
- * keys'), check them, and install, reload and record the deployment when
- * they are safe.
+ * One step for the staged pair @s: publish its records, check them, and
+ * install, reload and record the deployment when they are safe. The
+ * records of the next keys are published after the check (a change of
+ * the RRset would hold this deployment back until every server has it).
  */
 static int step_staged(struct dk_resolver *resolver,
 		       const struct dk_hook_conf *conf, struct staged *s,
 		       const char *client_next, struct dk_hook_result *res,
 		       struct dk_diag *diag)
 {
-	struct recs want = { NULL, 0 }, retire = { NULL, 0 };
+	struct recs want = { NULL, 0 }, ahead = { NULL, 0 },
+		    retire = { NULL, 0 };
 	struct dk_input *current = deployed_chain(conf);
 	struct deployed dep = { 0 };
 	struct dk_diag d = { "" };
 	uint32_t ttl = 0;
 	char when[40];
-	int r, safe, refused = 0;
+	int r, safe, refused = 0, unpublished;
 
 	res->staged_at = s->staged_at;
 	free(res->fingerprint);
 	res->fingerprint = strdup(s->pair->fp);
 	r = pair_records(conf, s->pair->in, &want, &d);
 	if (r == 0) {
-		r = next_key_records(conf, client_next, s->pair, &want, res);
+		r = next_key_records(conf, client_next, s->pair->in, &ahead,
+				     res);
 	}
 	if (r < 0) {
 		dki_diagf(diag, "%s", d.why[0] ? d.why : dk_strerror(r));
 		goto out;
 	}
-	if (conf->tsig_key) {
-		r = publish(resolver, conf, &want, 0, &res->published,
-			    &res->npublished, &d);
-		if (r == DK_ENOMEM) {
-			goto out;
-		}
-		if (r == DK_ECONNREFUSED || r == DK_ETIMEDOUT ||
-		    r == DK_ESERVFAIL || r == DK_ERESOLVER ||
-		    r == DK_ECONFLICT) {
-			res->tempfail = 1;
-			note(res,
-			     "publishing failed, will try again "
-			     "(danekit hook resume): %s",
-			     d.why);
-		} else if (r < 0) {
-			refused = 1;
-			note(res, "publishing failed: %s", d.why);
-		}
-		r = 0;
+	r = publish_step(resolver, conf, &want, res, &refused);
+	if (r < 0) {
+		goto out;
 	}
 	safe = check_safe(resolver, conf, s->pair, current, &retire, &ttl, res,
 			  diag);
@@ -1675,6 +1695,15 @@ static int step_staged(struct dk_resolver *resolver,
 	}
 	list_pending(res, &want, conf->ttl ? conf->ttl : ttl);
 	if (!safe) {
+		unpublished =
+			publish_step(resolver, conf, &ahead, res, &refused);
+		if (unpublished < 0) {
+			r = unpublished;
+			goto out;
+		}
+		if (unpublished || !conf->tsig_key) {
+			list_pending(res, &ahead, conf->ttl ? conf->ttl : ttl);
+		}
 		res->action = res->dnssec == DK_DNSSEC_SECURE && !refused
 				      ? DK_HOOK_STAGED
 				      : DK_HOOK_FAILED;
@@ -1688,6 +1717,7 @@ static int step_staged(struct dk_resolver *resolver,
 		if (refused && res->dnssec == DK_DNSSEC_SECURE) {
 			set_why(res, "%s", res->notes[0]);
 		}
+		r = 0;
 		goto out;
 	}
 	d.why[0] = '\0';
@@ -1744,6 +1774,14 @@ static int step_staged(struct dk_resolver *resolver,
 		r = 0;
 	}
 	staged_remove(conf);
+	unpublished = publish_step(resolver, conf, &ahead, res, &refused);
+	if (unpublished < 0) {
+		r = unpublished;
+		goto out;
+	}
+	if (unpublished || !conf->tsig_key) {
+		list_pending(res, &ahead, conf->ttl ? conf->ttl : ttl);
+	}
 	res->action = dep.reload_failed ? DK_HOOK_FAILED : DK_HOOK_DEPLOYED;
 	rfc3339(dep.at, when, sizeof(when));
 	set_why(res,
@@ -1760,6 +1798,7 @@ static int step_staged(struct dk_resolver *resolver,
 	}
 out:
 	recs_free(&want);
+	recs_free(&ahead);
 	recs_free(&retire);
 	dk_input_free(current);
 	return r;
@@ -1863,7 +1902,8 @@ static int client_pair(const struct dk_hook_conf *conf,
 	}
 	/* the key: the client's file, else a configured next key (in CSR
 	 * mode a client may pass a stale key file, or none) */
-	if (file_ok(hook->key) && read_all(hook->key, &kbuf, &klen, NULL) == 0) {
+	if (file_ok(hook->key) &&
+	    read_all(hook->key, &kbuf, &klen, NULL) == 0) {
 		key = key_of(kbuf, klen);
 		OPENSSL_cleanse(kbuf, klen);
 		free(kbuf);
@@ -2297,6 +2337,67 @@ int dk_hook_resume(struct dk_resolver *resolver,
 		}
 	} else if (!dep && res->action == DK_HOOK_DEPLOYED) {
 		/* just deployed: its retirement comes later */
+	}
+	if (!s && dep) {
+		/* the configured next keys: their records go out ahead */
+		struct recs ahead = { NULL, 0 };
+		struct dk_input *cur = deployed_chain(conf);
+		int refused = 0, unpublished;
+
+		r = next_key_records(conf, NULL, cur, &ahead, res);
+		if (r == 0) {
+			unpublished = publish_step(resolver, conf, &ahead, res,
+						   &refused);
+			if (unpublished > 0) {
+				for (size_t i = 0; i < ahead.n; i++) {
+					push_line(&res->pending, &res->npending,
+						  &ahead.v[i],
+						  conf->ttl ? conf->ttl
+							    : dep->ttl);
+				}
+			}
+			r = unpublished < 0 ? unpublished : 0;
+		}
+		recs_free(&ahead);
+		/* their first sight on every server starts their clock */
+		for (size_t k = 0; r == 0 && k < conf->nnext_keys; k++) {
+			struct dk_input *in = NULL;
+
+			if (dk_input_read_file(conf->next_keys[k], &in, NULL) <
+				    0 ||
+			    (cur &&
+			     EVP_PKEY_eq(dk_input_get0_pubkey(in),
+					 dk_input_get0_pubkey(cur)) == 1)) {
+				ERR_clear_error();
+				dk_input_free(in);
+				continue;
+			}
+			for (size_t n = 0; n < conf->ntlsa_names; n++) {
+				struct dk_rollover_opts ro = { 0 };
+				struct dk_rollover_report *rep = NULL;
+
+				ro.next = in;
+				ro.auth_port = conf->auth_port;
+				ro.no_auth_check = conf->no_auth_check;
+				ro.min_age = conf->min_age;
+				ro.state_file = conf->state_file;
+				if (dk_rollover_check(resolver,
+						      conf->tlsa_names[n], &ro,
+						      &rep, NULL) < 0) {
+					res->tempfail = 1;
+					continue;
+				}
+				note(res, "next key %s at %s: %s",
+				     conf->next_keys[k], rep->owner,
+				     dk_rollover_stage_name(rep->stage));
+				dk_rollover_report_free(rep);
+			}
+			dk_input_free(in);
+		}
+		dk_input_free(cur);
+		if (r < 0) {
+			goto fail;
+		}
 	}
 	if (res->action == DK_HOOK_NOTHING && dep) {
 		char when[40];
