@@ -7,8 +7,10 @@
  * (declared there).
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -187,11 +189,15 @@ int renew_cli_print_report(const struct cli *cli,
 			   const struct dk_rollover_report *rep, FILE *out,
 			   json_t *jarr)
 {
-	uint32_t ttl = rep->ttl ? rep->ttl : 3600;
+	uint32_t ttl = rep->add_ttl ? rep->add_ttl : rep->ttl ? rep->ttl : 3600;
+	/* records are added and removed where they are: at the target of
+	 * an alias */
+	const char *at = rep->target ? rep->target : rep->owner;
 
 	if (jarr) {
 		json_t *recs = json_array(), *srvs = json_array();
 		json_t *add = json_array(), *rem = json_array(), *o;
+		json_t *warn = json_array();
 
 		for (size_t i = 0; recs && i < rep->nrecords; i++) {
 			const struct dk_rollover_record *r = &rep->records[i];
@@ -208,14 +214,15 @@ int renew_cli_print_report(const struct cli *cli,
 
 			json_array_append_new(
 				srvs,
-				json_pack("{s:s, s:s, s:i, s:s, s:s?}", "name",
-					  s->name, "address", s->address,
-					  "port", (int)s->port, "state",
+				json_pack("{s:s, s:s, s:i, s:s, s:s?, s:s?}",
+					  "name", s->name, "address",
+					  s->address, "port", (int)s->port,
+					  "state",
 					  s->state == DK_AUTH_SAME ? "same"
 					  : s->state == DK_AUTH_DIFFERENT
 						  ? "different"
 						  : "unreachable",
-					  "why", s->why));
+					  "why", s->why, "qname", s->qname));
 		}
 		for (size_t i = 0; add && i < rep->nadd; i++) {
 			json_array_append_new(add, tlsa_json(rep->add[i]));
@@ -223,20 +230,26 @@ int renew_cli_print_report(const struct cli *cli,
 		for (size_t i = 0; rem && i < rep->nremove; i++) {
 			json_array_append_new(rem, tlsa_json(rep->remove[i]));
 		}
-		o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:I, s:I, s:I, s:s, "
-			      "s:b, s:o, s:o, s:o, s:o, s:s?}",
-			      "owner", rep->owner, "zone", rep->zone, "stage",
-			      dk_rollover_stage_name(rep->stage), "dnssec",
-			      dk_dnssec_status_name(rep->status), "dnssec_why",
-			      rep->status_why, "ttl", (json_int_t)rep->ttl,
-			      "age", (json_int_t)rep->age, "min_age",
-			      (json_int_t)rep->min_age, "live",
-			      dk_rollover_live_name(rep->live), "safe",
-			      dk_rollover_stage_safe(rep->stage), "records",
-			      recs ? recs : json_array(), "servers",
-			      srvs ? srvs : json_array(), "add",
-			      add ? add : json_array(), "remove",
-			      rem ? rem : json_array(), "why", rep->why);
+		for (size_t i = 0; warn && i < rep->nwarnings; i++) {
+			json_array_append_new(warn,
+					      json_string(rep->warnings[i]));
+		}
+		o = json_pack(
+			"{s:s, s:s?, s:s?, s:s, s:s, s:s?, s:I, s:I, s:I, "
+			"s:s, s:b, s:o, s:o, s:o, s:o, s:s?, s:o}",
+			"owner", rep->owner, "target", rep->target, "zone",
+			rep->zone, "stage", dk_rollover_stage_name(rep->stage),
+			"dnssec", dk_dnssec_status_name(rep->status),
+			"dnssec_why", rep->status_why, "ttl",
+			(json_int_t)rep->ttl, "age", (json_int_t)rep->age,
+			"min_age", (json_int_t)rep->min_age, "live",
+			dk_rollover_live_name(rep->live), "safe",
+			dk_rollover_stage_safe(rep->stage), "records",
+			recs ? recs : json_array(), "servers",
+			srvs ? srvs : json_array(), "add",
+			add ? add : json_array(), "remove",
+			rem ? rem : json_array(), "why", rep->why, "warnings",
+			warn ? warn : json_array());
 		if (!o || json_array_append_new(jarr, o) != 0) {
 			cli_err(cli, "out of memory");
 			return EXIT_SOFTWARE;
@@ -251,6 +264,9 @@ int renew_cli_print_report(const struct cli *cli,
 		if (rep->status_why) {
 			fprintf(out, " (%s)", rep->status_why);
 		}
+		if (rep->target) {
+			fprintf(out, "; alias of %s", rep->target);
+		}
 		if (rep->zone) {
 			fprintf(out, "; zone %s", rep->zone);
 		}
@@ -260,13 +276,20 @@ int renew_cli_print_report(const struct cli *cli,
 		fputc('\n', out);
 		for (size_t i = 0; i < rep->nservers; i++) {
 			const struct dk_rollover_server *s = &rep->servers[i];
+			int alias = s->qname && rep->target &&
+				    strcmp(s->qname, rep->target) != 0;
 
-			fprintf(out, "; server %s %s port %u: %s%s%s\n",
+			fprintf(out, "; server %s %s port %u: %s%s%s%s%s%s\n",
 				s->name, s->address, s->port,
-				s->state == DK_AUTH_SAME ? "same RRset"
+				s->state == DK_AUTH_SAME
+					? (alias ? "same CNAME" : "same RRset")
 				: s->state == DK_AUTH_DIFFERENT
-					? "different RRset"
+					? (alias ? "different CNAME"
+						 : "different RRset")
 					: "no answer",
+				rep->target && s->qname ? " (asked for " : "",
+				rep->target && s->qname ? s->qname : "",
+				rep->target && s->qname ? ")" : "",
 				s->why ? ": " : "", s->why ? s->why : "");
 		}
 		for (size_t i = 0; i < rep->nrecords; i++) {
@@ -291,26 +314,32 @@ int renew_cli_print_report(const struct cli *cli,
 		if (rep->why) {
 			fprintf(out, "; %s\n", rep->why);
 		}
+		for (size_t i = 0; i < rep->nwarnings; i++) {
+			fprintf(out, "; warning: %s\n", rep->warnings[i]);
+		}
 	}
-	if (rep->stage == DK_ROLLOVER_NEXT_MISSING ||
-	    rep->stage == DK_ROLLOVER_BROKEN) {
+	if (rep->nwarnings == 0 && (rep->stage == DK_ROLLOVER_NEXT_MISSING ||
+				    rep->stage == DK_ROLLOVER_BROKEN)) {
 		if (rep->nadd && cli->verbosity >= 0) {
 			fprintf(out, "; publish:\n");
 		}
-		print_zone_lines(out, "", rep->add, rep->nadd, rep->owner, ttl);
+		print_zone_lines(out, "", rep->add, rep->nadd, at, ttl);
+	} else if (rep->nadd && cli->verbosity >= 0) {
+		/* not needed for safety: the warnings say why */
+		fprintf(out, "; publish as well:\n");
+		print_zone_lines(out, ";   ", rep->add, rep->nadd, at, ttl);
 	}
 	if (rep->stage == DK_ROLLOVER_RETIRE) {
 		if (cli->verbosity >= 0) {
 			fprintf(out, "; remove:\n");
 		}
-		print_zone_lines(out, "", rep->remove, rep->nremove, rep->owner,
-				 ttl);
+		print_zone_lines(out, "", rep->remove, rep->nremove, at, ttl);
 	}
 	if (rep->stage == DK_ROLLOVER_READY && rep->nremove &&
 	    cli->verbosity >= 0) {
 		fprintf(out, "; once the next certificate is live, remove:\n");
-		print_zone_lines(out, ";   ", rep->remove, rep->nremove,
-				 rep->owner, ttl);
+		print_zone_lines(out, ";   ", rep->remove, rep->nremove, at,
+				 ttl);
 	}
 	return EXIT_OK;
 }
@@ -322,8 +351,164 @@ struct ro_opts {
 	size_t nnames;
 	unsigned long port, auth_port, ttl;
 	long min_age;
-	int no_auth_check, no_connect, prepare, force, key_type;
+	int no_auth_check, no_connect, prepare, force, key_type, ttl_set;
 };
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a folder";
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+/* The real folder of @p (links resolved) and its last name, malloc()ed. */
+static char *canon_path(const char *p)
+{
+	const char *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+	char *dir, *real, *out = NULL;
+
+	if (!slash) {
+		dir = strdup(".");
+	} else if (slash == p) {
+		dir = strdup("/");
+	} else {
+		dir = strndup(p, (size_t)(slash - p));
+	}
+	real = dir ? realpath(dir, NULL) : NULL;
+	if (real &&
+	    asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "", base) < 0) {
+		out = NULL;
+	}
+	free(real);
+	free(dir);
+	return out;
+}
+
+/* Do @a and @b name the same file, perhaps by other paths? */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ca, *cb;
+	int same;
+
+	if (strcmp(a, b) == 0) {
+		return 1;
+	}
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0) {
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	}
+	ca = canon_path(a);
+	cb = canon_path(b);
+	same = ca && cb && strcmp(ca, cb) == 0;
+	free(ca);
+	free(cb);
+	return same;
+}
+
+/*
+ * May @path (the value of @opt) be written? Only a regular file is ever
+ * replaced, and a key file only with --force (@must_be_new 0). lstat()
+ * only: nothing is opened, so a FIFO never blocks. EXIT_OK or a usage
+ * error (printed).
+ */
+static int check_output(const struct cli *cli, const char *opt,
+			const char *path, int must_be_new)
+{
+	struct stat st;
+
+	if (!*path) {
+		return cli_usage(cli, "%s: an empty file name", opt);
+	}
+	if (lstat(path, &st) != 0) {
+		return EXIT_OK;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		return cli_usage(cli,
+				 "%s: %s is %s, not a regular file: only "
+				 "regular files are ever replaced",
+				 opt, path, file_kind(st.st_mode));
+	}
+	if (must_be_new) {
+		return cli_usage(cli,
+				 "%s: %s exists; a key file is never "
+				 "overwritten (use --force to replace it)",
+				 opt, path);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The TTL for the record of the next key: --ttl, else that of the TLSA
+ * RRset published at @owner (through the resolver of the global options),
+ * else 3600. *@ret_target gets the target when @owner is an alias. @note
+ * says where the TTL came from. Only a resolver the user set up and that
+ * cannot be made is an error (its exit status); a failed lookup is not.
+ */
+static int next_ttl(const struct cli *cli, const struct ro_opts *o,
+		    const char *owner, uint32_t *ret_ttl, char **ret_target,
+		    char *note, size_t nlen)
+{
+	struct dk_resolver *res = NULL;
+	struct dk_diag d = { "" };
+	uint32_t ttl = 0;
+	int r, rc;
+
+	*ret_ttl = 3600;
+	*ret_target = NULL;
+	if (o->ttl_set) {
+		*ret_ttl = (uint32_t)o->ttl;
+		snprintf(note, nlen, "TTL %lu from --ttl", o->ttl);
+		return EXIT_OK;
+	}
+	if (cli->anchor || cli->unbound_conf || cli->resolver) {
+		rc = cli_resolver(cli, &res);
+		if (rc != EXIT_OK) {
+			return rc;
+		}
+	} else {
+		struct dk_resolver_opts ro = { 0 };
+
+		ro.timeout = cli->timeout;
+		r = dk_resolver_new(&ro, &res, &d);
+		if (r < 0) {
+			snprintf(note, nlen,
+				 "TTL 3600: the RRset at %s could not be "
+				 "looked up (%s)",
+				 owner, d.why[0] ? d.why : dk_strerror(r));
+			return EXIT_OK;
+		}
+	}
+	r = dk_rollover_owner_ttl(res, owner, &ttl, ret_target, &d);
+	dk_resolver_free(res);
+	if (r < 0) {
+		snprintf(note, nlen,
+			 "TTL 3600: the RRset at %s could not be looked up "
+			 "(%s)",
+			 owner, d.why[0] ? d.why : dk_strerror(r));
+	} else if (ttl == 0) {
+		snprintf(note, nlen,
+			 "TTL 3600: there is no TLSA RRset at %s yet",
+			 *ret_target ? *ret_target : owner);
+	} else {
+		*ret_ttl = ttl;
+		snprintf(note, nlen, "TTL %u: that of the TLSA RRset at %s",
+			 ttl, *ret_target ? *ret_target : owner);
+	}
+	return EXIT_OK;
+}
 
 static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 {
@@ -333,14 +518,36 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	struct dk_tlsa *t = NULL;
 	struct dk_input *in = NULL;
 	unsigned char *der = NULL;
-	char *buf = NULL, *line = NULL;
+	char *buf = NULL, *line = NULL, *target = NULL;
+	char note[600] = "";
+	struct stat st;
 	size_t len = 0;
+	uint32_t ttl;
 	FILE *out;
-	int r, n, rc = EXIT_OK;
+	int r, n, rc = EXIT_OK, key_is_new;
 
+	/* Every output is checked before anything is made or written. */
+	if (o->csr_out && same_file(o->key_out, o->csr_out)) {
+		return cli_usage(cli,
+				 "--key-out and --csr-out name the same file "
+				 "(%s): give two files",
+				 o->csr_out);
+	}
+	rc = check_output(cli, "--key-out", o->key_out, !o->force);
+	if (rc == EXIT_OK && o->csr_out) {
+		rc = check_output(cli, "--csr-out", o->csr_out, 0);
+	}
+	if (rc != EXIT_OK) {
+		return rc;
+	}
+	rc = next_ttl(cli, o, owner, &ttl, &target, note, sizeof(note));
+	if (rc != EXIT_OK) {
+		return rc;
+	}
 	r = dk_renew_keygen((enum dk_key_type)o->key_type, &key, &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		free(target);
 		return EXIT_SOFTWARE;
 	}
 	/* The record comes from the public half, through the tlsa module. */
@@ -349,8 +556,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	    dk_tlsa_make(in, DK_TLSA_DANE_EE, DK_TLSA_SPKI, DK_TLSA_SHA256, -1,
 			 &t, &diag) < 0 ||
 	    dk_tlsa_format(t, cli->json ? DK_TLSA_FMT_RDATA : DK_TLSA_FMT_ZONE,
-			   owner, (uint32_t)(o->ttl ? o->ttl : 3600),
-			   &line) < 0) {
+			   target ? target : owner, ttl, &line) < 0) {
 		cli_err(cli, "cannot make the TLSA record of the new key%s%s",
 			diag.why[0] ? ": " : "", diag.why);
 		rc = EXIT_SOFTWARE;
@@ -377,6 +583,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		}
 	}
 	/* The key first: it must never be overwritten by accident. */
+	key_is_new = lstat(o->key_out, &st) != 0;
 	r = dk_renew_write_key(key, o->key_out, o->force, &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
@@ -391,7 +598,11 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		if (r < 0) {
 			cli_err(cli, "%s",
 				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = EXIT_NOINPUT;
+			rc = r == DK_EEXIST ? EXIT_USAGE : EXIT_NOINPUT;
+			/* nothing is left behind: a key without its CSR */
+			if (key_is_new) {
+				unlink(o->key_out);
+			}
 			goto out;
 		}
 	}
@@ -402,10 +613,11 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	}
 	if (cli->json) {
 		json_t *doc = json_pack(
-			"{s:s, s:s, s:s?, s:s, s:[s]}", "owner", owner, "key",
-			o->key_out, "csr", o->csr_out, "key_type",
-			dk_key_type_name((enum dk_key_type)o->key_type),
-			"publish", line);
+			"{s:s, s:s?, s:s, s:s?, s:s, s:I, s:[s]}", "owner",
+			owner, "target", target, "key", o->key_out, "csr",
+			o->csr_out, "key_type",
+			dk_key_type_name((enum dk_key_type)o->key_type), "ttl",
+			(json_int_t)ttl, "publish", line);
 
 		rc = cli_finish(cli, out, &buf, &len, doc);
 		json_decref(doc);
@@ -416,6 +628,13 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 			dk_key_type_name((enum dk_key_type)o->key_type),
 			o->key_out, csr ? ", CSR to " : "",
 			csr ? o->csr_out : "");
+		if (target) {
+			fprintf(out,
+				"; %s is an alias of %s: the record goes "
+				"there\n",
+				owner, target);
+		}
+		fprintf(out, "; %s\n", note);
 		fprintf(out,
 			"; publish now, next to the current record; deploy "
 			"the new certificate only when\n; 'danekit "
@@ -425,6 +644,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	rc = cli_finish(cli, out, &buf, &len, NULL);
 out:
 	free(line);
+	free(target);
 	OPENSSL_free(der);
 	dk_tlsa_free(t);
 	dk_input_free(in);
@@ -503,7 +723,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	char *owner = NULL, *state = NULL, *buf = NULL;
 	char caddr[128] = "";
 	unsigned long cport = 0, v;
-	X509 *live = NULL;
+	struct dk_input *live = NULL;
 	const char *live_note = NULL;
 	char live_why[600] = "";
 	size_t len = 0;
@@ -553,6 +773,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 						 "--ttl: '%s' is not a TTL",
 						 optarg);
 			}
+			o.ttl_set = 1;
 			break;
 		case OPT_MIN_AGE:
 			if (cli_parse_ulong(optarg, 0, 315360000UL, &v) < 0) {
@@ -704,6 +925,13 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	}
 	state = o.state ? cli_abspath(o.state)
 			: dk_rollover_default_state_file();
+	/* a state file that must not be touched: say so before any lookup */
+	if (state && (r = dk_rollover_state_check(state, &diag)) < 0) {
+		cli_err(cli, "%s%s", o.state ? "--state: " : "",
+			diag.why[0] ? diag.why : dk_strerror(r));
+		rc = cli_exit_for(r);
+		goto out;
+	}
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
 		goto out;
@@ -712,9 +940,11 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		int smtp = o.starttls ? strcmp(o.starttls, "smtp") == 0
 				      : (o.port == 25 || o.port == 587);
 
-		r = dk_renew_fetch_cert(res, o.host, o.connect ? caddr : NULL,
-					(unsigned)(cport ? cport : o.port),
-					smtp, cli->timeout, &live, &diag);
+		/* the whole chain: usage 2 records are judged on what the
+		 * service really sends */
+		r = dk_renew_fetch_chain(res, o.host, o.connect ? caddr : NULL,
+					 (unsigned)(cport ? cport : o.port),
+					 smtp, cli->timeout, &live, &diag);
 		if (r < 0) {
 			snprintf(live_why, sizeof(live_why), "%s",
 				 diag.why[0] ? diag.why : dk_strerror(r));
@@ -727,7 +957,8 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	ro.current_ca = cca;
 	ro.next = next;
 	ro.next_ca = ca;
-	ro.live = live;
+	ro.live = live ? dk_input_get0_cert(live, 0) : NULL;
+	ro.live_chain = live;
 	ro.auth_port = (unsigned)o.auth_port;
 	ro.no_auth_check = o.no_auth_check;
 	ro.min_age = o.min_age;
@@ -782,7 +1013,7 @@ out:
 	free(buf);
 	json_decref(doc);
 	dk_rollover_report_free(rep);
-	X509_free(live);
+	dk_input_free(live);
 	dk_resolver_free(res);
 	dk_input_free(cur);
 	dk_input_free(next);

@@ -10,9 +10,20 @@
 /*
  * Write @len bytes to @path through a temporary file in the same folder
  * with @mode; @exclusive: never replace an existing @path (DK_EEXIST).
+ * Only a regular file is ever replaced: a folder, device, FIFO, socket or
+ * symbolic link at @path gives DK_EEXIST (+ @diag), with nothing written.
  */
 int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 		   int exclusive, struct dk_diag *diag);
+
+/* "a folder", "a FIFO"... of a st_mode. Static storage. */
+const char *dkr_file_kind(unsigned mode);
+
+/*
+ * The TTL of the RRset of @a as the zone gives it: the original TTL of
+ * its RRSIG when there is one (a cache counts down), else the answer's.
+ */
+uint32_t dkr_answer_orig_ttl(const struct dk_answer *a);
 
 /* Append @p to a growing pointer array; 0 or DK_ENOMEM. */
 int dkr_push(void ***arr, size_t *n, void *p);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -118,6 +119,7 @@ int dk_renew_write_key(EVP_PKEY *key, const char *path, int force,
 {
 	char *pem = NULL;
 	size_t len = 0;
+	struct stat st;
 	int r;
 
 	if (!key || !path || !*path) {
@@ -129,7 +131,7 @@ int dk_renew_write_key(EVP_PKEY *key, const char *path, int force,
 		return r;
 	}
 	r = dkr_write_file(path, pem, len, 0600, !force, diag);
-	if (r == DK_EEXIST) {
+	if (r == DK_EEXIST && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 		dki_diagf(diag,
 			  "%s exists; a key file is never overwritten "
 			  "(use --force to replace it)",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "dane/renew/internal.h"
@@ -136,12 +137,47 @@ static int send_all(int fd, const char *s)
 	return 0;
 }
 
+/*
+ * The chain @ssl's peer presented, leaf first and in the order sent, as
+ * an input. On the client side, SSL_get_peer_cert_chain() holds the leaf
+ * too; it is added here when it does not.
+ */
+static int chain_input(SSL *ssl, X509 *leaf, struct dk_input **ret)
+{
+	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(ssl);
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n;
+	int ok = 1, r;
+
+	if (!b) {
+		return DK_ENOMEM;
+	}
+	if (sk_X509_num(sk) == 0 || X509_cmp(sk_X509_value(sk, 0), leaf) != 0) {
+		ok = PEM_write_bio_X509(b, leaf);
+	}
+	for (int i = 0; ok && i < sk_X509_num(sk); i++) {
+		ok = PEM_write_bio_X509(b, sk_X509_value(sk, i));
+	}
+	n = BIO_get_mem_data(b, &data);
+	if (!ok || n <= 0) {
+		BIO_free(b);
+		ERR_clear_error();
+		return DK_ECRYPTO;
+	}
+	r = dk_input_load((const uint8_t *)data, (size_t)n, ret, NULL);
+	BIO_free(b);
+	return r == DK_ENOMEM ? r : r < 0 ? DK_ECRYPTO : 0;
+}
+
 static int fetch_one(const char *host, const char *addr, unsigned port,
-		     int smtp, double timeout, X509 **ret, struct dk_diag *diag)
+		     int smtp, double timeout, X509 **ret,
+		     struct dk_input **ret_chain, struct dk_diag *diag)
 {
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	X509 *cert = NULL;
+	struct dk_input *chain = NULL;
 	char buf[256];
 	int fd, r = DK_ETLS;
 
@@ -210,8 +246,24 @@ static int fetch_one(const char *host, const char *addr, unsigned port,
 		r = DK_ETLS;
 		goto out;
 	}
+	if (ret_chain) {
+		r = chain_input(ssl, cert, &chain);
+		if (r < 0) {
+			dki_diagf(diag, "%s port %u: cannot read the chain",
+				  addr, port);
+			X509_free(cert);
+			goto out;
+		}
+	}
 	SSL_shutdown(ssl);
-	*ret = cert;
+	if (ret) {
+		*ret = cert;
+	} else {
+		X509_free(cert);
+	}
+	if (ret_chain) {
+		*ret_chain = chain;
+	}
 	r = 0;
 out:
 	SSL_free(ssl);
@@ -221,14 +273,15 @@ out:
 	return r;
 }
 
-int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
-			const char *connect_addr, unsigned port, int smtp,
-			double timeout, X509 **ret_cert, struct dk_diag *diag)
+static int fetch(struct dk_resolver *resolver, const char *host,
+		 const char *connect_addr, unsigned port, int smtp,
+		 double timeout, X509 **ret_cert, struct dk_input **ret_chain,
+		 struct dk_diag *diag)
 {
 	static const uint16_t types[] = { LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_A };
 	int r = DK_ECONNREFUSED, tried = 0;
 
-	if (!host || !ret_cert || port == 0 || port > 65535 ||
+	if (!host || port == 0 || port > 65535 ||
 	    (!connect_addr && !resolver)) {
 		return DK_EINVAL;
 	}
@@ -237,7 +290,7 @@ int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
 	}
 	if (connect_addr) {
 		return fetch_one(host, connect_addr, port, smtp, timeout,
-				 ret_cert, diag);
+				 ret_cert, ret_chain, diag);
 	}
 	for (size_t t = 0; t < 2; t++) {
 		struct dk_answer *a = NULL;
@@ -256,7 +309,7 @@ int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
 			}
 			tried++;
 			r = fetch_one(host, addr, port, smtp, timeout, ret_cert,
-				      diag);
+				      ret_chain, diag);
 			free(addr);
 			if (r == 0) {
 				dk_answer_free(a);
@@ -269,4 +322,27 @@ int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
 		dki_diagf(diag, "%s has no address", host);
 	}
 	return r;
+}
+
+int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
+			const char *connect_addr, unsigned port, int smtp,
+			double timeout, X509 **ret_cert, struct dk_diag *diag)
+{
+	if (!ret_cert) {
+		return DK_EINVAL;
+	}
+	return fetch(resolver, host, connect_addr, port, smtp, timeout,
+		     ret_cert, NULL, diag);
+}
+
+int dk_renew_fetch_chain(struct dk_resolver *resolver, const char *host,
+			 const char *connect_addr, unsigned port, int smtp,
+			 double timeout, struct dk_input **ret_chain,
+			 struct dk_diag *diag)
+{
+	if (!ret_chain) {
+		return DK_EINVAL;
+	}
+	return fetch(resolver, host, connect_addr, port, smtp, timeout, NULL,
+		     ret_chain, diag);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "dane/renew/internal.h"
@@ -77,11 +78,17 @@ void dk_rollover_report_free(struct dk_rollover_report *rep)
 		free(rep->servers[i].name);
 		free(rep->servers[i].address);
 		free(rep->servers[i].why);
+		free(rep->servers[i].qname);
 	}
 	free(rep->servers);
 	dkr_tlsa_array_free(rep->add, rep->nadd);
 	dkr_tlsa_array_free(rep->remove, rep->nremove);
 	free(rep->why);
+	for (size_t i = 0; i < rep->nwarnings; i++) {
+		free(rep->warnings[i]);
+	}
+	free(rep->warnings);
+	free(rep->target);
 	free(rep);
 }
 
@@ -102,16 +109,96 @@ static void set_why(struct dk_rollover_report *rep, const char *fmt, ...)
 	rep->why = s;
 }
 
+static void add_warning(struct dk_rollover_report *rep, const char *fmt, ...)
+	DK_PRINTF(2, 3);
+
+/* Append one line to the report's warnings (lost only without memory). */
+static void add_warning(struct dk_rollover_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		s = NULL;
+	}
+	va_end(ap);
+	if (s && dkr_push((void ***)&rep->warnings, &rep->nwarnings, s) < 0) {
+		free(s);
+	}
+}
+
+/*
+ * The public key that a full DANE-TA record ("2 0 0": the certificate,
+ * "2 1 0": the SubjectPublicKeyInfo) carries, or NULL. The caller frees
+ * it with EVP_PKEY_free().
+ */
+static EVP_PKEY *ta_full_key(const struct dk_tlsa *t)
+{
+	size_t len = 0;
+	const uint8_t *d = dk_tlsa_data(t, &len);
+	const unsigned char *p = d;
+	EVP_PKEY *k = NULL;
+
+	if (dk_tlsa_usage(t) != DK_TLSA_DANE_TA ||
+	    dk_tlsa_mtype(t) != DK_TLSA_FULL || !d || len == 0 || len > 65536) {
+		return NULL;
+	}
+	if (dk_tlsa_selector(t) == DK_TLSA_SPKI) {
+		k = d2i_PUBKEY(NULL, &p, (long)len);
+	} else if (dk_tlsa_selector(t) == DK_TLSA_CERT) {
+		X509 *x = d2i_X509(NULL, &p, (long)len);
+
+		if (x) {
+			k = X509_get_pubkey(x);
+			X509_free(x);
+		}
+	}
+	if (k && p != d + len) {
+		EVP_PKEY_free(k); /* trailing bytes: not one DER object */
+		k = NULL;
+	}
+	ERR_clear_error();
+	return k;
+}
+
+/*
+ * Is some certificate of @in signed by @key? *@depth gets the depth of
+ * the trust anchor (one above the certificate it signed).
+ */
+static int signed_by(EVP_PKEY *key, const struct dk_input *in, size_t *depth)
+{
+	if (!in || dk_input_kind(in) != DK_INPUT_CERTS) {
+		return 0;
+	}
+	for (size_t i = 0; i < dk_input_cert_count(in); i++) {
+		X509 *c = dk_input_get0_cert(in, i);
+
+		if (c && X509_verify(c, key) == 1) {
+			ERR_clear_error();
+			*depth = i + 1;
+			return 1;
+		}
+	}
+	ERR_clear_error();
+	return 0;
+}
+
 /*
  * Does record @t cover @in (with its issuer @ca)? Usage 3 on the leaf or
- * key; usage 2 on any certificate of the chain or on @ca. *@depth gets
- * the depth of a usage 2 match in the chain (or 1 for @ca).
+ * key; usage 2 on any certificate of the chain or on @ca, or, for a full
+ * record (2 0 0, 2 1 0), when a certificate of the chain or @ca is signed
+ * by the key it carries: such a trust anchor need not be sent (RFC 7671
+ * section 5.2.2). *@depth gets the depth of a usage 2 match in the chain
+ * (or 1 for @ca).
  */
 static int covers(const struct dk_tlsa *t, const struct dk_input *in,
 		  const struct dk_input *ca, size_t *depth)
 {
 	uint8_t u = dk_tlsa_usage(t);
 	size_t d = 0;
+	EVP_PKEY *k;
+	int hit;
 
 	if (!in) {
 		return 0;
@@ -135,11 +222,75 @@ static int covers(const struct dk_tlsa *t, const struct dk_input *in,
 		}
 		return 1;
 	}
-	return 0;
+	k = ta_full_key(t);
+	if (!k) {
+		return 0;
+	}
+	hit = signed_by(k, in, &d);
+	if (!hit && signed_by(k, ca, &d)) {
+		hit = 1;
+		d = 1;
+	}
+	EVP_PKEY_free(k);
+	if (hit && depth) {
+		*depth = d;
+	}
+	return hit;
 }
 
-/* Ask every address of every NS of the zone for the TLSA RRset. */
+/* Why a server's answer differs from what was expected, or NULL. */
+static char *cname_differs(const ldns_pkt *pkt, const char *qname,
+			   const char *cname, uint32_t *ret_ttl)
+{
+	ldns_rr_list *ans = ldns_pkt_answer(pkt);
+	ldns_rdf *q = ldns_dname_new_frm_str(qname);
+	ldns_rdf *c = ldns_dname_new_frm_str(cname);
+	char *why = NULL, *got = NULL;
+	int found = 0;
+
+	for (size_t i = 0; q && c && i < ldns_rr_list_rr_count(ans); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ans, i);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME ||
+		    ldns_dname_compare(ldns_rr_owner(rr), q) != 0 ||
+		    ldns_rr_rd_count(rr) < 1) {
+			continue;
+		}
+		found = 1;
+		if (ldns_dname_compare(ldns_rr_rdf(rr, 0), c) == 0) {
+			*ret_ttl = ldns_rr_ttl(rr);
+			ldns_rdf_deep_free(q);
+			ldns_rdf_deep_free(c);
+			return NULL;
+		}
+		free(got);
+		got = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+	}
+	if (!q || !c) {
+		why = NULL;
+	} else if (found) {
+		if (asprintf(&why, "serves a CNAME from %s to %s, not to %s",
+			     qname, got ? got : "?", cname) < 0) {
+			why = NULL;
+		}
+	} else if (asprintf(&why, "serves no CNAME from %s to %s", qname,
+			    cname) < 0) {
+		why = NULL;
+	}
+	free(got);
+	ldns_rdf_deep_free(q);
+	ldns_rdf_deep_free(c);
+	return why ? why : strdup("differs");
+}
+
+/*
+ * Ask every address of every NS of @zone for @qname/TLSA, without
+ * recursion. With @cname NULL, each must serve the validated RRset (the
+ * report's records) at @qname; else @qname is an alias on the way to the
+ * records, and each must serve a CNAME from @qname to @cname.
+ */
 static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
+		      const char *zone, const char *qname, const char *cname,
 		      unsigned port, double timeout, uint32_t *ttl,
 		      struct dk_diag *diag)
 {
@@ -150,7 +301,7 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 	size_t nwant = rep->nrecords;
 	int r;
 
-	r = dk_lookup(res, rep->zone, LDNS_RR_TYPE_NS, &ns, diag);
+	r = dk_lookup(res, zone, LDNS_RR_TYPE_NS, &ns, diag);
 	if (r < 0) {
 		return r;
 	}
@@ -202,11 +353,12 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 				sv->address = ldns_rdf2str(
 					ldns_rr_rdf(ldns_rr_list_rr(al, k), 0));
 				sv->port = port;
-				if (!sv->name || !sv->address) {
+				sv->qname = strdup(qname);
+				if (!sv->name || !sv->address || !sv->qname) {
 					r = DK_ENOMEM;
 					break;
 				}
-				q = dkr_query(sv->address, port, rep->owner,
+				q = dkr_query(sv->address, port, qname,
 					      LDNS_RR_TYPE_TLSA, timeout, &pkt,
 					      &qd);
 				if (q < 0) {
@@ -229,7 +381,7 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 					if (asprintf(&sv->why,
 						     "%s: not authoritative "
 						     "for %s (rcode %s%s)",
-						     sv->address, rep->zone,
+						     sv->address, zone,
 						     lt ? lt->name : "?",
 						     ldns_pkt_aa(pkt)
 							     ? ""
@@ -239,8 +391,19 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 					ldns_pkt_free(pkt);
 					continue;
 				}
-				q = dkr_tlsa_from_pkt(pkt, rep->owner, &got,
-						      &ngot, &gttl);
+				if (cname) {
+					sv->why = cname_differs(pkt, qname,
+								cname, &gttl);
+					ldns_pkt_free(pkt);
+					sv->state = sv->why ? DK_AUTH_DIFFERENT
+							    : DK_AUTH_SAME;
+					if (gttl > *ttl) {
+						*ttl = gttl;
+					}
+					continue;
+				}
+				q = dkr_tlsa_from_pkt(pkt, qname, &got, &ngot,
+						      &gttl);
 				ldns_pkt_free(pkt);
 				if (q < 0) {
 					r = q;
@@ -287,37 +450,105 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 }
 
 /*
- * Does the live leaf match an end-entity record (usage 3 or 1) of the
- * RRset? 1 yes; 0 no; -1 cannot tell (no match, but the RRset has
- * issuer records, and only the leaf is known here).
+ * The CNAMEs from @owner on, as the validated answer @a has them: pairs
+ * (alias, target) in order, at most 8. Returns the number of hops, or
+ * DK_ENOMEM; the names are malloc()ed into @from and @to.
  */
-static int live_matches_ee(X509 *live, const struct dk_rollover_report *rep)
+#define MAX_HOPS 8
+static int cname_hops(const struct dk_answer *a, const char *owner,
+		      char *from[MAX_HOPS], char *to[MAX_HOPS])
 {
-	int issuers = 0;
+	const ldns_pkt *pkt = dk_answer_get0_packet(a);
+	ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
+	ldns_rdf *cur = ldns_dname_new_frm_str(owner);
+	int n = 0;
+
+	if (!cur) {
+		return DK_ENOMEM;
+	}
+	while (n < MAX_HOPS) {
+		ldns_rr *hop = NULL;
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ans, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    ldns_rr_rd_count(rr) >= 1 &&
+			    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0) {
+				hop = rr;
+				break;
+			}
+		}
+		if (!hop) {
+			break;
+		}
+		from[n] = ldns_rdf2str(cur);
+		to[n] = ldns_rdf2str(ldns_rr_rdf(hop, 0));
+		ldns_rdf_deep_free(cur);
+		cur = ldns_rdf_clone(ldns_rr_rdf(hop, 0));
+		n++;
+		if (!from[n - 1] || !to[n - 1] || !cur) {
+			for (int i = 0; i < n; i++) {
+				free(from[i]);
+				free(to[i]);
+			}
+			ldns_rdf_deep_free(cur);
+			return DK_ENOMEM;
+		}
+	}
+	ldns_rdf_deep_free(cur);
+	return n;
+}
+
+/*
+ * Does the chain the service presents (@live: the whole chain when
+ * @whole, else only its leaf) match a record of the RRset? 1 yes; 0 no;
+ * -1 cannot tell (only the leaf is known, and an issuer digest record
+ * could match above it; or only PKIX records, which are not weighed).
+ */
+static int live_covered(const struct dk_rollover_report *rep,
+			const struct dk_input *live, int whole)
+{
+	int unsure = 0;
 
 	for (size_t i = 0; i < rep->nrecords; i++) {
 		const struct dk_tlsa *t = rep->records[i].tlsa;
-		uint8_t u = dk_tlsa_usage(t);
-		uint8_t *data = NULL;
-		size_t len = 0, tlen = 0;
-		const uint8_t *tdata = dk_tlsa_data(t, &tlen);
-		int same;
 
-		if (u == DK_TLSA_DANE_TA || u == DK_TLSA_PKIX_TA) {
-			issuers = 1;
-			continue;
-		}
-		if (dk_tlsa_assoc_data(live, NULL, dk_tlsa_selector(t),
-				       dk_tlsa_mtype(t), &data, &len) < 0) {
-			continue;
-		}
-		same = len == tlen && memcmp(data, tdata, len) == 0;
-		free(data);
-		if (same) {
-			return 1;
+		switch (dk_tlsa_usage(t)) {
+		case DK_TLSA_DANE_EE:
+		case DK_TLSA_PKIX_EE:
+			if (dk_tlsa_match(t, live, NULL) > 0) {
+				return 1;
+			}
+			break;
+		case DK_TLSA_DANE_TA:
+			if (covers(t, live, NULL, NULL)) {
+				return 1;
+			}
+			if (!whole && dk_tlsa_mtype(t) != DK_TLSA_FULL) {
+				unsure = 1;
+			}
+			break;
+		default:
+			unsure = 1;
 		}
 	}
-	return issuers ? -1 : 0;
+	return unsure ? -1 : 0;
+}
+
+/* A one-certificate input of @cert. 0, DK_ENOMEM or DK_ECRYPTO. */
+static int leaf_input(X509 *cert, struct dk_input **ret)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(cert, &der), r;
+
+	if (n <= 0) {
+		ERR_clear_error();
+		return DK_ECRYPTO;
+	}
+	r = dk_input_load(der, (size_t)n, ret, NULL);
+	OPENSSL_free(der);
+	return r == DK_ENOMEM ? r : r < 0 ? DK_ECRYPTO : 0;
 }
 
 /* Compare the live leaf with the current and next inputs. */
@@ -386,6 +617,147 @@ static int suggest(struct dk_rollover_report *rep, uint8_t u,
 	return r;
 }
 
+/* "DANE-EE (usage 3)" or "DANE-TA (usage 2)". */
+static const char *usage_label(uint8_t u)
+{
+	return u == DK_TLSA_DANE_EE ? "DANE-EE (usage 3)" : "DANE-TA (usage 2)";
+}
+
+/* Parse the validated RRset of @a into the report's records. */
+static int parse_records(struct dk_rollover_report *rep,
+			 const struct dk_answer *a)
+{
+	struct dk_tlsa **arr = NULL;
+	size_t n = 0;
+	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	int r = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_buffer *b = ldns_buffer_new(256);
+		struct dk_tlsa *t = NULL;
+
+		if (!b) {
+			r = DK_ENOMEM;
+			break;
+		}
+		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+			ldns_rdf2buffer_wire(b, ldns_rr_rdf(rr, k));
+		}
+		r = dk_tlsa_from_wire(ldns_buffer_begin(b),
+				      ldns_buffer_position(b), &t);
+		ldns_buffer_free(b);
+		if (r < 0 || (r = dkr_push((void ***)&arr, &n, t)) < 0) {
+			dk_tlsa_free(t);
+			break;
+		}
+	}
+	if (r < 0) {
+		dkr_tlsa_array_free(arr, n);
+		return r;
+	}
+	dkr_tlsa_sort(arr, n);
+	rep->records = calloc(n ? n : 1, sizeof(*rep->records));
+	if (!rep->records) {
+		dkr_tlsa_array_free(arr, n);
+		return DK_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rep->records[i].tlsa = arr[i];
+	}
+	rep->nrecords = n;
+	free(arr);
+	return 0;
+}
+
+/* The name after CNAMEs of @a, when it is not @owner (malloc()ed). */
+static int alias_target(const struct dk_answer *a, const char *owner,
+			char **ret)
+{
+	const char *canon = dk_answer_canonname(a);
+	ldns_rdf *x, *y;
+	int same;
+
+	*ret = NULL;
+	if (!canon) {
+		return 0;
+	}
+	x = ldns_dname_new_frm_str(canon);
+	y = ldns_dname_new_frm_str(owner);
+	same = !x || !y || ldns_dname_compare(x, y) == 0;
+	ldns_rdf_deep_free(x);
+	ldns_rdf_deep_free(y);
+	if (same) {
+		return 0;
+	}
+	*ret = dkr_absolute(canon);
+	return *ret ? 0 : DK_ENOMEM;
+}
+
+/*
+ * Ask the servers: for an alias, those of the zone of each CNAME on the
+ * way (for the CNAME) and those of the target's zone (for the RRset),
+ * which is the report's zone. < 0 only for DK_ENOMEM or when a zone or
+ * its servers cannot be listed (@diag).
+ */
+static int ask_servers(struct dk_resolver *resolver,
+		       struct dk_rollover_report *rep,
+		       const struct dk_answer *a, unsigned port, uint32_t *ttl,
+		       struct dk_diag *diag)
+{
+	char *from[MAX_HOPS], *to[MAX_HOPS];
+	double timeout = dk_resolver_timeout(resolver);
+	int nhops = 0, r = 0;
+
+	if (rep->target) {
+		nhops = cname_hops(a, rep->owner, from, to);
+		if (nhops < 0) {
+			return nhops;
+		}
+	}
+	for (int i = 0; i < nhops && r >= 0; i++) {
+		/* The zone above the alias: an SOA lookup at the alias
+		 * itself would follow its CNAME. */
+		const char *up = strchr(from[i], '.');
+		char *zone = NULL;
+
+		if (!up || !up[1]) {
+			continue;
+		}
+		r = dkr_find_zone(resolver, up + 1, &zone, diag);
+		if (r >= 0) {
+			r = auth_check(resolver, rep, zone, from[i], to[i],
+				       port, timeout, ttl, diag);
+			if (r < 0 && r != DK_ENOMEM) {
+				dki_diagf(diag,
+					  "cannot list the name servers of "
+					  "%s: %s",
+					  zone, dk_strerror(r));
+			}
+		}
+		free(zone);
+	}
+	for (int i = 0; i < nhops; i++) {
+		free(from[i]);
+		free(to[i]);
+	}
+	if (r < 0) {
+		return r;
+	}
+	r = auth_check(resolver, rep, rep->zone,
+		       rep->target ? rep->target : rep->owner, NULL, port,
+		       timeout, ttl, diag);
+	if (r < 0 && r != DK_ENOMEM) {
+		char why[sizeof(diag->why)];
+
+		snprintf(why, sizeof(why), "%s",
+			 diag && diag->why[0] ? diag->why : dk_strerror(r));
+		dki_diagf(diag, "cannot list the name servers of %s: %s",
+			  rep->zone, why);
+	}
+	return r;
+}
+
 int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		      const struct dk_rollover_opts *opts,
 		      struct dk_rollover_report **ret_report,
@@ -394,18 +766,28 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	struct dk_rollover_report *rep;
 	struct dk_answer *a = NULL;
 	struct dkr_state st = { NULL, 0 };
+	struct dk_input *own_live = NULL;
+	const struct dk_input *live_in = NULL;
 	const struct dk_tlsa *model[4] = { NULL, NULL, NULL, NULL };
 	size_t depth2 = 1;
-	int cur_cls[4] = { 0 }, next_cls[4] = { 0 }, present[4] = { 0 };
-	int required[4] = { 0 }, next_ok = 1, cur_any = 0, state_ok = 0;
+	unsigned cur_cls = 0, next_cls = 0, present = 0, base, missing;
+	int cur_any = 0, next_ok, state_ok = 0, whole = 0, live_cov = -1;
 	const char *state_note = NULL;
 	struct dk_diag sd = { "" };
+	X509 *live_leaf;
 	time_t now;
 	uint32_t ttl;
 	int r;
 
 	if (!resolver || !owner || !opts || !opts->next || !ret_report) {
 		return DK_EINVAL;
+	}
+	/* A state file that must not be touched stops everything first. */
+	if (opts->state_file) {
+		r = dk_rollover_state_check(opts->state_file, diag);
+		if (r < 0) {
+			return r;
+		}
 	}
 	now = opts->now ? opts->now : time(NULL);
 	r = dk_lookup(resolver, owner, LDNS_RR_TYPE_TLSA, &a, diag);
@@ -427,59 +809,80 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		r = DK_ENOMEM;
 		goto fail;
 	}
-	{
-		struct dk_tlsa **arr = NULL;
-		size_t n = 0;
-		const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
-
-		/* the validated RRset, parsed like the servers' answers */
-		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-			ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-			ldns_buffer *b = ldns_buffer_new(256);
-			struct dk_tlsa *t = NULL;
-
-			if (!b) {
-				r = DK_ENOMEM;
-				break;
-			}
-			for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
-				ldns_rdf2buffer_wire(b, ldns_rr_rdf(rr, k));
-			}
-			r = dk_tlsa_from_wire(ldns_buffer_begin(b),
-					      ldns_buffer_position(b), &t);
-			ldns_buffer_free(b);
-			if (r < 0 ||
-			    (r = dkr_push((void ***)&arr, &n, t)) < 0) {
-				dk_tlsa_free(t);
-				break;
-			}
-		}
-		if (r < 0) {
-			dkr_tlsa_array_free(arr, n);
-			goto fail;
-		}
-		dkr_tlsa_sort(arr, n);
-		rep->records = calloc(n ? n : 1, sizeof(*rep->records));
-		if (!rep->records) {
-			dkr_tlsa_array_free(arr, n);
-			r = DK_ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < n; i++) {
-			rep->records[i].tlsa = arr[i];
-		}
-		rep->nrecords = n;
-		free(arr);
+	r = alias_target(a, rep->owner, &rep->target);
+	if (r < 0) {
+		goto fail;
 	}
-	ttl = dk_answer_ttl(a);
-	dk_answer_free(a);
-	a = NULL;
+	r = parse_records(rep, a);
+	if (r < 0) {
+		goto fail;
+	}
+	ttl = dkr_answer_orig_ttl(a);
+
+	/* The live service: which certificate, and does its chain match? */
+	live_leaf = opts->live;
+	if (!live_leaf && opts->live_chain) {
+		live_leaf = dk_input_get0_cert(opts->live_chain, 0);
+	}
+	rep->live = live_is(live_leaf, opts->current, opts->next);
+	if (opts->live_chain &&
+	    dk_input_kind(opts->live_chain) == DK_INPUT_CERTS) {
+		live_in = opts->live_chain;
+		whole = 1;
+	} else if (live_leaf) {
+		r = leaf_input(live_leaf, &own_live);
+		if (r == DK_ENOMEM) {
+			goto fail;
+		}
+		live_in = own_live;
+	}
+	if (live_in && live_leaf) {
+		live_cov = live_covered(rep, live_in, whole);
+	}
+
+	/*
+	 * Which record covers what. The chain the service presents counts
+	 * as the current (or next) chain when it is the current (next)
+	 * certificate: a bare leaf given as --current is then judged with
+	 * the issuers the service really sends.
+	 */
 	for (size_t i = 0; i < rep->nrecords; i++) {
 		struct dk_rollover_record *rec = &rep->records[i];
+		uint8_t u = dk_tlsa_usage(rec->tlsa);
+		size_t d = 1;
 
+		if (u != DK_TLSA_DANE_TA && u != DK_TLSA_DANE_EE) {
+			continue;
+		}
+		present |= 1u << u;
 		rec->current = covers(rec->tlsa, opts->current,
-				      opts->current_ca, NULL);
-		rec->next = covers(rec->tlsa, opts->next, opts->next_ca, NULL);
+				      opts->current_ca, &d) ||
+			       (whole && rep->live == DK_LIVE_CURRENT &&
+				covers(rec->tlsa, live_in, NULL, &d));
+		rec->next =
+			covers(rec->tlsa, opts->next, opts->next_ca, NULL) ||
+			(whole && rep->live == DK_LIVE_NEXT &&
+			 covers(rec->tlsa, live_in, NULL, NULL));
+		if (rec->current) {
+			cur_cls |= 1u << u;
+			cur_any = 1;
+			if (!model[u]) {
+				model[u] = rec->tlsa;
+				if (u == DK_TLSA_DANE_TA) {
+					depth2 = d;
+				}
+			}
+		}
+		if (rec->next) {
+			next_cls |= 1u << u;
+		}
+	}
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		uint8_t u = dk_tlsa_usage(rep->records[i].tlsa);
+
+		if ((u == 2 || u == 3) && !model[u]) {
+			model[u] = rep->records[i].tlsa;
+		}
 	}
 
 	if (rep->status != DK_DNSSEC_SECURE) {
@@ -497,12 +900,13 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 				"apply, so no rollover step can be confirmed",
 				rep->owner, dk_dnssec_status_name(rep->status));
 		}
-		*ret_report = rep;
-		return 0;
+		goto done;
 	}
 
-	/* The zone and its authoritative servers. */
-	r = dkr_find_zone(resolver, rep->owner, &rep->zone, diag);
+	/* The zone and its authoritative servers (the target's, for an
+	 * alias). */
+	r = dkr_find_zone(resolver, rep->target ? rep->target : rep->owner,
+			  &rep->zone, diag);
 	if (r < 0) {
 		goto fail;
 	}
@@ -512,26 +916,23 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	if (!opts->no_auth_check) {
 		struct dk_diag ad = { "" };
 
-		r = auth_check(resolver, rep,
-			       opts->auth_port ? opts->auth_port : 53,
-			       dk_resolver_timeout(resolver), &ttl, &ad);
+		r = ask_servers(resolver, rep, a,
+				opts->auth_port ? opts->auth_port : 53, &ttl,
+				&ad);
 		if (r == DK_ENOMEM) {
 			goto fail;
 		}
 		if (r < 0) {
 			rep->stage = DK_ROLLOVER_INCOMPLETE;
-			set_why(rep, "cannot list the name servers of %s: %s",
-				rep->zone, ad.why[0] ? ad.why : dk_strerror(r));
-			*ret_report = rep;
-			return 0;
+			set_why(rep, "%s", ad.why[0] ? ad.why : dk_strerror(r));
+			goto done;
 		}
 		if (rep->nservers == 0) {
 			rep->stage = DK_ROLLOVER_INCOMPLETE;
 			set_why(rep,
 				"no address found for any name server of %s",
 				rep->zone);
-			*ret_report = rep;
-			return 0;
+			goto done;
 		}
 		for (size_t i = 0; i < rep->nservers; i++) {
 			if (rep->servers[i].state == DK_AUTH_UNREACHABLE) {
@@ -546,8 +947,7 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 					rep->servers[i].why
 						? rep->servers[i].why
 						: "");
-				*ret_report = rep;
-				return 0;
+				goto done;
 			}
 		}
 		for (size_t i = 0; i < rep->nservers; i++) {
@@ -562,18 +962,22 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 					rep->servers[i].why
 						? rep->servers[i].why
 						: "differs");
-				*ret_report = rep;
-				return 0;
+				goto done;
 			}
 		}
 	}
 	rep->ttl = ttl;
 	rep->min_age = opts->min_age >= 0 ? opts->min_age : 2 * (long)ttl;
+	dk_answer_free(a);
+	a = NULL;
 
 	/* First sight of each record, published everywhere. */
 	if (opts->state_file) {
-		if (dkr_state_load(opts->state_file, &st, &sd) == 0) {
+		r = dkr_state_load(opts->state_file, &st, &sd);
+		if (r == 0) {
 			state_ok = 1;
+		} else if (r == DK_ENOMEM) {
+			goto fail;
 		} else {
 			state_note = "the state file could not be read";
 		}
@@ -616,87 +1020,72 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		dkr_state_free(&st);
 	}
 
-	/* Which record covers what. */
-	for (size_t i = 0; i < rep->nrecords; i++) {
-		struct dk_rollover_record *rec = &rep->records[i];
-		uint8_t u = dk_tlsa_usage(rec->tlsa);
-		size_t d = 1;
+	/*
+	 * The next chain is covered when any usage 2 or 3 record covers it.
+	 * The kinds of record (usage 3, usage 2) that cover the current
+	 * chain (else those in the RRset; else usage 3) are the baseline:
+	 * a kind the next chain loses is published, or warned about.
+	 */
+	base = cur_cls ? cur_cls : present;
+	if (!base) {
+		base = 1u << DK_TLSA_DANE_EE;
+	}
+	next_ok = next_cls != 0;
+	missing = next_ok ? base & ~next_cls : base;
+	for (uint8_t u = 3; u >= 2; u--) {
+		size_t before = rep->nadd;
+		char *rd;
 
-		if (u != DK_TLSA_DANE_TA && u != DK_TLSA_DANE_EE) {
+		if (!(missing & (1u << u))) {
 			continue;
 		}
-		present[u] = 1;
-		rec->current =
-			covers(rec->tlsa, opts->current, opts->current_ca, &d);
-		rec->next = covers(rec->tlsa, opts->next, opts->next_ca, NULL);
-		if (rec->current) {
-			cur_cls[u] = 1;
-			cur_any = 1;
-			if (!model[u]) {
-				model[u] = rec->tlsa;
-				if (u == DK_TLSA_DANE_TA) {
-					depth2 = d;
-				}
-			}
+		r = suggest(rep, u, model[u], depth2, opts->next,
+			    opts->next_ca);
+		if (r < 0) {
+			goto fail;
 		}
-		if (rec->next) {
-			next_cls[u] = 1;
+		if (!next_ok) {
+			continue;
 		}
-	}
-	for (size_t i = 0; i < rep->nrecords; i++) {
-		uint8_t u = dk_tlsa_usage(rep->records[i].tlsa);
-
-		if ((u == 2 || u == 3) && !model[u]) {
-			model[u] = rep->records[i].tlsa;
+		if (rep->nadd == before) {
+			add_warning(rep,
+				    "the %s is covered by %s records too, the "
+				    "next chain only by %s records: give the "
+				    "issuer of the next certificate (--ca) to "
+				    "learn which %s record to publish as well",
+				    cur_cls ? "current chain"
+					    : "RRset (with no current chain)",
+				    usage_label(u), usage_label(u == 3 ? 2 : 3),
+				    usage_label(u));
+			continue;
 		}
+		rd = dkr_rdata(rep->add[rep->nadd - 1]);
+		add_warning(rep,
+			    "%s %s records, but the next chain is covered "
+			    "only by %s records: publish \"%s\" as well, so "
+			    "that it keeps two independent records",
+			    cur_cls ? "the current chain is covered by"
+				    : "the RRset holds",
+			    usage_label(u), usage_label(u == 3 ? 2 : 3),
+			    rd ? rd : "?");
+		free(rd);
 	}
-	if (cur_any) {
-		required[2] = cur_cls[2];
-		required[3] = cur_cls[3];
-	} else {
-		required[2] = present[2];
-		required[3] = present[3];
-	}
-	if (!required[2] && !required[3]) {
-		required[3] = 1;
-	}
-	for (uint8_t u = 2; u <= 3; u++) {
-		if (required[u] && !next_cls[u]) {
-			next_ok = 0;
-			r = suggest(rep, u, model[u], depth2, opts->next,
-				    opts->next_ca);
-			if (r < 0) {
-				goto fail;
-			}
-		}
-	}
-	/* Age: the youngest of the oldest next record of each usage. */
+	/* Age: that of the oldest record that covers the next chain. */
 	if (next_ok) {
-		for (uint8_t u = 2; u <= 3; u++) {
-			time_t oldest = 0;
+		time_t oldest = 0;
 
-			if (!required[u]) {
-				continue;
+		for (size_t i = 0; i < rep->nrecords; i++) {
+			const struct dk_rollover_record *rec = &rep->records[i];
+
+			if (rec->next &&
+			    (!oldest || rec->first_seen < oldest)) {
+				oldest = rec->first_seen;
 			}
-			for (size_t i = 0; i < rep->nrecords; i++) {
-				const struct dk_rollover_record *rec =
-					&rep->records[i];
-
-				if (rec->next &&
-				    dk_tlsa_usage(rec->tlsa) == u &&
-				    (!oldest || rec->first_seen < oldest)) {
-					oldest = rec->first_seen;
-				}
-			}
-			if (oldest) {
-				long age = (long)(now - oldest);
-
-				if (age < 0) {
-					age = 0;
-				}
-				if (rep->age < 0 || age < rep->age) {
-					rep->age = age;
-				}
+		}
+		if (oldest) {
+			rep->age = (long)(now - oldest);
+			if (rep->age < 0) {
+				rep->age = 0;
 			}
 		}
 		/* What goes once the next certificate is live. */
@@ -716,10 +1105,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			}
 		}
 	}
-	rep->live = live_is(opts->live, opts->current, opts->next);
 
-	if (rep->live == DK_LIVE_OTHER &&
-	    live_matches_ee(opts->live, rep) == 0) {
+	if (live_cov == 0 && rep->live == DK_LIVE_OTHER) {
 		rep->stage = DK_ROLLOVER_BROKEN;
 		set_why(rep,
 			"the live certificate is neither the current nor the "
@@ -727,6 +1114,18 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			"clients fail now; publish its record at once, or "
 			"deploy the current certificate again",
 			rep->owner);
+	} else if (live_cov == 0 && (rep->live != DK_LIVE_NEXT || next_ok)) {
+		rep->stage = DK_ROLLOVER_BROKEN;
+		set_why(rep,
+			"the %s certificate is live, but no record at %s "
+			"matches the chain the service presents%s: DANE "
+			"clients fail now",
+			rep->live == DK_LIVE_NEXT ? "next" : "current",
+			rep->owner,
+			(rep->live == DK_LIVE_NEXT ? next_ok : cur_any)
+				? " (does it send the issuer a usage 2 "
+				  "record names?)"
+				: "");
 	} else if (!next_ok) {
 		if (rep->live == DK_LIVE_NEXT) {
 			rep->stage = DK_ROLLOVER_BROKEN;
@@ -737,15 +1136,14 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 				rep->owner);
 		} else {
 			rep->stage = DK_ROLLOVER_NEXT_MISSING;
-			set_why(rep, "the next %s is not published at %s yet%s",
-				rep->need_next_ca && rep->nadd == 0
-					? "issuer (usage 2)"
-					: "key",
+			set_why(rep,
+				"the next key is not published at %s yet: no "
+				"usage 3 or usage 2 record covers it%s",
 				rep->owner,
 				rep->need_next_ca
-					? " (a usage 2 record is needed: give "
-					  "the "
-					  "issuer of the next certificate)"
+					? " (give the issuer of the next "
+					  "certificate with --ca: a usage 2 "
+					  "record may cover it)"
 					: "");
 		}
 	} else if (rep->live == DK_LIVE_NEXT) {
@@ -793,10 +1191,52 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			rep->age, rep->min_age, state_note ? "; " : "",
 			state_note ? state_note : "");
 	}
+done:
+	rep->add_ttl = opts->ttl ? opts->ttl : rep->ttl ? rep->ttl : 3600;
+	dk_answer_free(a);
+	dk_input_free(own_live);
 	*ret_report = rep;
 	return 0;
 fail:
+	dk_input_free(own_live);
 	dk_answer_free(a);
 	dk_rollover_report_free(rep);
 	return r;
+}
+
+int dk_rollover_owner_ttl(struct dk_resolver *resolver, const char *owner,
+			  uint32_t *ret_ttl, char **ret_target,
+			  struct dk_diag *diag)
+{
+	struct dk_answer *a = NULL;
+	char *abs, *target = NULL;
+	uint32_t ttl = 0;
+	int r;
+
+	if (!resolver || !owner || !ret_ttl) {
+		return DK_EINVAL;
+	}
+	r = dk_lookup(resolver, owner, LDNS_RR_TYPE_TLSA, &a, diag);
+	if (r < 0) {
+		return r;
+	}
+	abs = dkr_absolute(owner);
+	r = abs ? alias_target(a, abs, &target) : DK_ENOMEM;
+	free(abs);
+	if (r < 0) {
+		dk_answer_free(a);
+		return r;
+	}
+	if (dk_answer_status(a) != DK_DNSSEC_BOGUS &&
+	    ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
+		ttl = dkr_answer_orig_ttl(a);
+	}
+	dk_answer_free(a);
+	*ret_ttl = ttl;
+	if (ret_target) {
+		*ret_target = target;
+	} else {
+		free(target);
+	}
+	return 0;
 }

@@ -8,10 +8,12 @@
  * since the epoch). Lines starting with '#' are comments.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dane/renew/state.h"
 
@@ -69,21 +71,149 @@ static int add_ent(struct dkr_state *st, const char *owner, const char *rdata,
 	return 0;
 }
 
+/*
+ * Open @path for reading without ever blocking (a FIFO) and only when it
+ * is a regular file. 0 and *@ret_fd (-1 when @path is missing); DK_EEXIST
+ * (not a regular file); DK_EIO (cannot be opened: errno kept).
+ */
+static int open_regular(const char *path, int *ret_fd, struct dk_diag *diag)
+{
+	struct stat sb;
+	int fd, e;
+
+	*ret_fd = -1;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT) {
+			return 0;
+		}
+		e = errno;
+		dki_diagf(diag, "cannot read the state file %s: %s", path,
+			  strerror(e));
+		errno = e;
+		return DK_EIO;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		dki_diagf(diag,
+			  "the state file %s is a folder: name a file in it",
+			  path);
+		return DK_EEXIST;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		dki_diagf(diag,
+			  "the state file %s is %s, not a regular file: it is "
+			  "never read or replaced",
+			  path, dkr_file_kind((unsigned)sb.st_mode));
+		return DK_EEXIST;
+	}
+	/* O_NONBLOCK: should it become a FIFO meanwhile, open() returns */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT) {
+			return 0;
+		}
+		dki_diagf(diag, "cannot read the state file %s: %s", path,
+			  strerror(e));
+		errno = e;
+		return DK_EIO;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		dki_diagf(diag,
+			  "the state file %s is not a regular file: it is "
+			  "never read or replaced",
+			  path);
+		return DK_EEXIST;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Does the file open on @fd start like a state file (or is it empty)? */
+static int is_state(int fd)
+{
+	char head[sizeof(DKR_STATE_MAGIC) - 1];
+	size_t n = 0;
+
+	while (n < sizeof(head)) {
+		ssize_t r = pread(fd, head + n, sizeof(head) - n, (off_t)n);
+
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r < 0) {
+			return -1;
+		}
+		if (r == 0) {
+			break;
+		}
+		n += (size_t)r;
+	}
+	return n == 0 || (n == sizeof(head) &&
+			  memcmp(head, DKR_STATE_MAGIC, sizeof(head)) == 0);
+}
+
+static int check_fd(const char *path, int fd, struct dk_diag *diag)
+{
+	int s = is_state(fd);
+
+	if (s < 0) {
+		dki_diagf(diag, "cannot read the state file %s: %s", path,
+			  strerror(errno));
+		return DK_EIO;
+	}
+	if (s == 0) {
+		dki_diagf(diag,
+			  "%s is not a danekit state file (its first line is "
+			  "not \"" DKR_STATE_MAGIC "...\"): it is never "
+			  "overwritten; name another file",
+			  path);
+		return DK_EDATA;
+	}
+	return 0;
+}
+
+int dk_rollover_state_check(const char *path, struct dk_diag *diag)
+{
+	int fd = -1, r;
+
+	if (!path || !*path) {
+		return DK_EINVAL;
+	}
+	r = open_regular(path, &fd, diag);
+	if (r == DK_EIO) {
+		return 0; /* unreadable: dk_rollover_check() keeps no state */
+	}
+	if (r < 0 || fd < 0) {
+		return r;
+	}
+	r = check_fd(path, fd, diag);
+	close(fd);
+	return r == DK_EIO ? 0 : r;
+}
+
 int dkr_state_load(const char *path, struct dkr_state *st, struct dk_diag *diag)
 {
 	FILE *f;
 	char line[4096];
+	int fd = -1, r;
 
 	st->ents = NULL;
 	st->n = 0;
-	f = fopen(path, "re");
+	r = open_regular(path, &fd, diag);
+	if (r < 0 || fd < 0) {
+		return r;
+	}
+	r = check_fd(path, fd, diag);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
-		if (errno == ENOENT) {
-			return 0;
-		}
-		dki_diagf(diag, "cannot read the state file %s: %s", path,
-			  strerror(errno));
-		return DK_EIO;
+		close(fd);
+		return DK_ENOMEM;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char owner[300], hex[2100];
@@ -133,13 +263,31 @@ static int mkdir_p(char *dir)
 int dkr_state_save(const char *path, const struct dkr_state *st,
 		   struct dk_diag *diag)
 {
-	char *buf = NULL, *dir, *slash;
+	char *buf = NULL, *dir, *slash, *real = NULL;
 	size_t len = 0;
+	struct stat sb;
 	FILE *out;
 	int r;
 
+	/* A symbolic link to a state file: the file it names is replaced. */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real) {
+			dki_diagf(diag, "the state file %s is a dangling link",
+				  path);
+			return DK_EEXIST;
+		}
+		path = real;
+	}
+	/* Checked again: never overwrite what is not a state file. */
+	r = dk_rollover_state_check(path, diag);
+	if (r < 0) {
+		free(real);
+		return r;
+	}
 	dir = strdup(path);
 	if (!dir) {
+		free(real);
 		return DK_ENOMEM;
 	}
 	slash = strrchr(dir, '/');
@@ -149,27 +297,32 @@ int dkr_state_save(const char *path, const struct dkr_state *st,
 			dki_diagf(diag, "cannot make the folder %s: %s", dir,
 				  strerror(errno));
 			free(dir);
+			free(real);
 			return DK_EACCES;
 		}
 	}
 	free(dir);
 	out = open_memstream(&buf, &len);
 	if (!out) {
+		free(real);
 		return DK_ENOMEM;
 	}
-	fprintf(out, "# danekit rollover state: when each TLSA record was "
-		     "first seen on every\n# authoritative server. OWNER USAGE "
-		     "SELECTOR MTYPE DATA FIRST-SEEN\n");
+	fprintf(out,
+		DKR_STATE_MAGIC ": when each TLSA record was "
+				"first seen on every\n# authoritative server. "
+				"OWNER USAGE SELECTOR MTYPE DATA FIRST-SEEN\n");
 	for (size_t i = 0; i < st->n; i++) {
 		fprintf(out, "%s %s %lld\n", st->ents[i].owner,
 			st->ents[i].rdata, (long long)st->ents[i].first_seen);
 	}
 	if (fclose(out) != 0) {
 		free(buf);
+		free(real);
 		return DK_ENOMEM;
 	}
 	r = dkr_write_file(path, buf, len, 0600, 0, diag);
 	free(buf);
+	free(real);
 	return r;
 }
 

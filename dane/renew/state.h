@@ -7,6 +7,9 @@
 
 #include "dane/renew/internal.h"
 
+/* The start of the first line of every state file danekit writes. */
+#define DKR_STATE_MAGIC "# danekit rollover state"
+
 struct dkr_state_ent {
 	char *owner; /* absolute */
 	char *rdata; /* "3 1 1 <hex>" */
@@ -18,11 +21,18 @@ struct dkr_state {
 	size_t n;
 };
 
-/* Load @path (a missing file is an empty state). 0 or DK_EIO/DK_ENOMEM. */
+/*
+ * Load @path (a missing file is an empty state). 0; DK_EIO (unreadable);
+ * DK_EEXIST (not a regular file), DK_EDATA (not a state file); DK_ENOMEM.
+ * Never blocks on a FIFO.
+ */
 int dkr_state_load(const char *path, struct dkr_state *st,
 		   struct dk_diag *diag);
 
-/* Save atomically, making the folder (0700) if needed. */
+/*
+ * Save atomically, making the folder (0700) if needed; only over a
+ * missing file or a state file (a symbolic link: over the file it names).
+ */
 int dkr_state_save(const char *path, const struct dkr_state *st,
 		   struct dk_diag *diag);
 

@@ -33,21 +33,69 @@ static int errno_dk(int e)
 	}
 }
 
+const char *dkr_file_kind(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a folder";
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+/*
+ * May @path be replaced (or created)? Only a regular file is ever
+ * replaced: never a folder, device, FIFO, socket or symbolic link (lstat:
+ * nothing is opened, so a FIFO never blocks).
+ */
+static int replaceable(const char *path, int exclusive, struct dk_diag *diag)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		dki_diagf(diag,
+			  "%s is %s, not a regular file: only regular files "
+			  "are ever replaced",
+			  path, dkr_file_kind((unsigned)st.st_mode));
+		return DK_EEXIST;
+	}
+	if (exclusive) {
+		dki_diagf(diag, "%s exists", path);
+		return DK_EEXIST;
+	}
+	return 0;
+}
+
 int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 		   int exclusive, struct dk_diag *diag)
 {
 	size_t plen;
 	char *tmp;
-	int fd, e;
+	int fd, e, r;
 	const char *p = buf;
 	size_t left = len;
 
 	if (!path || !*path || (!buf && len)) {
 		return DK_EINVAL;
 	}
-	if (exclusive && access(path, F_OK) == 0) {
-		dki_diagf(diag, "%s exists", path);
-		return DK_EEXIST;
+	r = replaceable(path, exclusive, diag);
+	if (r < 0) {
+		return r;
 	}
 	plen = strlen(path) + 32;
 	tmp = malloc(plen);
@@ -101,6 +149,11 @@ int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 			return errno_dk(e);
 		}
 		unlink(tmp);
+	} else if ((r = replaceable(path, 0, diag)) < 0) {
+		/* something else appeared meanwhile: it stays */
+		unlink(tmp);
+		free(tmp);
+		return r;
 	} else if (rename(tmp, path) != 0) {
 		goto fail;
 	}
@@ -370,4 +423,38 @@ char *dkr_rdata(const struct dk_tlsa *t)
 		return NULL;
 	}
 	return s;
+}
+
+uint32_t dkr_answer_orig_ttl(const struct dk_answer *a)
+{
+	const ldns_pkt *pkt = dk_answer_get0_packet(a);
+	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
+	uint32_t ttl = dk_answer_ttl(a);
+	ldns_rr_type type;
+
+	if (!rrs || ldns_rr_list_rr_count(rrs) == 0) {
+		return ttl;
+	}
+	type = ldns_rr_get_type(ldns_rr_list_rr(rrs, 0));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		ldns_rdf *cov, *orig;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG ||
+		    ldns_dname_compare(
+			    ldns_rr_owner(rr),
+			    ldns_rr_owner(ldns_rr_list_rr(rrs, 0))) != 0) {
+			continue;
+		}
+		cov = ldns_rr_rrsig_typecovered(rr);
+		orig = ldns_rr_rrsig_origttl(rr);
+		if (cov && orig && ldns_rdf2rr_type(cov) == type &&
+		    ldns_rdf2native_int32(orig) > ttl) {
+			/* the RRSIG says the TTL the zone gave it (RFC 4034
+			 * section 3.1.4); a cache counts down from there */
+			ttl = ldns_rdf2native_int32(orig);
+		}
+	}
+	return ttl;
 }

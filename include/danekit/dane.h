@@ -485,7 +485,9 @@ struct dk_rollover_opts {
 	/* The issuer of the next certificate (usage 2), or NULL. */
 	const struct dk_input *next_ca;
 	/* The leaf certificate the service presents now, or NULL when
-	 * unknown (see dk_renew_fetch_cert()). Borrowed. */
+	 * unknown (see dk_renew_fetch_cert()). Borrowed. With only the
+	 * leaf, a usage 2 digest record cannot be judged on the live
+	 * service: give @live_chain (at the end) as well. */
 	X509 *live;
 	/* Port of the authoritative servers; 0 means 53. */
 	unsigned auth_port;
@@ -502,6 +504,12 @@ struct dk_rollover_opts {
 	time_t now;
 	/* TTL of the records suggested in @add; 0: the RRset's, else 3600. */
 	uint32_t ttl;
+	/* The whole chain the service presents now, leaf first (see
+	 * dk_renew_fetch_chain()), or NULL. When set, the coverage of the
+	 * live service is judged on it (a "2 1 1" of an intermediate it
+	 * sends covers it even when @current is a bare leaf), and @live
+	 * may be NULL (the leaf of the chain is used). Borrowed. */
+	const struct dk_input *live_chain;
 };
 
 /** One record of the TLSA RRset and what it matches. */
@@ -526,6 +534,10 @@ struct dk_rollover_server {
 	unsigned port;
 	enum dk_auth_state state;
 	char *why; /* one line when not DK_AUTH_SAME, else NULL */
+	/* The name asked: the owner; when it is an alias, each name on the
+	 * way (the server must serve the CNAME to the next one) and the
+	 * target (the server must serve the RRset). Absolute. */
+	char *qname;
 };
 
 /** The result of dk_rollover_check(). Read-only; free with
@@ -556,20 +568,42 @@ struct dk_rollover_report {
 	enum dk_rollover_live live;
 	enum dk_rollover_stage stage;
 	char *why; /* one line saying what the stage means here */
+	/* Things to fix that do not make the stage unsafe, one line each:
+	 * e.g. the next chain is covered by fewer kinds of record (usage 3,
+	 * usage 2) than the current one; the record that restores it is in
+	 * @add. */
+	char **warnings;
+	size_t nwarnings;
+	/* The name after CNAMEs when @owner is an alias (absolute), else
+	 * NULL: its records are what was looked up, the servers of its zone
+	 * (@zone) were asked for it, and records are added there. */
+	char *target;
+	/* The TTL for the records of @add: dk_rollover_opts.ttl, else
+	 * @ttl, else 3600. */
+	uint32_t add_ttl;
 };
 
 /**
  * Where is the rollover at @owner ("_25._tcp.mail.example.com")? Looks up
  * the TLSA RRset through @resolver, asks every address of every NS of its
- * zone directly (unless @opts->no_auth_check), updates the state file and
- * decides the stage. Only usages 2 (DANE-TA) and 3 (DANE-EE) are weighed:
- * every usage that covers the current key must cover the next key too
- * (so "3 1 1 + 2 1 1" stays "3 1 1 + 2 1 1"); with no current key, every
- * usage present in the RRset (3 if none).
+ * zone directly (unless @opts->no_auth_check; when @owner is a CNAME, the
+ * servers of the zone of the target, for the target), updates the state
+ * file and decides the stage. Only usages 2 (DANE-TA) and 3 (DANE-EE) are
+ * weighed: the next chain is covered when any usage 2 or 3 record covers
+ * it, and its age is that of the oldest such record. A usage 2 record
+ * covers a chain when it matches one of its certificates, or, for full
+ * records ("2 0 0", "2 1 0", RFC 7671 section 5.2.2), when a certificate
+ * of the chain is signed by the key it carries. When the next chain is
+ * covered by fewer kinds of record than the current one (with no current
+ * key: than the RRset holds), the report warns and @add holds the record
+ * that restores it.
  * A rollover that is not safe is not an error: see the report's stage.
  * @return 0 and *@ret_report; DK_EINVAL (NULL argument, no @opts->next, a
- * bad name: @diag); DK_ETIMEDOUT, DK_ESERVFAIL, DK_ERESOLVER (the TLSA
- * lookup itself failed: @diag); DK_ENOMEM. State file trouble is not an
+ * bad name: @diag); DK_EEXIST (@opts->state_file is a folder or not a
+ * regular file) or DK_EDATA (it is not a danekit state file): see
+ * dk_rollover_state_check(), nothing is looked up; DK_ETIMEDOUT,
+ * DK_ESERVFAIL, DK_ERESOLVER (the TLSA lookup itself failed: @diag);
+ * DK_ENOMEM. Other state file trouble (unreadable, not writable) is not an
  * error: the report's why says it, and the age counts from now.
  */
 int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
@@ -599,6 +633,43 @@ char *dk_rollover_default_state_file(void);
 int dk_renew_fetch_cert(struct dk_resolver *resolver, const char *host,
 			const char *connect_addr, unsigned port, int smtp,
 			double timeout, X509 **ret_cert, struct dk_diag *diag);
+
+/**
+ * Like dk_renew_fetch_cert(), but the whole chain the service presents,
+ * leaf first and in the order sent, as an input (for
+ * dk_rollover_opts.live_chain). Nothing is verified. *@ret_chain is freed
+ * with dk_input_free(). Same returns as dk_renew_fetch_cert().
+ */
+int dk_renew_fetch_chain(struct dk_resolver *resolver, const char *host,
+			 const char *connect_addr, unsigned port, int smtp,
+			 double timeout, struct dk_input **ret_chain,
+			 struct dk_diag *diag);
+
+/**
+ * May @path serve as a rollover state file? It may be missing (it is then
+ * created), or an empty regular file, or a regular file written by
+ * danekit (its first line starts with "# danekit rollover state"). A
+ * symbolic link counts as the file it names. Never opens a FIFO or a
+ * device for reading. @return 0; DK_EINVAL; DK_EEXIST (a folder, a device,
+ * a FIFO, a socket: never replaced), DK_EDATA (a regular file that is not
+ * a state file: never overwritten), with @diag saying which. A file that
+ * cannot be read gives 0: dk_rollover_check() then keeps no state.
+ */
+int dk_rollover_state_check(const char *path, struct dk_diag *diag);
+
+/**
+ * The TTL of the TLSA RRset published at @owner, for a record to add next
+ * to it: the original TTL (from its RRSIG when it is signed, else as
+ * answered). *@ret_ttl gets 0 when there is no such RRset (or it is
+ * bogus). When @owner is an alias, the RRset is that of the name after
+ * CNAMEs, which *@ret_target gets (malloc()ed; NULL when @owner is no
+ * alias); @ret_target may be NULL.
+ * @return 0; DK_EINVAL (+ @diag); DK_ETIMEDOUT, DK_ESERVFAIL, DK_ERESOLVER
+ * (+ @diag); DK_ENOMEM. Outputs are untouched on failure.
+ */
+int dk_rollover_owner_ttl(struct dk_resolver *resolver, const char *owner,
+			  uint32_t *ret_ttl, char **ret_target,
+			  struct dk_diag *diag);
 
 /* ------------------------------------------------------------------ */
 /* ACME clients                                                        */

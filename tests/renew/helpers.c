@@ -252,6 +252,12 @@ static int can_connect(int port)
 
 int tls_server_start(const char *cert, const char *key, int *port)
 {
+	return tls_server_start_chain(cert, key, NULL, port);
+}
+
+int tls_server_start_chain(const char *cert, const char *key, const char *chain,
+			   int *port)
+{
 	char acc[64];
 	pid_t pid;
 	int p = free_port();
@@ -270,9 +276,15 @@ int tls_server_start(const char *cert, const char *key, int *port)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", acc,
-		       "-cert", cert, "-key", key, "-quiet", "-www",
-		       (char *)NULL);
+		if (chain) {
+			execlp("openssl", "openssl", "s_server", "-accept", acc,
+			       "-cert", cert, "-key", key, "-cert_chain", chain,
+			       "-quiet", "-www", (char *)NULL);
+		} else {
+			execlp("openssl", "openssl", "s_server", "-accept", acc,
+			       "-cert", cert, "-key", key, "-quiet", "-www",
+			       (char *)NULL);
+		}
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
@@ -292,4 +304,63 @@ void tls_server_stop(int pid)
 		kill((pid_t)pid, SIGTERM);
 		waitpid((pid_t)pid, NULL, 0);
 	}
+}
+
+/* The SubjectPublicKeyInfo of @path in DER, piped into @tail. */
+static char *spki_pipe(const char *path, const char *tail)
+{
+	struct run r = run("{ openssl x509 -in '%s' -noout -pubkey 2>/dev/null "
+			   "|| openssl pkey -in '%s' -pubout; } | openssl pkey "
+			   "-pubin -outform DER | %s",
+			   path, path, tail);
+	char *hex;
+
+	cr_assert_eq(r.status, 0, "openssl on %s: %s", path, r.err);
+	hex = strndup(r.out, strcspn(r.out, " \n"));
+	run_free(&r);
+	cr_assert(hex && *hex, "openssl gave nothing for %s", path);
+	return hex;
+}
+
+char *openssl_spki_sha256(const char *path)
+{
+	char *h = spki_pipe(path, "openssl dgst -sha256 -r");
+
+	cr_assert_eq(strlen(h), 64, "%s", h);
+	return h;
+}
+
+char *openssl_spki_der(const char *path)
+{
+	return spki_pipe(path, "od -An -v -tx1 | tr -d ' \\n'");
+}
+
+char *openssl_cert_der(const char *path)
+{
+	struct run r = run("openssl x509 -in '%s' -outform DER | od -An -v "
+			   "-tx1 | tr -d ' \\n'",
+			   path);
+	char *hex;
+
+	cr_assert_eq(r.status, 0, "openssl on %s: %s", path, r.err);
+	hex = strdup(r.out);
+	run_free(&r);
+	cr_assert(hex && *hex, "openssl gave nothing for %s", path);
+	return hex;
+}
+
+void primary_nsupdate(const char *lines)
+{
+	const char *colon;
+	struct run r;
+
+	cr_assert(prim_server, "primary_nsupdate() before lab_up()");
+	colon = strchr(prim_server, '@');
+	cr_assert(colon, "DK_PRIMARY_SERVER %s has no port", prim_server);
+	r = run("printf 'server %.*s %s\\nzone dyn.test.\\n%s\\nsend\\n' | "
+		"nsupdate -k '%s'",
+		(int)(colon - prim_server), prim_server, colon + 1, lines,
+		prim_key);
+	cr_assert_eq(r.status, 0, "nsupdate: %s %s", r.out, r.err);
+	run_free(&r);
 }

@@ -61,8 +61,32 @@ int exists(const char *path);
 int lab_sign(const char *csr, const char *cert, const char *full);
 
 /* Start `openssl s_server` with @cert/@key on 127.0.0.1; returns its pid
- * and the port in *@port, or -1. */
+ * and the port in *@port, or -1. s_server sends the first certificate of
+ * @cert only. */
 int tls_server_start(const char *cert, const char *key, int *port);
+/* The same, sending the certificates of @chain after the leaf
+ * (s_server -cert_chain); @chain NULL: the leaf only. */
+int tls_server_start_chain(const char *cert, const char *key, const char *chain,
+			   int *port);
 void tls_server_stop(int pid);
+
+/*
+ * Association data computed by the openssl command line (never by
+ * danekit), as lower-case hex, malloc()ed; the test fails if openssl
+ * does. @path is a PEM certificate (its first one) or a PEM key.
+ *   openssl_spki_sha256: SHA-256 of the SubjectPublicKeyInfo (x 1 1)
+ *   openssl_spki_der:    the SubjectPublicKeyInfo itself (x 1 0)
+ *   openssl_cert_der:    the certificate itself (x 0 0)
+ */
+char *openssl_spki_sha256(const char *path);
+char *openssl_spki_der(const char *path);
+char *openssl_cert_der(const char *path);
+
+/*
+ * A DNS UPDATE of dyn.test. on the primary with nsupdate(1), signed with
+ * the lab's TSIG key: @lines are nsupdate commands ("update add ...").
+ * Fails the test when nsupdate does.
+ */
+void primary_nsupdate(const char *lines);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -23,9 +24,9 @@
 
 static void must_make_cert(const char *dir, const char *name, const char *host)
 {
-	struct run r = run("%s rollover --prepare-next --key-out %s/%s.key "
-			   "--csr-out %s/%s.csr --host %s",
-			   danekit(), dir, name, dir, name, host);
+	struct run r = run("%s --unbound-conf %s rollover --prepare-next "
+			   "--key-out %s/%s.key --csr-out %s/%s.csr --host %s",
+			   danekit(), prim_conf, dir, name, dir, name, host);
 	char csr[512], pem[512], full[512];
 
 	cr_assert_eq(r.status, 0, "prepare-next %s: %s", name, r.err);
@@ -577,7 +578,8 @@ Test(renew_cli, key_file_exists)
 {
 	char *dir = tmpdir();
 	struct run r = run("echo keep > %s/k.pem && %s rollover --prepare-next "
-			   "--key-out %s/k.pem --host mail.example.com",
+			   "--key-out %s/k.pem --host mail.example.com --ttl "
+			   "3600",
 			   dir, danekit(), dir);
 
 	cr_assert_eq(r.status, 64, "%s", r.err);
@@ -590,7 +592,9 @@ Test(renew_cli, key_file_exists)
 	/* --force replaces it; the new file is 0600 */
 	r = run("%s rollover --prepare-next --force --key-type ed25519 "
 		"--key-out "
-		"%s/k.pem --host mail.example.com && stat -c %%a %s/k.pem && "
+		"%s/k.pem --host mail.example.com --ttl 3600 && stat -c %%a "
+		"%s/k.pem && "
+
 		"openssl pkey -in %s/k.pem -noout -text | head -1",
 		danekit(), dir, dir, dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -600,7 +604,8 @@ Test(renew_cli, key_file_exists)
 	r = run("%s rollover --prepare-next --key-type rsa2048 --key-out "
 		"%s/r.pem "
 		"--csr-out %s/r.csr --host mail.example.com --name "
-		"mx.example.com && "
+		"mx.example.com --ttl 3600 && "
+
 		"openssl req -in %s/r.csr -noout -text",
 		danekit(), dir, dir, dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -610,39 +615,87 @@ Test(renew_cli, key_file_exists)
 	tmpdir_free(dir);
 }
 
+/*
+ * secure.test has 3 1 1 of the lab leaf and 2 1 1 of the intermediate. A
+ * new key issued by the same intermediate is covered by the 2 1 1 record
+ * at once (ready), but only by it: the report warns and names the 3 1 1
+ * record that keeps two independent records. Without the issuer, the 2 1
+ * 1 record cannot be judged: next-missing.
+ */
 Test(renew_cli, rollover_next_missing_in_lab)
 {
-	char *dir;
+	char *dir, key[512], *hex, want[256];
 	struct run r;
+	json_t *doc, *add, *warn;
 
 	lab_up();
 	dir = tmpdir();
-	/* secure.test has 3 1 1 of the lab leaf and 2 1 1 of the intermediate
-	 */
-	r = run("%s rollover --prepare-next --key-out %s/n.key --host "
-		"mail.secure.test "
-		"&& " DK
-		" rollover --host mail.secure.test --current %s/chain.pem "
-		"--next %s/n.key --ca %s/int.pem --auth-port %s --state %s/st "
-		"--min-age 0 --no-connect",
-		danekit(), dir, danekit(), lab_conf, lab_pki, dir, lab_pki,
-		lab_port, dir);
-	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
-	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
-	cr_assert(
-		strstr(r.out, "_25._tcp.mail.secure.test. 3600 IN TLSA 3 1 1 "),
-		"%s", r.out);
+	snprintf(key, sizeof(key), "%s/n.key", dir);
+	r = run("%s rollover --prepare-next --ttl 3600 --key-out %s --host "
+		"mail.secure.test",
+		danekit(), key);
+	cr_assert_eq(r.status, 0, "%s", r.err);
 	run_free(&r);
-	/* same key and CA: published, and with the live Postfix on the lab
-	 * leaf, nothing is left to do */
+	hex = openssl_spki_sha256(key);
+	snprintf(want, sizeof(want),
+		 "_25._tcp.mail.secure.test. 3600 IN TLSA 3 1 1 %s\n", hex);
+
+	/* no issuer for the next key: only a 3 1 1 record can cover it */
+	r = run(DK " rollover --host mail.secure.test --current %s/chain.pem "
+		   "--next %s --auth-port %s --state %s/st --min-age 0 "
+		   "--no-connect",
+		danekit(), lab_conf, lab_pki, key, lab_port, dir);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": next-missing\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "\n_25._tcp.mail.secure.test. "), "%s", r.out);
+	cr_assert(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	run_free(&r);
+
+	/* issued by the lab intermediate: its 2 1 1 covers the next chain */
+	r = run(DK " rollover --host mail.secure.test --current %s/chain.pem "
+		   "--next %s --ca %s/int.pem --auth-port %s --state %s/st "
+		   "--min-age 0 --no-connect",
+		danekit(), lab_conf, lab_pki, key, lab_pki, lab_port, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "; warning: "), "no warning: %s", r.out);
+	snprintf(want, sizeof(want), "\"3 1 1 %s\"", hex);
+	cr_assert(strstr(r.out, want), "the warning does not name %s: %s", want,
+		  r.out);
+	run_free(&r);
+	r = run(DK " rollover --host mail.secure.test --current %s/chain.pem "
+		   "--next %s --ca %s/int.pem --auth-port %s --state %s/st "
+		   "--min-age 0 --no-connect --json",
+		danekit(), lab_conf, lab_pki, key, lab_pki, lab_port, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "ready");
+	add = json_object_get(doc, "add");
+	warn = json_object_get(doc, "warnings");
+	cr_assert_eq(json_array_size(add), 1, "%s", r.out);
+	snprintf(want, sizeof(want), "3 1 1 %s", hex);
+	cr_assert_str_eq(json_string_value(json_array_get(add, 0)), want, "%s",
+			 r.out);
+	cr_assert_eq(json_array_size(warn), 1, "%s", r.out);
+	cr_assert(strstr(json_string_value(json_array_get(warn, 0)), want),
+		  "%s", r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	/* same key and CA: covered twice over, nothing to warn about */
 	r = run(DK
 		" rollover --host mail.secure.test --current %s/chain.pem "
 		"--next %s/chain.pem --auth-port %s --state %s/st --min-age 0 "
 		"--no-connect --json",
 		danekit(), lab_conf, lab_pki, lab_pki, lab_port, dir);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
-	cr_assert(strstr(r.out, "\"stage\": \"ready\""), "%s", r.out);
+	doc = rollover_json(r.out, "ready");
+	cr_assert_eq(json_array_size(json_object_get(doc, "warnings")), 0, "%s",
+		     r.out);
+	cr_assert_eq(json_array_size(json_object_get(doc, "add")), 0, "%s",
+		     r.out);
+	json_decref(doc);
 	run_free(&r);
+	free(hex);
 	tmpdir_free(dir);
 }
 
@@ -825,4 +878,635 @@ Test(renew_cli, publish_failures)
 		  "%s", r.out);
 	cr_assert(strstr(r.out, "\nsend\n"), "%s", r.out);
 	run_free(&r);
+}
+
+/* Remove every record named in @specs (quoted SPECs) at @host. */
+static void unpublish(const char *host, const char *specs)
+{
+	struct run r =
+		run("%s --unbound-conf %s publish --host %s %s "
+		    "--tsig-key %s --server %s",
+		    danekit(), prim_conf, host, specs, prim_key, prim_server);
+
+	run_free(&r);
+}
+
+/* Does @err hold exactly one line, "danekit: rollover: ..."? */
+static void one_error_line(const char *err)
+{
+	cr_assert(strncmp(err, "danekit: rollover: ", 19) == 0, "%s", err);
+	cr_assert(strchr(err, '\n') == err + strlen(err) - 1,
+		  "not one line: %s", err);
+}
+
+/*
+ * DANE-TA coverage: the current chain is covered by 3 1 1 and 2 1 1 (of
+ * the lab intermediate); the next certificate has a new key under the same
+ * intermediate. The 2 1 1 record covers it: ready (once aged), with a
+ * warning naming the 3 1 1 record that keeps two independent records.
+ * The age that counts is that of the oldest record covering the next
+ * chain: the 2 1 1, seen long ago, not the 3 1 1 just published.
+ */
+Test(renew_cli, rollover_dane_ta_covers_next_key, .timeout = 120)
+{
+	char *dir, host[128], state[512], check[2048], path[512], want[256];
+	char *inthex, *curhex, *nexthex;
+	struct run r;
+	json_t *doc;
+	FILE *f;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.ta-%d.dyn.test", (int)getpid());
+	snprintf(state, sizeof(state), "%s/state", dir);
+	must_make_cert(dir, "cur", host);
+	must_make_cert(dir, "next", host);
+	snprintf(path, sizeof(path), "%s/int.pem", lab_pki);
+	inthex = openssl_spki_sha256(path);
+	snprintf(path, sizeof(path), "%s/cur.pem", dir);
+	curhex = openssl_spki_sha256(path);
+	snprintf(path, sizeof(path), "%s/next.key", dir);
+	nexthex = openssl_spki_sha256(path);
+	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
+		"--add '2 1 1 %s' --tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, host, dir, inthex, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	snprintf(check, sizeof(check),
+		 DK " rollover --host %s --current %s/cur-full.pem --next "
+		    "%s/next-full.pem --auth-port %s --state %s --no-connect",
+		 danekit(), prim_conf, host, dir, dir, prim_port, state);
+
+	r = run("%s --min-age 0", check);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	snprintf(want, sizeof(want), "; record 2 1 1 %s  (current and next)",
+		 inthex);
+	cr_assert(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	snprintf(want, sizeof(want), "publish \"3 1 1 %s\" as well", nexthex);
+	cr_assert(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	run_free(&r);
+	r = run("%s --min-age 0 --json", check);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "ready");
+	snprintf(want, sizeof(want), "3 1 1 %s", nexthex);
+	cr_assert_eq(json_array_size(json_object_get(doc, "add")), 1, "%s",
+		     r.out);
+	cr_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(doc, "add"), 0)),
+			 want, "%s", r.out);
+	cr_assert_eq(json_array_size(json_object_get(doc, "warnings")), 1, "%s",
+		     r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	/* the 2 1 1 and the current 3 1 1 were seen 1000 s ago; the next
+	 * 3 1 1 is published now: the next chain is 1000 s old */
+	f = fopen(state, "w");
+	cr_assert(f);
+	fprintf(f,
+		"# danekit rollover state (written by the test)\n"
+		"_25._tcp.%s. 2 1 1 %s %lld\n_25._tcp.%s. 3 1 1 %s %lld\n",
+		host, inthex, (long long)time(NULL) - 1000, host, curhex,
+		(long long)time(NULL) - 1000);
+	fclose(f);
+	r = run("%s --unbound-conf %s publish --host %s --add %s/next.pem "
+		"--tsig-key %s --server %s",
+		danekit(), prim_conf, host, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	r = run("%s --json", check);
+	cr_assert_eq(r.status, 0, "not ready with the default age rule: %s %s",
+		     r.out, r.err);
+	doc = rollover_json(r.out, "ready");
+	cr_assert_geq(json_integer_value(json_object_get(doc, "age")), 1000,
+		      "%s", r.out);
+	cr_assert_eq(json_integer_value(json_object_get(doc, "min_age")), 120,
+		     "%s", r.out);
+	cr_assert_eq(json_array_size(json_object_get(doc, "warnings")), 0, "%s",
+		     r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	snprintf(check, sizeof(check),
+		 "--remove %s/cur.pem --remove %s/next.pem --remove '2 1 1 %s'",
+		 dir, dir, inthex);
+	unpublish(host, check);
+	secondary_sync();
+	free(inthex);
+	free(curhex);
+	free(nexthex);
+	tmpdir_free(dir);
+}
+
+/*
+ * The live chain: only a 2 1 1 of the intermediate is published and
+ * --current is a bare leaf. The service sends leaf + intermediate: the
+ * current certificate is covered, never 'broken'. A service that sends
+ * only its leaf is broken (DANE clients cannot match the 2 1 1).
+ */
+Test(renew_cli, rollover_live_chain_judges_current, .timeout = 120)
+{
+	char *dir, host[128], c[512], k[512], ch[512], *inthex;
+	struct run r;
+	int pid, port = 0;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.livechain-%d.dyn.test",
+		 (int)getpid());
+	must_make_cert(dir, "cur", host);
+	must_make_cert(dir, "next", host);
+	snprintf(ch, sizeof(ch), "%s/int.pem", lab_pki);
+	inthex = openssl_spki_sha256(ch);
+	r = run("%s --unbound-conf %s publish --host %s --add '2 1 1 %s' "
+		"--tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, host, inthex, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	snprintf(c, sizeof(c), "%s/cur.pem", dir);
+	snprintf(k, sizeof(k), "%s/cur.key", dir);
+
+	pid = tls_server_start_chain(c, k, ch, &port);
+	cr_assert(pid > 0, "openssl s_server did not start");
+	r = run(DK " rollover --host %s --current %s/cur.pem --next "
+		   "%s/next-full.pem --auth-port %s --state %s/st --min-age 0 "
+		   "--connect 127.0.0.1:%d --starttls none",
+		danekit(), prim_conf, host, dir, dir, prim_port, dir, port);
+	tls_server_stop(pid);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "; live certificate: current\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "(current and next)"), "%s", r.out);
+	run_free(&r);
+
+	pid = tls_server_start_chain(c, k, NULL, &port);
+	cr_assert(pid > 0, "openssl s_server did not start");
+	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
+		   "%s/next-full.pem --auth-port %s --state %s/st --min-age 0 "
+		   "--connect 127.0.0.1:%d --starttls none",
+		danekit(), prim_conf, host, dir, dir, prim_port, dir, port);
+	tls_server_stop(pid);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": broken\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "the chain the service presents"), "%s", r.out);
+	run_free(&r);
+
+	snprintf(c, sizeof(c), "--remove '2 1 1 %s'", inthex);
+	unpublish(host, c);
+	secondary_sync();
+	free(inthex);
+	tmpdir_free(dir);
+}
+
+/*
+ * Full DANE-TA records (2 1 0, 2 0 0) carry the trust anchor itself, which
+ * the service need not send (RFC 7671 section 5.2.2): they cover every
+ * certificate the anchor's key signed, bare leaves included, and a
+ * service that sends only its leaf.
+ */
+Test(renew_cli, rollover_full_ta_record_covers, .timeout = 120)
+{
+	char *dir, host[128], c[512], k[512], spec[4096], check[2048];
+	char *spki, *cert, *other;
+	struct run r;
+	int pid, port = 0;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.fullta-%d.dyn.test", (int)getpid());
+	must_make_cert(dir, "cur", host);
+	must_make_cert(dir, "next", host);
+	snprintf(c, sizeof(c), "%s/int.pem", lab_pki);
+	spki = openssl_spki_der(c);
+	cert = openssl_cert_der(c);
+	snprintf(c, sizeof(c), "%s/other.key", lab_pki);
+	other = openssl_spki_der(c);
+	snprintf(check, sizeof(check),
+		 DK " rollover --host %s --current %s/cur.pem --next "
+		    "%s/next.pem --auth-port %s --state %s/st --min-age 0",
+		 danekit(), prim_conf, host, dir, dir, prim_port, dir);
+
+	/* 2 1 0 of a key that signed neither: nothing covers the next */
+	snprintf(spec, sizeof(spec), "--add '2 1 0 %s'", other);
+	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
+		"--server %s --ttl 60",
+		danekit(), prim_conf, host, spec, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	r = run("%s --no-connect", check);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": next-missing\n"), "%s", r.out);
+	run_free(&r);
+
+	/* 2 1 0 of the intermediate, which is never given */
+	snprintf(spec, sizeof(spec), "--remove '2 1 0 %s' --add '2 1 0 %s'",
+		 other, spki);
+	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
+		"--server %s",
+		danekit(), prim_conf, host, spec, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	r = run("%s --no-connect", check);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "(current and next)"), "%s", r.out);
+	run_free(&r);
+	/* a service that sends its leaf only is covered by it */
+	snprintf(c, sizeof(c), "%s/cur.pem", dir);
+	snprintf(k, sizeof(k), "%s/cur.key", dir);
+	pid = tls_server_start_chain(c, k, NULL, &port);
+	cr_assert(pid > 0, "openssl s_server did not start");
+	r = run("%s --connect 127.0.0.1:%d --starttls none", check, port);
+	tls_server_stop(pid);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "; live certificate: current\n"), "%s", r.out);
+	run_free(&r);
+
+	/* 2 0 0: the intermediate's certificate */
+	snprintf(spec, sizeof(spec), "--remove '2 1 0 %s' --add '2 0 0 %s'",
+		 spki, cert);
+	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
+		"--server %s",
+		danekit(), prim_conf, host, spec, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	secondary_sync();
+	r = run("%s --no-connect", check);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "(current and next)"), "%s", r.out);
+	run_free(&r);
+
+	snprintf(spec, sizeof(spec), "--remove '2 0 0 %s'", cert);
+	unpublish(host, spec);
+	secondary_sync();
+	free(spki);
+	free(cert);
+	free(other);
+	tmpdir_free(dir);
+}
+
+/* The state ("same"...) of the server at @addr asked for @qname. */
+static const char *server_state_for(json_t *doc, const char *addr,
+				    const char *qname)
+{
+	json_t *sv;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "servers"), i, sv)
+	{
+		const char *a =
+			json_string_value(json_object_get(sv, "address"));
+		const char *q = json_string_value(json_object_get(sv, "qname"));
+
+		if (a && q && strcmp(a, addr) == 0 && strcmp(q, qname) == 0) {
+			return json_string_value(json_object_get(sv, "state"));
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A CNAME'd TLSA owner: the records are at the target, whose zone's
+ * servers are asked for the target (and the alias's servers for the
+ * CNAME). prepare-next prints the record at the target.
+ */
+Test(renew_cli, rollover_cname_owner, .timeout = 120)
+{
+	char *dir, alias[128], alias2[128], target[128], check[2048], upd[512],
+		q[256], tq[256], m[512];
+	struct run r;
+	json_t *doc;
+	int hold;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(alias, sizeof(alias), "mail.alias-%d.dyn.test", (int)getpid());
+	snprintf(alias2, sizeof(alias2), "mail.alias2-%d.dyn.test",
+		 (int)getpid());
+	snprintf(target, sizeof(target), "mail.target-%d.dyn.test",
+		 (int)getpid());
+	snprintf(tq, sizeof(tq), "_25._tcp.%s.", target);
+	must_make_cert(dir, "cur", alias);
+	must_make_cert(dir, "next", alias);
+	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
+		"--add %s/next.pem --tsig-key %s --server %s --ttl 60",
+		danekit(), prim_conf, target, dir, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	snprintf(upd, sizeof(upd), "update add _25._tcp.%s. 60 CNAME %s", alias,
+		 tq);
+	primary_nsupdate(upd);
+	secondary_sync();
+
+	snprintf(check, sizeof(check),
+		 DK " rollover --current %s/cur.pem --next %s/next.pem "
+		    "--auth-port %s --state %s/st --min-age 0 --no-connect",
+		 danekit(), prim_conf, dir, dir, prim_port, dir);
+	r = run("%s --host %s --json", check, alias);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "ready");
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "target")), tq,
+			 "%s", r.out);
+	snprintf(q, sizeof(q), "_25._tcp.%s.", alias);
+	cr_assert_str_eq(server_state_for(doc, prim_addr, tq), "same", "%s",
+			 r.out);
+	cr_assert_str_eq(server_state_for(doc, prim_addr2, tq), "same", "%s",
+			 r.out);
+	cr_assert_str_eq(server_state_for(doc, prim_addr, q), "same", "%s",
+			 r.out);
+	cr_assert_str_eq(server_state_for(doc, prim_addr2, q), "same", "%s",
+			 r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	/* the next record goes at the target, with its TTL */
+	r = run(DK " rollover --prepare-next --host %s --key-out %s/n.key",
+		danekit(), prim_conf, alias, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	snprintf(m, sizeof(m), "\n%s 60 IN TLSA 3 1 1 ", tq);
+	cr_assert(strstr(r.out, m), "no '%s' in %s", m, r.out);
+	run_free(&r);
+
+	/* ns2 lags: a new alias, and a change at the target */
+	hold = secondary_hold();
+	snprintf(upd, sizeof(upd), "update add _25._tcp.%s. 60 CNAME %s",
+		 alias2, tq);
+	primary_nsupdate(upd);
+	r = run("%s --host %s", check, alias2);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": propagating\n"), "%s", r.out);
+	snprintf(m, sizeof(m), "serves no CNAME from _25._tcp.%s. to %s",
+		 alias2, tq);
+	cr_assert(strstr(r.out, m), "no '%s' in %s", m, r.out);
+	run_free(&r);
+	r = run("%s --unbound-conf %s publish --host %s --remove %s/cur.pem "
+		"--tsig-key %s --server %s",
+		danekit(), prim_conf, target, dir, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+	r = run("%s --host %s --json", check, alias);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	doc = rollover_json(r.out, "propagating");
+	cr_assert_str_eq(server_state_for(doc, prim_addr2, tq), "different",
+			 "%s", r.out);
+	cr_assert_str_eq(server_state_for(doc, prim_addr, tq), "same", "%s",
+			 r.out);
+	json_decref(doc);
+	run_free(&r);
+	secondary_release(hold);
+	secondary_sync();
+	r = run("%s --host %s", check, alias2);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": done\n"), "%s", r.out);
+	run_free(&r);
+
+	snprintf(upd, sizeof(upd),
+		 "update delete _25._tcp.%s. CNAME\\nupdate delete "
+		 "_25._tcp.%s. CNAME",
+		 alias, alias2);
+	primary_nsupdate(upd);
+	snprintf(check, sizeof(check), "--remove %s/next.pem", dir);
+	unpublish(target, check);
+	secondary_sync();
+	tmpdir_free(dir);
+}
+
+/*
+ * --state never touches what is not a danekit state file: a file of
+ * other content (65), a folder or a FIFO (64, never blocking); one error
+ * line, nothing on stdout, nothing written.
+ */
+Test(renew_cli, rollover_state_file_guard, .timeout = 120)
+{
+	char *dir, check[2048], path[512];
+	struct run r;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(check, sizeof(check),
+		 "timeout 30 " DK " rollover --host mail.secure.test --current "
+		 "%s/chain.pem --next %s/chain.pem --auth-port %s --min-age 0 "
+		 "--no-connect",
+		 danekit(), lab_conf, lab_pki, lab_pki, lab_port);
+
+	r = run("printf 'my notes\\n' > %s/notes && %s --state %s/notes", dir,
+		check, dir);
+	cr_assert_eq(r.status, 65, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	cr_assert(strstr(r.err, "not a danekit state file"), "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	r = run("cat %s/notes", dir);
+	cr_assert_str_eq(r.out, "my notes\n");
+	run_free(&r);
+
+	r = run("%s --state %s", check, dir);
+	cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	cr_assert(strstr(r.err, "folder"), "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+
+	r = run("mkfifo %s/fifo && %s --state %s/fifo", dir, check, dir);
+	cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	cr_assert(strstr(r.err, "FIFO"), "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	/* nothing was written next to them */
+	r = run("ls -A %s", dir);
+	cr_assert_str_eq(r.out, "fifo\nnotes\n", "%s", r.out);
+	run_free(&r);
+
+	/* a new state file, then the same one, and an empty file */
+	r = run("%s --state %s/st && %s --state %s/st && : > %s/empty && %s "
+		"--state %s/empty && head -c 24 %s/st %s/empty",
+		check, dir, check, dir, dir, check, dir, dir, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	snprintf(path, sizeof(path),
+		 "==> %s/empty <==\n# danekit rollover state", dir);
+	cr_assert(strstr(r.out, path), "%s", r.out);
+	run_free(&r);
+	tmpdir_free(dir);
+}
+
+/*
+ * --key-out and --csr-out: never the same file (by any path), and only
+ * regular files are replaced, with or without --force: not a FIFO (never
+ * blocking), not a device, not a folder. One error line, nothing on
+ * stdout, nothing written.
+ */
+Test(renew_cli, prepare_next_output_files, .timeout = 120)
+{
+	char *dir;
+	struct run r;
+	struct stat st;
+	char p[512];
+
+	dir = tmpdir();
+	r = run("%s rollover --prepare-next --ttl 3600 --host mail.example.com "
+		"--key-out %s/k.pem --csr-out %s/k.pem",
+		danekit(), dir, dir);
+	cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	cr_assert(strstr(r.err, "same file"), "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	/* the same file by other paths: ./, .., a linked folder, a hard link */
+	r = run("mkdir %s/sub && ln -s %s %s/link && echo keep > %s/h1 && ln "
+		"%s/h1 %s/h2",
+		dir, dir, dir, dir, dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	{
+		const char *pairs[][2] = {
+			{ "%s/k.pem", "%s/./sub/../k.pem" },
+			{ "%s/k.pem", "%s/link/k.pem" },
+			{ "%s/h1", "%s/h2" },
+		};
+
+		for (size_t i = 0; i < 3; i++) {
+			char a[512], b[512];
+
+			snprintf(a, sizeof(a), pairs[i][0], dir);
+			snprintf(b, sizeof(b), pairs[i][1], dir);
+			r = run("%s rollover --prepare-next --ttl 3600 --force "
+				"--host mail.example.com --key-out %s "
+				"--csr-out %s",
+				danekit(), a, b);
+			cr_assert_eq(r.status, 64, "%s %s: %d %s %s", a, b,
+				     r.status, r.out, r.err);
+			one_error_line(r.err);
+			cr_assert_str_empty(r.out);
+			run_free(&r);
+		}
+	}
+	snprintf(p, sizeof(p), "%s/k.pem", dir);
+	cr_assert(!exists(p), "a key was written");
+	r = run("cat %s/h1", dir);
+	cr_assert_str_eq(r.out, "keep\n");
+	run_free(&r);
+
+	/* a FIFO: refused (not opened, so never blocking), left alone */
+	r = run("mkfifo %s/fifo && timeout 30 %s rollover --prepare-next --ttl "
+		"3600 --force --host mail.example.com --key-out %s/fifo",
+		dir, danekit(), dir);
+	cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	cr_assert(strstr(r.err, "FIFO"), "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	cr_assert(stat(p, &st) == 0 && S_ISFIFO(st.st_mode));
+	r = run("timeout 30 %s rollover --prepare-next --ttl 3600 --host "
+		"mail.example.com --key-out %s/k2.pem --csr-out %s/fifo",
+		danekit(), dir, dir);
+	cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	snprintf(p, sizeof(p), "%s/k2.pem", dir);
+	cr_assert(!exists(p), "the key was written though the CSR was not");
+	/* a folder */
+	r = run("%s rollover --prepare-next --ttl 3600 --force --host "
+		"mail.example.com --key-out %s/sub",
+		danekit(), dir);
+	cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+	one_error_line(r.err);
+	run_free(&r);
+	r = run("ls -A %s/sub; ls -A %s | grep -c tmp", dir, dir);
+	cr_assert_str_eq(r.out, "0\n", "files were left: %s", r.out);
+	run_free(&r);
+
+	/* a device, with and without --force */
+	for (int force = 0; force < 2; force++) {
+		r = run("%s rollover --prepare-next --ttl 3600 %s --host "
+			"mail.example.com --key-out /dev/null",
+			danekit(), force ? "--force" : "");
+		cr_assert_eq(r.status, 64, "%d %s %s", r.status, r.out, r.err);
+		one_error_line(r.err);
+		cr_assert(strstr(r.err, "not a regular file"), "%s", r.err);
+		cr_assert_str_empty(r.out);
+		run_free(&r);
+		cr_assert(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode),
+			  "/dev/null was replaced");
+	}
+	r = run("ls /dev | grep -c '^null\\.tmp' || true");
+	cr_assert_str_eq(r.out, "0\n", "%s", r.out);
+	run_free(&r);
+	tmpdir_free(dir);
+}
+
+/*
+ * prepare-next prints the record with the TTL of the RRset published at
+ * the owner (looked up through the global options' resolver), else 3600;
+ * --ttl wins.
+ */
+Test(renew_cli, prepare_next_ttl_of_rrset, .timeout = 120)
+{
+	char *dir, host[128], none[128], want[512], key[512], *hex;
+	struct run r;
+	json_t *doc;
+	json_error_t e;
+
+	lab_up();
+	dir = tmpdir();
+	snprintf(host, sizeof(host), "mail.ttl-%d.dyn.test", (int)getpid());
+	snprintf(none, sizeof(none), "mail.ttl-none-%d.dyn.test",
+		 (int)getpid());
+	r = run("%s --unbound-conf %s publish --host %s --add " ZERO_RECORD
+		" --tsig-key %s --server %s --ttl 300",
+		danekit(), prim_conf, host, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish: %s", r.err);
+	run_free(&r);
+
+	snprintf(key, sizeof(key), "%s/a.key", dir);
+	r = run(DK " rollover --prepare-next --host %s --key-out %s", danekit(),
+		prim_conf, host, key);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	hex = openssl_spki_sha256(key);
+	snprintf(want, sizeof(want), "\n_25._tcp.%s. 300 IN TLSA 3 1 1 %s\n",
+		 host, hex);
+	cr_assert(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	free(hex);
+	run_free(&r);
+
+	r = run(DK " --json rollover --prepare-next --host %s --key-out "
+		   "%s/b.key",
+		danekit(), prim_conf, host, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	doc = json_loads(r.out, 0, &e);
+	cr_assert(doc, "%s", r.out);
+	cr_assert_eq(json_integer_value(json_object_get(doc, "ttl")), 300, "%s",
+		     r.out);
+	json_decref(doc);
+	run_free(&r);
+
+	r = run(DK " rollover --prepare-next --host %s --key-out %s/c.key",
+		danekit(), prim_conf, none, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	snprintf(want, sizeof(want), "\n_25._tcp.%s. 3600 IN TLSA 3 1 1 ",
+		 none);
+	cr_assert(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	run_free(&r);
+
+	r = run(DK " rollover --prepare-next --host %s --ttl 1234 --key-out "
+		   "%s/d.key",
+		danekit(), prim_conf, host, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	snprintf(want, sizeof(want), "\n_25._tcp.%s. 1234 IN TLSA 3 1 1 ",
+		 host);
+	cr_assert(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	run_free(&r);
+
+	unpublish(host, "--remove " ZERO_RECORD);
+	tmpdir_free(dir);
 }
