@@ -238,16 +238,21 @@ static int covers(const struct dk_tlsa *t, const struct dk_input *in,
 	return hit;
 }
 
-/* Why a server's answer differs from what was expected, or NULL. */
-static char *cname_differs(const ldns_pkt *pkt, const char *qname,
-			   const char *cname, uint32_t *ret_ttl)
+/*
+ * Does the server's answer @pkt hold the CNAME from @qname to @cname? 0
+ * yes (*@ret_ttl gets its TTL); 1 no (*@ret_why says why, malloc()ed, or
+ * NULL without memory).
+ */
+static int cname_differs(const ldns_pkt *pkt, const char *qname,
+			 const char *cname, uint32_t *ret_ttl, char **ret_why)
 {
 	ldns_rr_list *ans = ldns_pkt_answer(pkt);
 	ldns_rdf *q = ldns_dname_new_frm_str(qname);
 	ldns_rdf *c = ldns_dname_new_frm_str(cname);
-	char *why = NULL, *got = NULL;
-	int found = 0;
+	char *got = NULL;
+	int found = 0, r;
 
+	*ret_why = NULL;
 	for (size_t i = 0; q && c && i < ldns_rr_list_rr_count(ans); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(ans, i);
 
@@ -261,26 +266,26 @@ static char *cname_differs(const ldns_pkt *pkt, const char *qname,
 			*ret_ttl = ldns_rr_ttl(rr);
 			ldns_rdf_deep_free(q);
 			ldns_rdf_deep_free(c);
-			return NULL;
+			free(got);
+			return 0;
 		}
 		free(got);
 		got = ldns_rdf2str(ldns_rr_rdf(rr, 0));
 	}
-	if (!q || !c) {
-		why = NULL;
-	} else if (found) {
-		if (asprintf(&why, "serves a CNAME from %s to %s, not to %s",
-			     qname, got ? got : "?", cname) < 0) {
-			why = NULL;
-		}
-	} else if (asprintf(&why, "serves no CNAME from %s to %s", qname,
-			    cname) < 0) {
-		why = NULL;
+	if (found) {
+		r = asprintf(ret_why, "serves a CNAME from %s to %s, not to %s",
+			     qname, got ? got : "?", cname);
+	} else {
+		r = asprintf(ret_why, "serves no CNAME from %s to %s", qname,
+			     cname);
+	}
+	if (r < 0) {
+		*ret_why = NULL;
 	}
 	free(got);
 	ldns_rdf_deep_free(q);
 	ldns_rdf_deep_free(c);
-	return why ? why : strdup("differs");
+	return 1;
 }
 
 /*
@@ -392,11 +397,12 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 					continue;
 				}
 				if (cname) {
-					sv->why = cname_differs(pkt, qname,
-								cname, &gttl);
+					sv->state =
+						cname_differs(pkt, qname, cname,
+							      &gttl, &sv->why)
+							? DK_AUTH_DIFFERENT
+							: DK_AUTH_SAME;
 					ldns_pkt_free(pkt);
-					sv->state = sv->why ? DK_AUTH_DIFFERENT
-							    : DK_AUTH_SAME;
 					if (gttl > *ttl) {
 						*ttl = gttl;
 					}
@@ -772,7 +778,12 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	size_t depth2 = 1;
 	unsigned cur_cls = 0, next_cls = 0, present = 0, base, missing;
 	int cur_any = 0, next_ok, state_ok = 0, whole = 0, live_cov = -1;
+	int cur_unsure = 0;
 	const char *state_note = NULL;
+	static const char unsure_note[] =
+		"whether a usage 2 record covers the current certificate is "
+		"not known: give its chain (fullchain.pem) or its issuer "
+		"(--current-ca), or let danekit connect to the service";
 	struct dk_diag sd = { "" };
 	X509 *live_leaf;
 	time_t now;
@@ -882,6 +893,15 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 
 		if ((u == 2 || u == 3) && !model[u]) {
 			model[u] = rep->records[i].tlsa;
+		}
+		/* A usage 2 digest cannot be judged on a bare leaf or key
+		 * with no issuer: the current coverage is then unknown. */
+		if (u == DK_TLSA_DANE_TA &&
+		    dk_tlsa_mtype(rep->records[i].tlsa) != DK_TLSA_FULL &&
+		    opts->current && !cur_any && !opts->current_ca &&
+		    !(whole && rep->live == DK_LIVE_CURRENT) &&
+		    dk_input_cert_count(opts->current) <= 1) {
+			cur_unsure = 1;
 		}
 	}
 
@@ -1158,13 +1178,15 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 				"the next certificate is live and no record "
 				"of the current key is left");
 		}
-	} else if (rep->live == DK_LIVE_CURRENT && opts->current && !cur_any) {
+	} else if (rep->live == DK_LIVE_CURRENT && opts->current && !cur_any &&
+		   !cur_unsure) {
 		rep->stage = DK_ROLLOVER_BROKEN;
 		set_why(rep,
 			"the current certificate is live, but no record at "
 			"%s matches it any more: DANE clients fail now",
 			rep->owner);
-	} else if (opts->current && !cur_any && rep->live != DK_LIVE_CURRENT) {
+	} else if (opts->current && !cur_any && !cur_unsure &&
+		   rep->live != DK_LIVE_CURRENT) {
 		rep->stage = DK_ROLLOVER_DONE;
 		set_why(rep,
 			"the next key is published and no record of the "
@@ -1175,6 +1197,9 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 				  "sure the next one is deployed)"
 				: "");
 	} else if (rep->age < rep->min_age) {
+		if (cur_unsure) {
+			add_warning(rep, "%s", unsure_note);
+		}
 		rep->stage = DK_ROLLOVER_WAITING;
 		set_why(rep,
 			"published everywhere for %ld s, less than %ld s "
@@ -1184,6 +1209,9 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			rep->min_age - rep->age, state_note ? "; " : "",
 			state_note ? state_note : "");
 	} else {
+		if (cur_unsure) {
+			add_warning(rep, "%s", unsure_note);
+		}
 		rep->stage = DK_ROLLOVER_READY;
 		set_why(rep,
 			"the next key is published on every server for "

@@ -1030,6 +1030,16 @@ Test(renew_cli, rollover_live_chain_judges_current, .timeout = 120)
 	snprintf(c, sizeof(c), "%s/cur.pem", dir);
 	snprintf(k, sizeof(k), "%s/cur.key", dir);
 
+	/* without the live chain, a bare leaf cannot be judged against the
+	 * 2 1 1: never 'done' (which skips the age rule), but waiting */
+	r = run(DK " rollover --host %s --current %s/cur.pem --next "
+		   "%s/next-full.pem --auth-port %s --state %s/st --no-connect",
+		danekit(), prim_conf, host, dir, dir, prim_port, dir);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": waiting\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "--current-ca"), "%s", r.out);
+	run_free(&r);
+
 	pid = tls_server_start_chain(c, k, ch, &port);
 	cr_assert(pid > 0, "openssl s_server did not start");
 	r = run(DK " rollover --host %s --current %s/cur.pem --next "
