@@ -46,6 +46,26 @@ Test(renew_lib, null_arguments)
 	cr_assert_eq(
 		dk_renew_fetch_cert(NULL, NULL, NULL, 25, 1, 1, &cert, NULL),
 		DK_EINVAL);
+	{
+		struct dk_input *chain = NULL;
+		uint32_t ttl = 7;
+		char *target = NULL;
+
+		cr_assert_eq(dk_renew_fetch_chain(NULL, "x", "127.0.0.1", 25, 1,
+						  1, NULL, NULL),
+			     DK_EINVAL);
+		cr_assert_eq(dk_renew_fetch_chain(NULL, NULL, NULL, 25, 1, 1,
+						  &chain, NULL),
+			     DK_EINVAL);
+		cr_assert_null(chain);
+		cr_assert_eq(dk_rollover_state_check(NULL, NULL), DK_EINVAL);
+		cr_assert_eq(dk_rollover_state_check("", NULL), DK_EINVAL);
+		cr_assert_eq(
+			dk_rollover_owner_ttl(NULL, "x", &ttl, &target, NULL),
+			DK_EINVAL);
+		cr_assert_eq(ttl, 7);
+		cr_assert_null(target);
+	}
 	cr_assert_eq(dk_acme_client_parse(NULL), DK_EINVAL);
 	cr_assert_eq(dk_acme_client_parse("acme.sh"), DK_ACME_ACMESH);
 	cr_assert_null(dk_acme_client_name((enum dk_acme_client)9));
@@ -302,4 +322,150 @@ Test(renew_lib, update_conflict, .timeout = 60)
 	dk_tlsa_free(a);
 	dk_tlsa_free(b);
 	dk_tsig_key_free(key);
+}
+
+/*
+ * What may serve as a state file: nothing is opened but regular files
+ * (a FIFO never blocks), and only danekit's own files (or empty ones).
+ */
+Test(renew_lib, state_file_check, .timeout = 30)
+{
+	char *dir = tmpdir(), p[512], q[512];
+	struct dk_diag d = { "" };
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/missing", dir);
+	cr_assert_eq(dk_rollover_state_check(p, &d), 0, "%s", d.why);
+	cr_assert_eq(dk_rollover_state_check(dir, &d), DK_EEXIST);
+	cr_assert(strstr(d.why, "folder"), "%s", d.why);
+	cr_assert_eq(dk_rollover_state_check("/dev/null", &d), DK_EEXIST);
+	cr_assert(strstr(d.why, "character device"), "%s", d.why);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	cr_assert_eq(dk_rollover_state_check(p, &d), DK_EEXIST);
+	cr_assert(strstr(d.why, "FIFO"), "%s", d.why);
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	f = fopen(p, "w");
+	fclose(f);
+	cr_assert_eq(dk_rollover_state_check(p, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/notes", dir);
+	f = fopen(p, "w");
+	fprintf(f, "# danekit\nsomething else\n");
+	fclose(f);
+	cr_assert_eq(dk_rollover_state_check(p, &d), DK_EDATA);
+	cr_assert(strstr(d.why, "not a danekit state file"), "%s", d.why);
+	snprintf(p, sizeof(p), "%s/state", dir);
+	f = fopen(p, "w");
+	fprintf(f, "# danekit rollover state: by hand\n");
+	fclose(f);
+	cr_assert_eq(dk_rollover_state_check(p, &d), 0, "%s", d.why);
+	snprintf(q, sizeof(q), "%s/link", dir);
+	cr_assert_eq(symlink(p, q), 0);
+	cr_assert_eq(dk_rollover_state_check(q, &d), 0, "%s", d.why);
+	tmpdir_free(dir);
+}
+
+/* Key and CSR files: only regular files are replaced, even with force. */
+Test(renew_lib, key_and_csr_files_regular_only, .timeout = 30)
+{
+	char *dir = tmpdir(), p[512];
+	const char *names[] = { "mail.example.com" };
+	struct dk_diag d = { "" };
+	EVP_PKEY *k = NULL;
+	X509_REQ *csr = NULL;
+	struct stat st;
+
+	cr_assert_eq(dk_renew_keygen(DK_KEY_EC_P256, &k, &d), 0, "%s", d.why);
+	cr_assert_eq(dk_renew_csr(k, names, 1, &csr, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	cr_assert_eq(dk_renew_write_key(k, p, 1, &d), DK_EEXIST);
+	cr_assert(strstr(d.why, "FIFO"), "%s", d.why);
+	cr_assert_eq(dk_renew_write_csr(csr, p, &d), DK_EEXIST);
+	cr_assert(stat(p, &st) == 0 && S_ISFIFO(st.st_mode));
+	cr_assert_eq(dk_renew_write_key(k, "/dev/null", 1, &d), DK_EEXIST);
+	cr_assert(strstr(d.why, "not a regular file"), "%s", d.why);
+	cr_assert(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+	cr_assert_eq(dk_renew_write_csr(csr, dir, &d), DK_EEXIST);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(k);
+	tmpdir_free(dir);
+}
+
+/*
+ * Old callers give the live leaf only (dk_rollover_opts.live); new ones
+ * the chain (live_chain) and no leaf. secure.test has 3 1 1 of the lab
+ * leaf and 2 1 1 of the intermediate; the current certificate is the lab
+ * leaf given bare, the next one another certificate of the intermediate.
+ */
+Test(renew_lib, rollover_live_leaf_or_chain, .timeout = 60)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *res = NULL;
+	struct dk_rollover_opts ro = { 0 };
+	struct dk_rollover_report *rep = NULL;
+	struct dk_input *chain = NULL, *leaf = NULL, *next = NULL;
+	struct dk_diag d = { "" };
+	char p[512];
+
+	lab_up();
+	o.unbound_conf = lab_conf;
+	o.timeout = 5;
+	cr_assert_eq(dk_resolver_new(&o, &res, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/chain.pem", lab_pki);
+	cr_assert_eq(dk_input_read_file(p, &chain, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/leaf.pem", lab_pki);
+	cr_assert_eq(dk_input_read_file(p, &leaf, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/hosts/dane-ta.chain.pem", lab_pki);
+	cr_assert_eq(dk_input_read_file(p, &next, &d), 0, "%s", d.why);
+	ro.current = leaf;
+	ro.next = next;
+	ro.min_age = 0;
+	ro.auth_port = (unsigned)atoi(lab_port);
+
+	/* the leaf only: the 2 1 1 cannot be judged on the current side */
+	ro.live = dk_input_get0_cert(chain, 0);
+	cr_assert_eq(dk_rollover_check(res, "_25._tcp.mail.secure.test", &ro,
+				       &rep, &d),
+		     0, "%s", d.why);
+	cr_assert_eq(rep->stage, DK_ROLLOVER_READY, "%s", rep->why);
+	cr_assert_eq(rep->live, DK_LIVE_CURRENT);
+	cr_assert_null(rep->target);
+	cr_assert_eq(rep->add_ttl, rep->ttl);
+	cr_assert_eq(rep->nrecords, 2);
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		int ta = dk_tlsa_usage(rep->records[i].tlsa) == 2;
+
+		cr_assert_eq(rep->records[i].current, !ta, "record %zu", i);
+		cr_assert_eq(rep->records[i].next, ta, "record %zu", i);
+	}
+	dk_rollover_report_free(rep);
+	rep = NULL;
+
+	/* the chain alone: the 2 1 1 covers the bare current leaf too, and
+	 * the next chain loses the 3 1 1 kind of cover: a warning */
+	ro.live = NULL;
+	ro.live_chain = chain;
+	ro.ttl = 77;
+	cr_assert_eq(dk_rollover_check(res, "_25._tcp.mail.secure.test", &ro,
+				       &rep, &d),
+		     0, "%s", d.why);
+	cr_assert_eq(rep->stage, DK_ROLLOVER_READY, "%s", rep->why);
+	cr_assert_eq(rep->live, DK_LIVE_CURRENT);
+	cr_assert_eq(rep->add_ttl, 77);
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		int ta = dk_tlsa_usage(rep->records[i].tlsa) == 2;
+
+		cr_assert(rep->records[i].current, "record %zu", i);
+		cr_assert_eq(rep->records[i].next, ta, "record %zu", i);
+	}
+	cr_assert_eq(rep->nwarnings, 1);
+	cr_assert_eq(rep->nadd, 1);
+	cr_assert_eq(dk_tlsa_usage(rep->add[0]), 3);
+	cr_assert_eq(rep->nremove, 1);
+	dk_rollover_report_free(rep);
+	dk_input_free(chain);
+	dk_input_free(leaf);
+	dk_input_free(next);
+	dk_resolver_free(res);
 }
