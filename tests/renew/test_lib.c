@@ -328,7 +328,7 @@ Test(renew_lib, update_conflict, .timeout = 60)
  * What may serve as a state file: nothing is opened but regular files
  * (a FIFO never blocks), and only danekit's own files (or empty ones).
  */
-Test(renew_lib, state_file_check, .timeout = 30)
+Test(renew_lib, state_file_check)
 {
 	char *dir = tmpdir(), p[512], q[512];
 	struct dk_diag d = { "" };
@@ -366,7 +366,7 @@ Test(renew_lib, state_file_check, .timeout = 30)
 }
 
 /* Key and CSR files: only regular files are replaced, even with force. */
-Test(renew_lib, key_and_csr_files_regular_only, .timeout = 30)
+Test(renew_lib, key_and_csr_files_regular_only)
 {
 	char *dir = tmpdir(), p[512];
 	const char *names[] = { "mail.example.com" };
