@@ -700,6 +700,19 @@ static int alias_target(const struct dk_answer *a, const char *owner,
 	return *ret ? 0 : DK_ENOMEM;
 }
 
+/* "cannot list the name servers of @zone: " + the reason in @diag. */
+static void servers_unknown(const char *zone, int r, struct dk_diag *diag)
+{
+	char why[sizeof(diag->why)];
+
+	if (!diag) {
+		return;
+	}
+	snprintf(why, sizeof(why), "%s",
+		 diag->why[0] ? diag->why : dk_strerror(r));
+	dki_diagf(diag, "cannot list the name servers of %s: %s", zone, why);
+}
+
 /*
  * Ask the servers: for an alias, those of the zone of each CNAME on the
  * way (for the CNAME) and those of the target's zone (for the RRset),
@@ -735,10 +748,7 @@ static int ask_servers(struct dk_resolver *resolver,
 			r = auth_check(resolver, rep, zone, from[i], to[i],
 				       port, timeout, ttl, diag);
 			if (r < 0 && r != DK_ENOMEM) {
-				dki_diagf(diag,
-					  "cannot list the name servers of "
-					  "%s: %s",
-					  zone, dk_strerror(r));
+				servers_unknown(zone, r, diag);
 			}
 		}
 		free(zone);
@@ -754,12 +764,7 @@ static int ask_servers(struct dk_resolver *resolver,
 		       rep->target ? rep->target : rep->owner, NULL, port,
 		       timeout, ttl, diag);
 	if (r < 0 && r != DK_ENOMEM) {
-		char why[sizeof(diag->why)];
-
-		snprintf(why, sizeof(why), "%s",
-			 diag && diag->why[0] ? diag->why : dk_strerror(r));
-		dki_diagf(diag, "cannot list the name servers of %s: %s",
-			  rep->zone, why);
+		servers_unknown(rep->zone, r, diag);
 	}
 	return r;
 }

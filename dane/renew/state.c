@@ -267,7 +267,7 @@ int dkr_state_save(const char *path, const struct dkr_state *st,
 	size_t len = 0;
 	struct stat sb;
 	FILE *out;
-	int r;
+	int r, fd = -1;
 
 	/* A symbolic link to a state file: the file it names is replaced. */
 	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
@@ -279,8 +279,13 @@ int dkr_state_save(const char *path, const struct dkr_state *st,
 		}
 		path = real;
 	}
-	/* Checked again: never overwrite what is not a state file. */
-	r = dk_rollover_state_check(path, diag);
+	/* Checked again, and an unreadable file too: never overwrite what
+	 * is not known to be a state file. */
+	r = open_regular(path, &fd, diag);
+	if (r == 0 && fd >= 0) {
+		r = check_fd(path, fd, diag);
+		close(fd);
+	}
 	if (r < 0) {
 		free(real);
 		return r;
