@@ -289,7 +289,9 @@ static int print_result(const struct cli *cli, const char *client,
 		cli_err(cli, "out of memory");
 		return r;
 	}
-	return cli_finish(cli, out, &buf, &len, doc);
+	r = cli_finish(cli, out, &buf, &len, doc);
+	json_decref(doc);
+	return r;
 }
 
 int cmd_hook(struct cli *cli, int argc, char **argv)

@@ -1369,6 +1369,7 @@ static int publish(struct dk_resolver *resolver,
 		   struct dk_diag *diag)
 {
 	struct dk_tsig_key *key = NULL;
+	char *target = NULL;
 	int r, first = 0;
 
 	r = dk_tsig_key_read(conf->tsig_key, &key, diag);
@@ -1396,6 +1397,14 @@ static int publish(struct dk_resolver *resolver,
 				set[n++] = rs->v[k].t;
 			}
 		}
+		/* an alias: the records live at the name after CNAMEs */
+		free(target);
+		target = NULL;
+		if (dk_rollover_owner_ttl(resolver, rs->v[i].owner,
+					  &(uint32_t){ 0 }, &target,
+					  NULL) < 0) {
+			target = NULL;
+		}
 		/* a concurrent change (prerequisite failed): read again */
 		for (int attempt = 0; attempt < 3; attempt++) {
 			struct dk_publish_opts po = { 0 };
@@ -1406,7 +1415,8 @@ static int publish(struct dk_resolver *resolver,
 			po.server = conf->server;
 			po.ttl = conf->ttl;
 			po.timeout = dk_resolver_timeout(resolver);
-			r = dk_publish_plan(resolver, rs->v[i].owner,
+			r = dk_publish_plan(resolver,
+					    target ? target : rs->v[i].owner,
 					    remove ? NULL : set, remove ? 0 : n,
 					    remove ? set : NULL, remove ? n : 0,
 					    &po, &plan, &pd);
@@ -1440,6 +1450,7 @@ static int publish(struct dk_resolver *resolver,
 		}
 	}
 	dk_tsig_key_free(key);
+	free(target);
 	return r;
 }
 
@@ -1504,6 +1515,13 @@ static int check_safe(struct dk_resolver *resolver,
 			ro.now = now;
 			r = dk_rollover_check(resolver, conf->tlsa_names[n],
 					      &ro, &rep, &d);
+			if (r == DK_EEXIST || r == DK_EDATA || r == DK_EINVAL ||
+			    r == DK_ENOMEM) {
+				/* the state file or the name: not for later */
+				dki_diagf(diag, "%s: %s", conf->tlsa_names[n],
+					  d.why[0] ? d.why : dk_strerror(r));
+				goto out;
+			}
 			if (r < 0) {
 				/* the lookup itself failed: try again */
 				res->tempfail = 1;
@@ -1562,7 +1580,9 @@ static int check_safe(struct dk_resolver *resolver,
 				}
 				if (!needed) {
 					r = recs_take(
-						retire, rep->owner,
+						retire,
+						rep->target ? rep->target
+							    : rep->owner,
 						dk_tlsa_dup(rep->remove[k]));
 					if (r < 0) {
 						goto out;
@@ -1986,6 +2006,9 @@ int dk_hook_deploy(struct dk_resolver *resolver,
 		goto fail;
 	}
 	r = lock_state(conf, &fd, diag);
+	if (r == 0) {
+		r = dk_rollover_state_check(conf->state_file, diag);
+	}
 	if (r < 0) {
 		goto fail;
 	}
@@ -2286,6 +2309,9 @@ int dk_hook_resume(struct dk_resolver *resolver,
 		return r;
 	}
 	r = lock_state(conf, &fd, diag);
+	if (r == 0) {
+		r = dk_rollover_state_check(conf->state_file, diag);
+	}
 	if (r < 0) {
 		goto fail;
 	}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * danekit rollover, hook and publish against the lab (testzones/lab) and
- * the DNS UPDATE primary (testzones/primary: knotd signing dyn.test.).
- * Suite 'renew'.
+ * danekit rollover and publish (the hook: test_hook.c) against the lab
+ * (testzones/lab) and the DNS UPDATE primary (testzones/primary: knotd signing
+ * dyn.test.). Suite 'renew'.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,111 +39,15 @@ static void must_make_cert(const char *dir, const char *name, const char *host)
 	cr_assert_eq(lab_sign(csr, pem, full), 0);
 }
 
-/* The hook command line of @client for the certificate @name in @dir,
- * with the client's documented environment (and nothing else). */
-static char *hook_cmd(const char *client, const char *dir, const char *name,
-		      const char *host, const char *extra)
+/*
+ * A whole rollover by hand, as doc/renewing.md describes it: next-missing,
+ * waiting, ready, retire, done (the hook's staged deployment is in
+ * test_hook.c and tests/acme/).
+ */
+Test(renew_cli, rollover_rehearsal, .timeout = 120)
 {
-	char *cmd = NULL;
-	const char *d = danekit();
-	int n = -1;
-
-	if (strcmp(client, "certbot") == 0) {
-		/* certbot: live/NAME/{cert,chain,fullchain,privkey}.pem */
-		struct run r = run(
-			"mkdir -p %s/live/%s && cp %s/%s.pem "
-			"%s/live/%s/cert.pem "
-			"&& cp %s/%s-full.pem %s/live/%s/fullchain.pem && "
-			"cp %s/%s.key %s/live/%s/privkey.pem && cp %s/int.pem "
-			"%s/live/%s/chain.pem",
-			dir, host, dir, name, dir, host, dir, name, dir, host,
-			dir, name, dir, host, lab_pki, dir, host);
-		cr_assert_eq(r.status, 0, "%s", r.err);
-		run_free(&r);
-		n = asprintf(
-			&cmd,
-			"env -i PATH=\"$PATH\" HOME=%s "
-			"RENEWED_LINEAGE=%s/live/%s RENEWED_DOMAINS='%s' " DK
-			" hook certbot %s",
-			dir, dir, host, host, d, prim_conf, extra);
-	} else if (strcmp(client, "acme.sh") == 0) {
-		/* acme.sh: ~/.acme.sh/DOMAIN_ecc/{DOMAIN.cer,DOMAIN.key,ca.cer,
-		 * fullchain.cer} */
-		struct run r = run("mkdir -p %s/acme/%s_ecc && cp %s/%s.pem "
-				   "%s/acme/%s_ecc/%s.cer "
-				   "&& cp %s/%s.key %s/acme/%s_ecc/%s.key && "
-				   "cp %s/int.pem "
-				   "%s/acme/%s_ecc/ca.cer && cp %s/%s-full.pem "
-				   "%s/acme/%s_ecc/fullchain.cer",
-				   dir, host, dir, name, dir, host, host, dir,
-				   name, dir, host, host, lab_pki, dir, host,
-				   dir, name, dir, host);
-		cr_assert_eq(r.status, 0, "%s", r.err);
-		run_free(&r);
-		n = asprintf(
-			&cmd,
-			"env -i PATH=\"$PATH\" HOME=%s Le_Domain=%s "
-			"CERT_PATH=%s/acme/%s_ecc/%s.cer "
-			"CERT_KEY_PATH=%s/acme/%s_ecc/%s.key "
-			"CA_CERT_PATH=%s/acme/%s_ecc/ca.cer "
-			"CERT_FULLCHAIN_PATH=%s/acme/%s_ecc/fullchain.cer " DK
-			" hook acme.sh %s",
-			dir, host, dir, host, host, dir, host, host, dir, host,
-			dir, host, d, prim_conf, extra);
-	} else if (strcmp(client, "dehydrated") == 0) {
-		/* dehydrated: certs/DOMAIN/{privkey,cert,fullchain,chain}.pem,
-		 * passed as arguments */
-		struct run r =
-			run("mkdir -p %s/certs/%s && cp %s/%s.pem "
-			    "%s/certs/%s/cert.pem "
-			    "&& cp %s/%s.key %s/certs/%s/privkey.pem && cp "
-			    "%s/%s-full.pem "
-			    "%s/certs/%s/fullchain.pem && cp %s/int.pem "
-			    "%s/certs/%s/chain.pem",
-			    dir, host, dir, name, dir, host, dir, name, dir,
-			    host, dir, name, dir, host, lab_pki, dir, host);
-		cr_assert_eq(r.status, 0, "%s", r.err);
-		run_free(&r);
-		n = asprintf(&cmd,
-			     "env -i PATH=\"$PATH\" HOME=%s " DK
-			     " hook dehydrated %s "
-			     "deploy_cert %s %s/certs/%s/privkey.pem "
-			     "%s/certs/%s/cert.pem %s/certs/%s/fullchain.pem "
-			     "%s/certs/%s/chain.pem 1700000000",
-			     dir, d, prim_conf, extra, host, dir, host, dir,
-			     host, dir, host, dir, host);
-	} else if (strcmp(client, "lego") == 0) {
-		/* lego v5: certificates/DOMAIN.crt (bundle), .key, .issuer.crt
-		 */
-		struct run r = run(
-			"mkdir -p %s/lego/certificates && cp %s/%s-full.pem "
-			"%s/lego/certificates/%s.crt && cp %s/%s.key "
-			"%s/lego/certificates/%s.key && cp %s/int.pem "
-			"%s/lego/certificates/%s.issuer.crt",
-			dir, dir, name, dir, host, dir, name, dir, host,
-			lab_pki, dir, host);
-		cr_assert_eq(r.status, 0, "%s", r.err);
-		run_free(&r);
-		n = asprintf(
-			&cmd,
-			"env -i PATH=\"$PATH\" HOME=%s "
-			"LEGO_HOOK_CERT_NAME=%s LEGO_HOOK_CERT_DOMAINS=%s "
-			"LEGO_HOOK_CERT_KEY_TYPE=ec256 "
-			"LEGO_HOOK_CERT_PATH=%s/lego/certificates/%s.crt "
-			"LEGO_HOOK_CERT_KEY_PATH=%s/lego/certificates/%s.key "
-			"LEGO_HOOK_ISSUER_CERT_PATH=%s/lego/certificates/"
-			"%s.issuer.crt " DK " hook lego %s",
-			dir, host, host, dir, host, dir, host, dir, host, d,
-			prim_conf, extra);
-	}
-	cr_assert(n > 0 && cmd);
-	return cmd;
-}
-
-static void rehearsal(const char *client, const char *label)
-{
-	char *dir, *cmd, host[128], owner[160], marker[512], extra[2048],
-		state[512];
+	const char *label = "rehearsal";
+	char *dir, host[128], owner[160], state[512];
 	struct run r;
 	int pid, port = 0;
 
@@ -154,12 +58,7 @@ static void rehearsal(const char *client, const char *label)
 	snprintf(host, sizeof(host), "mail.%s-%d.dyn.test", label,
 		 (int)getpid());
 	snprintf(owner, sizeof(owner), "_25._tcp.%s", host);
-	snprintf(marker, sizeof(marker), "%s/reloaded", dir);
 	snprintf(state, sizeof(state), "%s/state", dir);
-	snprintf(extra, sizeof(extra),
-		 "--tlsa-name %s --reload 'touch %s' "
-		 "--auth-port %s --state %s --min-age 0",
-		 owner, marker, prim_port, state);
 
 	/* the current key is published (start from a clean RRset) */
 	must_make_cert(dir, "cur", host);
@@ -174,15 +73,13 @@ static void rehearsal(const char *client, const char *label)
 	/* prepare the next key; the ACME client renews with it */
 	must_make_cert(dir, "next", host);
 
-	/* hook: next not published -> unsafe, reload not run */
-	cmd = hook_cmd(client, dir, "next", host, extra);
-	r = run("%s", cmd);
-	cr_assert_eq(r.status, 1, "%s hook should refuse (status %d): %s %s",
-		     client, r.status, r.out, r.err);
-	cr_assert(!exists(marker), "%s: the reload command ran", client);
-	cr_assert(strstr(r.err, "publish"), "no hint what to publish: %s",
-		  r.err);
-	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
+	/* next not published: next-missing, the record to add printed */
+	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
+		   "%s/next-full.pem --auth-port %s --state %s --no-connect",
+		danekit(), prim_conf, host, dir, dir, prim_port, state);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, ": next-missing"), "%s", r.out);
+	cr_assert(strstr(r.out, "IN TLSA 3 1 1 "), "%s", r.out);
 	run_free(&r);
 
 	/* publish next */
@@ -204,14 +101,6 @@ static void rehearsal(const char *client, const char *label)
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, ": waiting"), "%s", r.out);
 	run_free(&r);
-
-	/* hook: safe now (--min-age 0) -> reload runs */
-	r = run("%s", cmd);
-	cr_assert_eq(r.status, 0, "%s hook should reload: %s %s", client, r.out,
-		     r.err);
-	cr_assert(exists(marker), "%s: the reload command did not run", client);
-	run_free(&r);
-	free(cmd);
 
 	r = run(DK " rollover --host %s --current %s/cur-full.pem --next "
 		   "%s/next-full.pem --auth-port %s --state %s --no-connect "
@@ -267,27 +156,6 @@ static void rehearsal(const char *client, const char *label)
 	tmpdir_free(dir);
 }
 
-Test(renew_cli, rehearsal_certbot, .timeout = 120)
-{
-	rehearsal("certbot", "certbot");
-}
-
-Test(renew_cli, rehearsal_acmesh, .timeout = 120)
-{
-	rehearsal("acme.sh", "acmesh");
-}
-
-Test(renew_cli, rehearsal_dehydrated, .timeout = 120)
-{
-	rehearsal("dehydrated", "dehydrated");
-}
-
-Test(renew_cli, rehearsal_lego, .timeout = 120)
-{
-	rehearsal("lego", "lego");
-}
-
-/* The JSON report of `danekit rollover --json`, in stage @stage. */
 static json_t *rollover_json(const char *out, const char *stage)
 {
 	json_error_t e;
@@ -450,16 +318,25 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	json_decref(doc);
 	run_free(&r);
 
-	/* the hook refuses to reload while a server lags */
-	r = run("env -i PATH=\"$PATH\" HOME=%s LEGO_CERT_PATH=%s/next-full.pem "
+	/* the hook stages the pair while a server lags: nothing deployed */
+	r = run("cd %s && env -i PATH=\"$PATH\" HOME=%s "
+		"LEGO_CERT_PATH=%s/next-full.pem "
 		"LEGO_CERT_KEY_PATH=%s/next.key LEGO_CERT_DOMAIN=%s " DK
 		" hook lego --tlsa-name _25._tcp.%s --reload 'touch %s' "
+		"--deploy-combined %s/deployed.pem --state-dir %s/hookstate "
 		"--auth-port %s --state %s --min-age 0",
-		dir, dir, dir, host, danekit(), prim_conf, host, marker,
-		prim_port, state);
-	cr_assert_eq(r.status, 1, "hook: %d %s %s", r.status, r.out, r.err);
+		dir, dir, dir, dir, host, danekit(), prim_conf, host, marker,
+		dir, dir, prim_port, state);
+	cr_assert_eq(r.status, 0, "hook: %d %s %s", r.status, r.out, r.err);
 	cr_assert(!exists(marker), "the reload command ran while ns2 lags");
+	cr_assert(strstr(r.out, "staged:"), "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "propagating"), "%s %s", r.out, r.err);
+	{
+		char dep[600];
+
+		snprintf(dep, sizeof(dep), "%s/deployed.pem", dir);
+		cr_assert(!exists(dep), "deployed while ns2 lags");
+	}
 	run_free(&r);
 	secondary_release(hold);
 
@@ -722,98 +599,6 @@ Test(renew_cli, rollover_never_safe_when_not_secure)
 	cr_assert(strstr(r.out, "bogus"), "%s", r.out);
 	cr_assert_null(strstr(r.out, "ready"));
 	run_free(&r);
-}
-
-Test(renew_cli, hook_refuses_insecure_and_bogus)
-{
-	static const char *const names[] = { "_25._tcp.mail.insecure.test",
-					     "_25._tcp.mail.tampered.test" };
-	char *dir;
-
-	lab_up();
-	dir = tmpdir();
-	for (size_t i = 0; i < 2; i++) {
-		struct run r = run(
-			"env -i PATH=\"$PATH\" HOME=%s "
-			"LEGO_CERT_PATH=%s/chain.pem "
-			"LEGO_CERT_KEY_PATH=%s/leaf.key LEGO_CERT_DOMAIN=x " DK
-			" hook lego --tlsa-name %s --reload 'touch %s/m' "
-			"--auth-port %s --min-age 0",
-			dir, lab_pki, lab_pki, danekit(), lab_conf, names[i],
-			dir, lab_port);
-
-		cr_assert_neq(r.status, 0, "%s: %s", names[i], r.out);
-		cr_assert_eq(r.status, 1, "%s: %d %s", names[i], r.status,
-			     r.err);
-		run_free(&r);
-		{
-			char m[512];
-
-			snprintf(m, sizeof(m), "%s/m", dir);
-			cr_assert(!exists(m), "reload ran for %s", names[i]);
-		}
-	}
-	tmpdir_free(dir);
-}
-
-Test(renew_cli, hook_config_file_and_dual_key)
-{
-	char *dir;
-	struct run r;
-
-	lab_up();
-	dir = tmpdir();
-	/* dual-key.test publishes 3 1 1 of an ECDSA and of an RSA key; the
-	 * secure.test leaf is not among them: each key must be covered */
-	r = run("printf 'tlsa-name = _25._tcp.mail.dual-key.test\\nreload = "
-		"touch "
-		"%s/m\\nauth-port = %s\\nmin-age = 0\\nstate = %s/st\\n' > "
-		"%s/hook.conf && "
-		"env -i PATH=\"$PATH\" HOME=%s "
-		"CERT_PATH=%s/hosts/dual-key-ec.pem "
-		"CERT_KEY_PATH=%s/hosts/dual-key-ec.key "
-		"Le_Domain=mail.dual-key.test " DK
-		" hook acme.sh --config %s/hook.conf --cert "
-		"%s/hosts/dual-key-rsa.pem",
-		dir, lab_port, dir, dir, dir, lab_pki, lab_pki, danekit(),
-		lab_conf, dir, lab_pki);
-	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
-	run_free(&r);
-	{
-		char m[512];
-
-		snprintf(m, sizeof(m), "%s/m", dir);
-		cr_assert(exists(m), "reload did not run");
-		unlink(m);
-		/* with a certificate whose key has no record: refused */
-		r = run("env -i PATH=\"$PATH\" HOME=%s "
-			"CERT_PATH=%s/hosts/dual-key-ec.pem "
-			"Le_Domain=mail.dual-key.test " DK
-			" hook acme.sh --config %s/hook.conf --cert "
-			"%s/leaf.pem",
-			dir, lab_pki, danekit(), lab_conf, dir, lab_pki);
-		cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
-		cr_assert(!exists(m), "reload ran");
-		run_free(&r);
-	}
-	tmpdir_free(dir);
-}
-
-Test(renew_cli, hook_dehydrated_other_verbs)
-{
-	static const char *const verbs[] = {
-		"deploy_challenge", "clean_challenge", "startup_hook",
-		"exit_hook",	    "unchanged_cert",  "invalid_challenge"
-	};
-
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		struct run r = run("%s hook dehydrated --reload false %s a b c",
-				   danekit(), verbs[i]);
-
-		cr_assert_eq(r.status, 0, "%s: %s", verbs[i], r.err);
-		cr_assert_str_empty(r.out);
-		run_free(&r);
-	}
 }
 
 Test(renew_cli, publish_failures)

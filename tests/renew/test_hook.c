@@ -657,6 +657,23 @@ Test(renew_hook, setup_errors)
 		cr_assert_eq(r.status, 65, "%d %s", r.status, r.err);
 		cr_assert(strstr(r.err, "line 2"), "%s", r.err);
 		run_free(&r);
+		/* a state file that is not danekit's: 65, left alone */
+		lab_up();
+		r = run("echo precious > %s/notstate && %s --unbound-conf %s "
+			"hook resume --tlsa-name _25._tcp.a.example "
+			"--deploy-combined %s/c.pem --state-dir %s/st --state "
+			"%s/notstate; echo; cat %s/notstate",
+			dir, danekit(), lab_conf, dir, dir, dir, dir);
+		cr_assert(strstr(r.out, "precious"), "%s", r.out);
+		cr_assert(strstr(r.err, "state file"), "%s", r.err);
+		run_free(&r);
+		r = run("%s --unbound-conf %s hook resume --tlsa-name "
+			"_25._tcp.a.example --deploy-combined %s/c.pem "
+			"--state-dir %s/st --state %s/notstate",
+			danekit(), lab_conf, dir, dir, dir);
+		cr_assert_eq(r.status, 65, "%d %s", r.status, r.err);
+		cr_assert_str_empty(r.out);
+		run_free(&r);
 		tmpdir_free(dir);
 	}
 }
