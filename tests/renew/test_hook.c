@@ -264,7 +264,7 @@ static void first_deploy(const struct svc *s)
  * published, ns2 lags), resume deploys once the record is on every server
  * for twice the TTL, never before, then retires the old record.
  */
-Test(renew_hook, stage_deploy_retire, .timeout = 150)
+Test(renew_hook, stage_deploy_retire)
 {
 	struct svc s;
 	struct run r;
@@ -327,7 +327,7 @@ Test(renew_hook, stage_deploy_retire, .timeout = 150)
 
 /* The client calls the hook twice for the same certificate: nothing
  * happens twice (staged once, deployed once, reloaded once). */
-Test(renew_hook, twice_same_certificate, .timeout = 120)
+Test(renew_hook, twice_same_certificate)
 {
 	struct svc s;
 	struct run r;
@@ -366,7 +366,7 @@ Test(renew_hook, twice_same_certificate, .timeout = 120)
 
 /* A newer renewal replaces the staged one whole; the replaced key never
  * goes live and its record goes. */
-Test(renew_hook, newer_renewal_replaces_staged, .timeout = 120)
+Test(renew_hook, newer_renewal_replaces_staged)
 {
 	struct svc s;
 	struct run r;
@@ -394,7 +394,7 @@ Test(renew_hook, newer_renewal_replaces_staged, .timeout = 120)
 
 /* The publisher cannot be reached: staged (exit 0), and deployed once a
  * later resume can publish. */
-Test(renew_hook, publisher_unreachable, .timeout = 120)
+Test(renew_hook, publisher_unreachable)
 {
 	struct svc s;
 	struct run r;
@@ -427,7 +427,7 @@ Test(renew_hook, publisher_unreachable, .timeout = 120)
 }
 
 /* Bogus records are never deployed (exit 1), insecure ones neither (2). */
-Test(renew_hook, bogus_and_insecure_never_deployed, .timeout = 60)
+Test(renew_hook, bogus_and_insecure_never_deployed)
 {
 	static const struct {
 		const char *name;
@@ -467,7 +467,7 @@ Test(renew_hook, bogus_and_insecure_never_deployed, .timeout = 60)
 
 /* The deploy location is not writable: a clear error, nothing
  * half-written, the staged pair kept and deployed once it is. */
-Test(renew_hook, deploy_location_not_writable, .timeout = 120)
+Test(renew_hook, deploy_location_not_writable)
 {
 	struct svc s;
 	struct run r;
@@ -546,7 +546,7 @@ Test(renew_hook, deploy_location_not_writable, .timeout = 120)
 
 /* Only regular files are replaced: a FIFO in the deploy location is an
  * error, never opened, never blocks. */
-Test(renew_hook, fifo_in_deploy_location, .timeout = 60)
+Test(renew_hook, fifo_in_deploy_location)
 {
 	struct svc s;
 	struct run r;
@@ -575,7 +575,7 @@ Test(renew_hook, fifo_in_deploy_location, .timeout = 60)
 
 /* The client's CSR mode: no key file from the client; the key prepared
  * for the CSR (next-key) is the pair's key. Without it: exit 65. */
-Test(renew_hook, csr_mode_key_from_next_key, .timeout = 60)
+Test(renew_hook, csr_mode_key_from_next_key)
 {
 	struct svc s;
 	struct run r;
@@ -761,4 +761,106 @@ Test(renew_hook, dual_key_set)
 		cr_assert(!exists(m), "deployed");
 	}
 	tmpdir_free(dir);
+}
+
+/* No publisher: the records to publish and, after the deployment, the
+ * records to remove are printed; the operator's changes are seen. The
+ * deployed files get the configured owner and modes. */
+Test(renew_hook, no_publisher_prints_records)
+{
+	struct svc s;
+	struct run r;
+	FILE *f;
+	char opt[600];
+
+	svc_new(&s, "hk-nopub");
+	make_cert(&s, "cur");
+	make_cert(&s, "next");
+	f = fopen(s.conf, "w");
+	cr_assert(f);
+	fprintf(f,
+		"tlsa-name = %s\ndeploy-fullchain = deploy/fullchain.pem\n"
+		"deploy-key = deploy/privkey.pem\nkey-mode = 0640\n"
+		"cert-mode = 0604\nowner = %s\nreload = echo reload >> "
+		"%s/reloads\nstate-dir = state\nauth-port = %s\n"
+		"unbound-conf = %s\n",
+		s.owner, geteuid() == 0 ? "nobody:nogroup" : "", s.dir,
+		prim_port, prim_conf);
+	fclose(f);
+	if (geteuid() != 0) {
+		/* "owner =" with no value is refused: drop the line */
+		r = run("sed -i '/^owner = $/d' %s", s.conf);
+		run_free(&r);
+	}
+	r = run("mkdir -p %s/deploy", s.dir);
+	run_free(&r);
+	/* the current key, published by the operator */
+	snprintf(opt, sizeof(opt), "%s/cur.pem", s.dir);
+	r = run("%s --unbound-conf %s publish --host %s --add %s --tsig-key %s "
+		"--server %s --ttl %d",
+		danekit(), prim_conf, s.host, opt, prim_key, prim_server, TTL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	r = hook(&s, "cur", NULL);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	run_free(&r);
+	r = resume_until(&s, "deployed:", 40);
+	cr_assert(strstr(r.out, "deployed:"), "%s %s", r.out, r.err);
+	run_free(&r);
+	/* the owner and the modes, by stat(1) */
+	r = run("stat -c '%%a %%U' %s/deploy/privkey.pem "
+		"%s/deploy/fullchain.pem",
+		s.dir, s.dir);
+	cr_assert(strstr(r.out,
+			 geteuid() == 0 ? "640 nobody\n604 nobody\n" : "640 "),
+		  "%s", r.out);
+	run_free(&r);
+
+	/* the renewal: the record to publish is printed, nothing deployed */
+	r = hook(&s, "next", NULL);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "\npublish _25._tcp.") ||
+			  strncmp(r.out, "publish _25._tcp.", 17) == 0,
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "next-missing"), "%s", r.out);
+	run_free(&r);
+	cr_assert(deployed_is(&s, "cur"));
+	/* the operator publishes it; the timer deploys it once aged */
+	snprintf(opt, sizeof(opt), "%s/next.pem", s.dir);
+	r = run("%s --unbound-conf %s publish --host %s --add %s --tsig-key %s "
+		"--server %s",
+		danekit(), prim_conf, s.host, opt, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	r = resume_until(&s, "deployed:", 40);
+	cr_assert(strstr(r.out, "deployed:"), "%s %s", r.out, r.err);
+	run_free(&r);
+	cr_assert(deployed_is(&s, "next"));
+	/* twice the TTL later: the old record to remove is printed */
+	r = resume_until(&s, "remove _25._tcp.", 30);
+	cr_assert(strstr(r.out, "remove _25._tcp."), "%s %s", r.out, r.err);
+	{
+		char *spki, want[100];
+
+		snprintf(opt, sizeof(opt), "%s/cur.key", s.dir);
+		spki = spki_of(opt);
+		snprintf(want, sizeof(want), "3 1 1 %s", spki);
+		cr_assert(strstr(r.out, want), "not the old key's record: %s",
+			  r.out);
+		free(spki);
+	}
+	run_free(&r);
+	cr_assert_eq(published(&s, "cur"), 3, "removed without a publisher");
+	/* the operator removes it: nothing left to retire */
+	snprintf(opt, sizeof(opt), "%s/cur.pem", s.dir);
+	r = run("%s --unbound-conf %s publish --host %s --remove %s --tsig-key "
+		"%s --server %s",
+		danekit(), prim_conf, s.host, opt, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	r = resume_until(&s, "no old record left", 30);
+	cr_assert(strstr(r.out, "no old record left"), "%s %s", r.out, r.err);
+	cr_assert_null(strstr(r.out, "remove _25._tcp."), "%s", r.out);
+	run_free(&r);
+	svc_free(&s);
 }
