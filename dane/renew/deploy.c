@@ -720,18 +720,22 @@ static void header_value(const char *buf, const char *key, char **ret)
 	*ret = e ? strndup(p, (size_t)(e - p)) : NULL;
 }
 
-/* The staged pair, or *@ret NULL when there is none. */
-static int staged_read(const struct dk_hook_conf *conf, struct staged **ret,
-		       struct dk_diag *diag)
+/*
+ * Read the state folder's file @name, which must start with @magic:
+ * 0 and *@ret_buf (NUL-terminated) and *@ret_path; 0 and *@ret_buf NULL
+ * when there is no such file; < 0 with @diag.
+ */
+static int state_file_read(const struct dk_hook_conf *conf, const char *name,
+			   const char *magic, const char *what, char **ret_buf,
+			   size_t *ret_len, char **ret_path,
+			   struct dk_diag *diag)
 {
-	char *path = in_dir(conf->state_dir, "staged.pem"), *buf = NULL;
-	char *when = NULL;
-	size_t len = 0;
-	struct staged *s;
+	char *path = in_dir(conf->state_dir, name), *buf = NULL;
 	struct dk_diag d = { "" };
+	size_t len = 0;
 	int r;
 
-	*ret = NULL;
+	*ret_buf = NULL;
 	if (!path) {
 		return DK_ENOMEM;
 	}
@@ -745,11 +749,34 @@ static int staged_read(const struct dk_hook_conf *conf, struct staged **ret,
 		free(path);
 		return r;
 	}
-	if (strncmp(buf, STAGED_MAGIC, strlen(STAGED_MAGIC)) != 0) {
-		dki_diagf(diag, "%s is not a danekit staged renewal", path);
-		free(path);
+	if (strncmp(buf, magic, strlen(magic)) != 0) {
+		dki_diagf(diag, "%s is not a danekit %s", path, what);
+		OPENSSL_cleanse(buf, len);
 		free(buf);
+		free(path);
 		return DK_EDATA;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	*ret_path = path;
+	return 0;
+}
+
+/* The staged pair, or *@ret NULL when there is none. */
+static int staged_read(const struct dk_hook_conf *conf, struct staged **ret,
+		       struct dk_diag *diag)
+{
+	char *path = NULL, *buf = NULL, *when = NULL;
+	size_t len = 0;
+	struct staged *s;
+	struct dk_diag d = { "" };
+	int r;
+
+	*ret = NULL;
+	r = state_file_read(conf, "staged.pem", STAGED_MAGIC, "staged renewal",
+			    &buf, &len, &path, diag);
+	if (r < 0 || !buf) {
+		return r;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -856,32 +883,16 @@ static int deployed_write(const struct dk_hook_conf *conf,
 static int deployed_read(const struct dk_hook_conf *conf, struct deployed **ret,
 			 struct dk_diag *diag)
 {
-	char *path = in_dir(conf->state_dir, "deployed"), *buf = NULL;
-	char *line, *save = NULL;
+	char *path = NULL, *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
 	struct deployed *d;
-	struct dk_diag rd = { "" };
 	int r;
 
 	*ret = NULL;
-	if (!path) {
-		return DK_ENOMEM;
-	}
-	r = read_all(path, &buf, &len, &rd);
-	if (r == DK_ENOENT) {
-		free(path);
-		return 0;
-	}
-	if (r < 0) {
-		dki_diagf(diag, "%s", rd.why);
-		free(path);
+	r = state_file_read(conf, "deployed", DEPLOYED_MAGIC,
+			    "deployment record", &buf, &len, &path, diag);
+	if (r < 0 || !buf) {
 		return r;
-	}
-	if (strncmp(buf, DEPLOYED_MAGIC, strlen(DEPLOYED_MAGIC)) != 0) {
-		dki_diagf(diag, "%s is not a danekit deployment record", path);
-		free(buf);
-		free(path);
-		return DK_EDATA;
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -1030,13 +1041,13 @@ static int write_tmp(struct out_file *o, const struct dk_hook_conf *conf,
 		     struct dk_diag *diag)
 {
 	struct stat st;
-	const char *p = o->data;
-	size_t left = o->len;
 	int fd, e;
 
 	if (lstat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		dki_diagf(diag, "%s is not a regular file: not replaced",
-			  o->path);
+		dki_diagf(diag,
+			  "%s is %s, not a regular file: only regular files "
+			  "are ever replaced",
+			  o->path, dkr_file_kind((unsigned)st.st_mode));
 		return DK_EIO;
 	}
 	if (asprintf(&o->tmp, "%s.danekit-tmp.XXXXXX", o->path) < 0) {
@@ -1057,19 +1068,7 @@ static int write_tmp(struct out_file *o, const struct dk_hook_conf *conf,
 	     fchown(fd, (uid_t)conf->owner_uid, (gid_t)conf->group_gid) != 0)) {
 		goto fail;
 	}
-	while (left) {
-		ssize_t w = write(fd, p, left);
-
-		if (w < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			goto fail;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (fsync(fd) != 0) {
+	if (dkr_write_fd(fd, o->data, o->len) != 0) {
 		goto fail;
 	}
 	if (close(fd) != 0) {

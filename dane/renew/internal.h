@@ -19,6 +19,9 @@ int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 /* "a folder", "a FIFO"... of a st_mode. Static storage. */
 const char *dkr_file_kind(unsigned mode);
 
+/* Write all of @buf to @fd, then fsync(): 0, or -1 with errno. */
+int dkr_write_fd(int fd, const void *buf, size_t len);
+
 /*
  * The TTL of the RRset of @a as the zone gives it: the original TTL of
  * its RRSIG when there is one (a cache counts down), else the answer's.

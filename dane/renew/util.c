@@ -81,14 +81,31 @@ static int replaceable(const char *path, int exclusive, struct dk_diag *diag)
 	return 0;
 }
 
+int dkr_write_fd(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return fsync(fd);
+}
+
 int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 		   int exclusive, struct dk_diag *diag)
 {
 	size_t plen;
 	char *tmp;
 	int fd, e, r;
-	const char *p = buf;
-	size_t left = len;
 
 	if (!path || !*path || (!buf && len)) {
 		return DK_EINVAL;
@@ -114,19 +131,7 @@ int dkr_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 	if (fchmod(fd, (mode_t)mode) != 0) {
 		goto fail;
 	}
-	while (left) {
-		ssize_t w = write(fd, p, left);
-
-		if (w < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			goto fail;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (fsync(fd) != 0) {
+	if (dkr_write_fd(fd, buf, len) != 0) {
 		goto fail;
 	}
 	if (close(fd) != 0) {

@@ -153,6 +153,40 @@ void secondary_sync(void)
 	run_free(&r);
 }
 
+static void vpublish(const char *host, const char *fmt, va_list ap)
+{
+	char *specs = NULL;
+	struct run r;
+
+	cr_assert(prim_conf, "publish before lab_up()");
+	cr_assert(vasprintf(&specs, fmt, ap) >= 0);
+	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
+		"--server %s",
+		danekit(), prim_conf, host, specs, prim_key, prim_server);
+	cr_assert_eq(r.status, 0, "publish %s: %s", specs, r.err);
+	run_free(&r);
+	free(specs);
+}
+
+void publish_nosync(const char *host, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpublish(host, fmt, ap);
+	va_end(ap);
+}
+
+void publish_ok(const char *host, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpublish(host, fmt, ap);
+	va_end(ap);
+	secondary_sync();
+}
+
 int secondary_hold(void)
 {
 	int fd;

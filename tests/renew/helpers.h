@@ -44,6 +44,16 @@ void secondary_sync(void);
 int secondary_hold(void);
 void secondary_release(int fd);
 
+/*
+ * danekit publish --host @host SPECS to the primary (dyn.test.) with the
+ * TSIG key, SPECS printf-style (e.g. "--add %s/cur.pem --ttl 60"); fails
+ * the test unless it succeeds. publish_ok() then lets ns2 catch up.
+ */
+void publish_ok(const char *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void publish_nosync(const char *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The danekit binary ($DANEKIT). */
 const char *danekit(void);
 

@@ -62,11 +62,7 @@ Test(renew_cli, rollover_rehearsal, .timeout = 120)
 
 	/* the current key is published (start from a clean RRset) */
 	must_make_cert(dir, "cur", host);
-	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
-		"--tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, host, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish current: %s", r.err);
-	run_free(&r);
+	publish_nosync(host, "--add %s/cur.pem --ttl 60", dir);
 	/* ns2 lags behind every update: let it catch up before each check */
 	secondary_sync();
 
@@ -83,12 +79,7 @@ Test(renew_cli, rollover_rehearsal, .timeout = 120)
 	run_free(&r);
 
 	/* publish next */
-	r = run("%s --unbound-conf %s publish --host %s --add %s/next.pem "
-		"--tsig-key %s --server %s",
-		danekit(), prim_conf, host, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish next: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "--add %s/next.pem", dir);
 	r = run(DK " lookup %s TLSA", danekit(), prim_conf, owner);
 	cr_assert_eq(r.status, 0, "lookup: %s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "; dnssec: secure"), "%s", r.out);
@@ -212,12 +203,7 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	/* the current key, published and copied to ns2: the servers agree */
 	must_make_cert(dir, "cur", host);
 	must_make_cert(dir, "next", host);
-	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
-		"--tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, host, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish current: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "--add %s/cur.pem --ttl 60", dir);
 	r = run("%s --json", check);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	doc = rollover_json(r.out, "next-missing");
@@ -229,11 +215,7 @@ Test(renew_cli, rollover_propagating_lagging_secondary, .timeout = 120)
 	/* the next key goes to the primary only; ns2 lags (no sync-secondary
 	 * of any test until the checks are done) */
 	hold = secondary_hold();
-	r = run("%s --unbound-conf %s publish --host %s --add %s/next.pem "
-		"--tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, host, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish next: %s", r.err);
-	run_free(&r);
+	publish_nosync(host, "--add %s/next.pem --ttl 60", dir);
 	/* the validating resolver (forward-zone: the primary) sees both */
 	r = run(DK " lookup _25._tcp.%s TLSA", danekit(), prim_conf, host);
 	cr_assert_eq(r.status, 0, "lookup: %s %s", r.out, r.err);
@@ -386,12 +368,8 @@ Test(renew_cli, rollover_broken_live_key_unpublished, .timeout = 120)
 	must_make_cert(dir, "cur", host);
 	must_make_cert(dir, "next", host);
 	must_make_cert(dir, "rogue", host);
-	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
-		"--add %s/next.pem --tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, host, dir, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "--add %s/cur.pem --add %s/next.pem --ttl 60", dir,
+		   dir);
 
 	/* a third key is live, which no record names */
 	snprintf(c, sizeof(c), "%s/rogue-full.pem", dir);
@@ -712,12 +690,8 @@ Test(renew_cli, rollover_dane_ta_covers_next_key, .timeout = 120)
 	curhex = openssl_spki_sha256(path);
 	snprintf(path, sizeof(path), "%s/next.key", dir);
 	nexthex = openssl_spki_sha256(path);
-	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
-		"--add '2 1 1 %s' --tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, host, dir, inthex, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "--add %s/cur.pem --add '2 1 1 %s' --ttl 60", dir,
+		   inthex);
 	snprintf(check, sizeof(check),
 		 DK " rollover --host %s --current %s/cur-full.pem --next "
 		    "%s/next-full.pem --auth-port %s --state %s --no-connect",
@@ -756,12 +730,7 @@ Test(renew_cli, rollover_dane_ta_covers_next_key, .timeout = 120)
 		host, inthex, (long long)time(NULL) - 1000, host, curhex,
 		(long long)time(NULL) - 1000);
 	fclose(f);
-	r = run("%s --unbound-conf %s publish --host %s --add %s/next.pem "
-		"--tsig-key %s --server %s",
-		danekit(), prim_conf, host, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "--add %s/next.pem", dir);
 	r = run("%s --json", check);
 	cr_assert_eq(r.status, 0, "not ready with the default age rule: %s %s",
 		     r.out, r.err);
@@ -806,12 +775,7 @@ Test(renew_cli, rollover_live_chain_judges_current, .timeout = 120)
 	must_make_cert(dir, "next", host);
 	snprintf(ch, sizeof(ch), "%s/int.pem", lab_pki);
 	inthex = openssl_spki_sha256(ch);
-	r = run("%s --unbound-conf %s publish --host %s --add '2 1 1 %s' "
-		"--tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, host, inthex, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "--add '2 1 1 %s' --ttl 60", inthex);
 	snprintf(c, sizeof(c), "%s/cur.pem", dir);
 	snprintf(k, sizeof(k), "%s/cur.key", dir);
 
@@ -887,12 +851,7 @@ Test(renew_cli, rollover_full_ta_record_covers, .timeout = 120)
 
 	/* 2 1 0 of a key that signed neither: nothing covers the next */
 	snprintf(spec, sizeof(spec), "--add '2 1 0 %s'", other);
-	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
-		"--server %s --ttl 60",
-		danekit(), prim_conf, host, spec, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "%s --ttl 60", spec);
 	r = run("%s --no-connect", check);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, ": next-missing\n"), "%s", r.out);
@@ -901,12 +860,7 @@ Test(renew_cli, rollover_full_ta_record_covers, .timeout = 120)
 	/* 2 1 0 of the intermediate, which is never given */
 	snprintf(spec, sizeof(spec), "--remove '2 1 0 %s' --add '2 1 0 %s'",
 		 other, spki);
-	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
-		"--server %s",
-		danekit(), prim_conf, host, spec, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "%s", spec);
 	r = run("%s --no-connect", check);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
@@ -927,12 +881,7 @@ Test(renew_cli, rollover_full_ta_record_covers, .timeout = 120)
 	/* 2 0 0: the intermediate's certificate */
 	snprintf(spec, sizeof(spec), "--remove '2 1 0 %s' --add '2 0 0 %s'",
 		 spki, cert);
-	r = run("%s --unbound-conf %s publish --host %s %s --tsig-key %s "
-		"--server %s",
-		danekit(), prim_conf, host, spec, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
-	secondary_sync();
+	publish_ok(host, "%s", spec);
 	r = run("%s --no-connect", check);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, ": ready\n"), "%s", r.out);
@@ -991,11 +940,8 @@ Test(renew_cli, rollover_cname_owner, .timeout = 120)
 	snprintf(tq, sizeof(tq), "_25._tcp.%s.", target);
 	must_make_cert(dir, "cur", alias);
 	must_make_cert(dir, "next", alias);
-	r = run("%s --unbound-conf %s publish --host %s --add %s/cur.pem "
-		"--add %s/next.pem --tsig-key %s --server %s --ttl 60",
-		danekit(), prim_conf, target, dir, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
+	publish_nosync(target, "--add %s/cur.pem --add %s/next.pem --ttl 60",
+		       dir, dir);
 	snprintf(upd, sizeof(upd), "update add _25._tcp.%s. 60 CNAME %s", alias,
 		 tq);
 	primary_nsupdate(upd);
@@ -1042,11 +988,7 @@ Test(renew_cli, rollover_cname_owner, .timeout = 120)
 		 alias2, tq);
 	cr_assert(strstr(r.out, m), "no '%s' in %s", m, r.out);
 	run_free(&r);
-	r = run("%s --unbound-conf %s publish --host %s --remove %s/cur.pem "
-		"--tsig-key %s --server %s",
-		danekit(), prim_conf, target, dir, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "publish: %s", r.err);
-	run_free(&r);
+	publish_nosync(target, "--remove %s/cur.pem", dir);
 	r = run("%s --host %s --json", check, alias);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
 	doc = rollover_json(r.out, "propagating");

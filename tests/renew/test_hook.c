@@ -796,11 +796,7 @@ Test(renew_hook, no_publisher_prints_records)
 	run_free(&r);
 	/* the current key, published by the operator */
 	snprintf(opt, sizeof(opt), "%s/cur.pem", s.dir);
-	r = run("%s --unbound-conf %s publish --host %s --add %s --tsig-key %s "
-		"--server %s --ttl %d",
-		danekit(), prim_conf, s.host, opt, prim_key, prim_server, TTL);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	publish_nosync(s.host, "--add %s --ttl %d", opt, TTL);
 	r = hook(&s, "cur", NULL);
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	run_free(&r);
@@ -827,11 +823,7 @@ Test(renew_hook, no_publisher_prints_records)
 	cr_assert(deployed_is(&s, "cur"));
 	/* the operator publishes it; the timer deploys it once aged */
 	snprintf(opt, sizeof(opt), "%s/next.pem", s.dir);
-	r = run("%s --unbound-conf %s publish --host %s --add %s --tsig-key %s "
-		"--server %s",
-		danekit(), prim_conf, s.host, opt, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	publish_nosync(s.host, "--add %s", opt);
 	r = resume_until(&s, "deployed:", 40);
 	cr_assert(strstr(r.out, "deployed:"), "%s %s", r.out, r.err);
 	run_free(&r);
@@ -853,11 +845,7 @@ Test(renew_hook, no_publisher_prints_records)
 	cr_assert_eq(published(&s, "cur"), 3, "removed without a publisher");
 	/* the operator removes it: nothing left to retire */
 	snprintf(opt, sizeof(opt), "%s/cur.pem", s.dir);
-	r = run("%s --unbound-conf %s publish --host %s --remove %s --tsig-key "
-		"%s --server %s",
-		danekit(), prim_conf, s.host, opt, prim_key, prim_server);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	publish_nosync(s.host, "--remove %s", opt);
 	r = resume_until(&s, "no old record left", 30);
 	cr_assert(strstr(r.out, "no old record left"), "%s %s", r.out, r.err);
 	cr_assert_null(strstr(r.out, "remove _25._tcp."), "%s", r.out);
