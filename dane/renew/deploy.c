@@ -37,7 +37,7 @@
 
 #define STAGED_MAGIC "# danekit staged renewal 1\n"
 #define DEPLOYED_MAGIC "# danekit deployment 1\n"
-#define LOCK_WAIT_SECONDS 120
+#define LOCK_WAIT_SECONDS 60
 
 /* ------------------------------------------------------------------ */
 /* Results                                                             */
