@@ -16,4 +16,8 @@ int dki_check_name(const char *name, struct dk_diag *diag);
 /* Wait (poll) until the resolver's fd is readable or the next deadline. */
 int dki_resolver_poll(struct dk_resolver *resolver);
 
+/* The TTL the zone gave the answer's RRset: the covering RRSIG's original
+ * TTL (RFC 4034 section 3.1.4) when signed, else the TTL as answered. */
+uint32_t dki_answer_orig_ttl(const struct dk_answer *a);
+
 #endif

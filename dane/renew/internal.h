@@ -5,6 +5,7 @@
 
 #include <danekit/dane.h>
 
+#include "dnssec/internal.h"
 #include "tlsa/internal.h"
 
 /*
@@ -21,12 +22,6 @@ const char *dkr_file_kind(unsigned mode);
 
 /* Write all of @buf to @fd, then fsync(): 0, or -1 with errno. */
 int dkr_write_fd(int fd, const void *buf, size_t len);
-
-/*
- * The TTL of the RRset of @a as the zone gives it: the original TTL of
- * its RRSIG when there is one (a cache counts down), else the answer's.
- */
-uint32_t dkr_answer_orig_ttl(const struct dk_answer *a);
 
 /* Append @p to a growing pointer array; 0 or DK_ENOMEM. */
 int dkr_push(void ***arr, size_t *n, void *p);

@@ -775,7 +775,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		      struct dk_diag *diag)
 {
 	struct dk_rollover_report *rep;
-	struct dk_answer *a = NULL;
+	struct dk_tlsa_rrset *set = NULL;
+	const struct dk_answer *a = NULL;
 	struct dkr_state st = { NULL, 0 };
 	struct dk_input *own_live = NULL;
 	const struct dk_input *live_in = NULL;
@@ -806,20 +807,22 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 		}
 	}
 	now = opts->now ? opts->now : time(NULL);
-	r = dk_lookup(resolver, owner, LDNS_RR_TYPE_TLSA, &a, diag);
+	/* the one trust gate: libunbound and the chain walk */
+	r = dk_tlsa_lookup(resolver, owner, &set, diag);
 	if (r < 0) {
 		return r;
 	}
+	a = dk_chain_get0_answer(dk_tlsa_rrset_get0_chain(set));
 	rep = calloc(1, sizeof(*rep));
 	if (!rep) {
-		dk_answer_free(a);
+		dk_tlsa_rrset_free(set);
 		return DK_ENOMEM;
 	}
 	rep->age = -1;
 	rep->owner = dkr_absolute(owner);
-	rep->status = dk_answer_status(a);
-	if (dk_answer_why(a)) {
-		rep->status_why = strdup(dk_answer_why(a));
+	rep->status = dk_tlsa_rrset_status(set);
+	if (dk_tlsa_rrset_why(set)) {
+		rep->status_why = strdup(dk_tlsa_rrset_why(set));
 	}
 	if (!rep->owner) {
 		r = DK_ENOMEM;
@@ -833,7 +836,7 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	if (r < 0) {
 		goto fail;
 	}
-	ttl = dkr_answer_orig_ttl(a);
+	ttl = dk_tlsa_rrset_ttl(set);
 
 	/* The live service: which certificate, and does its chain match? */
 	live_leaf = opts->live;
@@ -993,7 +996,8 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	}
 	rep->ttl = ttl;
 	rep->min_age = opts->min_age >= 0 ? opts->min_age : 2 * (long)ttl;
-	dk_answer_free(a);
+	dk_tlsa_rrset_free(set);
+	set = NULL;
 	a = NULL;
 
 	/* First sight of each record, published everywhere. */
@@ -1226,13 +1230,13 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 	}
 done:
 	rep->add_ttl = opts->ttl ? opts->ttl : rep->ttl ? rep->ttl : 3600;
-	dk_answer_free(a);
+	dk_tlsa_rrset_free(set);
 	dk_input_free(own_live);
 	*ret_report = rep;
 	return 0;
 fail:
 	dk_input_free(own_live);
-	dk_answer_free(a);
+	dk_tlsa_rrset_free(set);
 	dk_rollover_report_free(rep);
 	return r;
 }
@@ -1262,7 +1266,7 @@ int dk_rollover_owner_ttl(struct dk_resolver *resolver, const char *owner,
 	}
 	if (dk_answer_status(a) != DK_DNSSEC_BOGUS &&
 	    ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
-		ttl = dkr_answer_orig_ttl(a);
+		ttl = dki_answer_orig_ttl(a);
 	}
 	dk_answer_free(a);
 	*ret_ttl = ttl;

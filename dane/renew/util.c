@@ -429,37 +429,3 @@ char *dkr_rdata(const struct dk_tlsa *t)
 	}
 	return s;
 }
-
-uint32_t dkr_answer_orig_ttl(const struct dk_answer *a)
-{
-	const ldns_pkt *pkt = dk_answer_get0_packet(a);
-	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
-	ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
-	uint32_t ttl = dk_answer_ttl(a);
-	ldns_rr_type type;
-
-	if (!rrs || ldns_rr_list_rr_count(rrs) == 0) {
-		return ttl;
-	}
-	type = ldns_rr_get_type(ldns_rr_list_rr(rrs, 0));
-	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		ldns_rdf *cov, *orig;
-
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG ||
-		    ldns_dname_compare(
-			    ldns_rr_owner(rr),
-			    ldns_rr_owner(ldns_rr_list_rr(rrs, 0))) != 0) {
-			continue;
-		}
-		cov = ldns_rr_rrsig_typecovered(rr);
-		orig = ldns_rr_rrsig_origttl(rr);
-		if (cov && orig && ldns_rdf2rr_type(cov) == type &&
-		    ldns_rdf2native_int32(orig) > ttl) {
-			/* the RRSIG says the TTL the zone gave it (RFC 4034
-			 * section 3.1.4); a cache counts down from there */
-			ttl = ldns_rdf2native_int32(orig);
-		}
-	}
-	return ttl;
-}

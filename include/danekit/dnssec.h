@@ -62,6 +62,9 @@ struct dk_resolver_opts {
 	time_t now;
 };
 
+struct dk_tlsa;	 /* danekit/tlsa.h */
+struct dk_chain; /* below */
+
 /** A validating resolver context (a libunbound ub_ctx). Opaque. */
 struct dk_resolver;
 
@@ -185,6 +188,91 @@ int dk_resolver_wait(struct dk_resolver *resolver);
  * @return the type (1-65535) or DK_EINVAL.
  */
 int dk_rr_type_parse(const char *text);
+
+/* The TLSA RRset: the one trust gate */
+
+/*
+ * A TLSA RRset crosses from the dnssec module to the dane module as one
+ * owned value, built in one place (dk_tlsa_lookup()) from libunbound's
+ * answer: its records, its status, why, its TTL and its owner after
+ * CNAMEs.
+ *
+ * The rule of trust: a TLSA RRset is secure only when libunbound's
+ * validation says secure AND the chain module's own walk for that owner
+ * (dk_chain_build()) confirms it. When the two disagree the RRset is not
+ * secure, and its why names both views; it is never "DANE valid". Only a
+ * secure RRset can give usable records (dk_dane_record_usable()).
+ * Records read from one authoritative server (without validation) are
+ * never an RRset with the status secure.
+ */
+
+/** A TLSA RRset with its DNSSEC status. Opaque; read with the getters. */
+struct dk_tlsa_rrset;
+
+/**
+ * Look up the TLSA RRset at @owner ("_25._tcp.mail.example.com") through
+ * @resolver and confirm its status with the chain module. An insecure,
+ * bogus or unconfirmed RRset is not an error: see dk_tlsa_rrset_status().
+ * @return 0 and *@ret_rrset (free with dk_tlsa_rrset_free()); DK_EINVAL
+ * (NULL argument, bad name: @diag); DK_ETIMEDOUT, DK_ESERVFAIL,
+ * DK_ERESOLVER (the lookup itself failed: @diag); DK_ENOMEM.
+ */
+int dk_tlsa_lookup(struct dk_resolver *resolver, const char *owner,
+		   struct dk_tlsa_rrset **ret_rrset, struct dk_diag *diag);
+
+/** Free an RRset and its records. NULL is accepted. */
+void dk_tlsa_rrset_free(struct dk_tlsa_rrset *rrset);
+
+/**
+ * The status of the RRset under the rule of trust: DK_DNSSEC_SECURE only
+ * when libunbound and the chain walk both say secure. When libunbound
+ * says secure and the walk does not, DK_DNSSEC_BOGUS (the walk found a
+ * broken or unsigned link) or DK_DNSSEC_INDETERMINATE (the walk could not
+ * finish). Otherwise libunbound's status. NULL gives
+ * DK_DNSSEC_INDETERMINATE.
+ */
+enum dk_dnssec_status dk_tlsa_rrset_status(const struct dk_tlsa_rrset *rrset);
+
+/** libunbound's status alone, and the chain walk's alone. */
+enum dk_dnssec_status
+dk_tlsa_rrset_resolver_status(const struct dk_tlsa_rrset *rrset);
+enum dk_dnssec_status
+dk_tlsa_rrset_chain_status(const struct dk_tlsa_rrset *rrset);
+
+/** 1 when libunbound and the chain walk disagree, else 0. */
+int dk_tlsa_rrset_disagrees(const struct dk_tlsa_rrset *rrset);
+
+/**
+ * Why the RRset is not secure (libunbound's reason, the chain's
+ * diagnosis, or both views when they disagree), or NULL when it is.
+ * Borrowed.
+ */
+const char *dk_tlsa_rrset_why(const struct dk_tlsa_rrset *rrset);
+
+/** The owner name asked (absolute). Borrowed. */
+const char *dk_tlsa_rrset_owner(const struct dk_tlsa_rrset *rrset);
+
+/** The name holding the records after CNAMEs (absolute; the owner when
+ * it is no alias). Borrowed. */
+const char *dk_tlsa_rrset_target(const struct dk_tlsa_rrset *rrset);
+
+/** The TTL of the RRset as the zone serves it (the RRSIG's original TTL
+ * when signed), 0 when there are no records. */
+uint32_t dk_tlsa_rrset_ttl(const struct dk_tlsa_rrset *rrset);
+
+/** 1 when the owner name does not exist (NXDOMAIN), else 0. */
+int dk_tlsa_rrset_nxdomain(const struct dk_tlsa_rrset *rrset);
+
+/** Number of records (all of them, usable or not); 0 for NULL. */
+size_t dk_tlsa_rrset_count(const struct dk_tlsa_rrset *rrset);
+
+/** Record @i, borrowed; NULL when out of range. */
+const struct dk_tlsa *dk_tlsa_rrset_get0(const struct dk_tlsa_rrset *rrset,
+					 size_t i);
+
+/** The chain walk behind the status, borrowed (freed with the RRset). */
+const struct dk_chain *
+dk_tlsa_rrset_get0_chain(const struct dk_tlsa_rrset *rrset);
 
 /* The chain of trust */
 
