@@ -37,6 +37,9 @@ struct ck {
 	double timeout;
 	time_t at; /* moment of certificate checks (now when not given) */
 	int nomem;
+	/* dki_dane_host_dns(): the TLSA RRset that decided is kept here */
+	int keep;
+	struct dk_tlsa_rrset *kept;
 };
 
 /* --- report building ----------------------------------------------------- */
@@ -293,35 +296,12 @@ static void add_addr(struct ck *k, struct dk_dane_host *h, const ldns_rr *rr,
 	ad->match_depth = -1;
 }
 
-/* Is the record usable for the service? RFC 7672 section 3.1.3. */
-static int usable(const struct ck *k, const struct dk_tlsa *t)
-{
-	uint8_t u = dk_tlsa_usage(t), s = dk_tlsa_selector(t),
-		m = dk_tlsa_mtype(t);
-	size_t len = 0;
-
-	if (u > DK_TLSA_DANE_EE || s > DK_TLSA_SPKI || m > DK_TLSA_SHA512) {
-		return 0;
-	}
-	if (k->r->service == DK_DANE_SERVICE_SMTP && u < DK_TLSA_DANE_TA) {
-		return 0;
-	}
-	/* A digest of the wrong length is malformed: unusable (OpenSSL
-	 * refuses it too). */
-	dk_tlsa_data(t, &len);
-	if ((m == DK_TLSA_SHA256 && len != 32) ||
-	    (m == DK_TLSA_SHA512 && len != 64) || len == 0) {
-		return 0;
-	}
-	return 1;
-}
-
-/* Take the TLSA records of @a into @h. */
+/* Take the records of @set into @h; which are usable is decided by
+ * dk_dane_record_usable() alone. */
 static void take_records(struct ck *k, struct dk_dane_host *h,
-			 const struct dk_answer *a)
+			 const struct dk_tlsa_rrset *set)
 {
-	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
-	size_t n = ldns_rr_list_rr_count(rrs);
+	size_t n = dk_tlsa_rrset_count(set);
 
 	h->records = n ? calloc(n, sizeof(*h->records)) : NULL;
 	if (n && !h->records) {
@@ -329,27 +309,15 @@ static void take_records(struct ck *k, struct dk_dane_host *h,
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-		uint8_t wire[2048];
-		size_t len = 0;
-		struct dk_tlsa *t = NULL;
+		struct dk_tlsa *t = dk_tlsa_dup(dk_tlsa_rrset_get0(set, i));
 
-		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
-			const ldns_rdf *d = ldns_rr_rdf(rr, j);
-			size_t dl = ldns_rdf_size(d);
-
-			if (len + dl > sizeof(wire)) {
-				len = 0;
-				break;
-			}
-			memcpy(wire + len, ldns_rdf_data(d), dl);
-			len += dl;
-		}
-		if (len < 3 || dk_tlsa_from_wire(wire, len, &t) < 0) {
+		if (!t) {
+			k->nomem = 1;
 			continue;
 		}
 		h->records[h->nrecords].tlsa = t;
-		h->records[h->nrecords].usable = usable(k, t);
+		h->records[h->nrecords].usable =
+			dk_dane_record_usable(set, i, k->r->service) > 0;
 		h->nusable += (size_t)h->records[h->nrecords].usable;
 		h->nrecords++;
 	}
@@ -591,6 +559,17 @@ static int cname_link_secure(struct ck *k, long hi)
 	return secure;
 }
 
+/* Done with @set: kept for dki_dane_host_dns(), else freed. */
+static void keep_set(struct ck *k, struct dk_tlsa_rrset *set)
+{
+	if (k->keep) {
+		dk_tlsa_rrset_free(k->kept);
+		k->kept = set;
+	} else {
+		dk_tlsa_rrset_free(set);
+	}
+}
+
 static void host_tlsa(struct ck *k, long hi, unsigned port)
 {
 	struct dk_dane_host *h = &k->r->hosts[hi];
@@ -605,7 +584,7 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 	cand[ncand++] = h->name;
 	for (size_t c = 0; c < ncand; c++) {
 		struct dk_diag diag = { "" };
-		struct dk_answer *a;
+		struct dk_tlsa_rrset *set;
 		char *owner = NULL;
 		int err, r;
 
@@ -628,8 +607,15 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 		free(h->tlsa_owner);
 		h->tlsa_owner = owner;
 		set_str(k, &h->tlsa_base, cand[c]);
-		a = lookup(k, owner, LDNS_RR_TYPE_TLSA, &err, why, sizeof(why));
-		if (!a) {
+		set = NULL;
+		diag.why[0] = '\0';
+		err = dk_tlsa_lookup(k->res, owner, &set, &diag);
+		if (err < 0) {
+			if (err == DK_ENOMEM) {
+				k->nomem = 1;
+			}
+			snprintf(why, sizeof(why), "%s",
+				 diag.why[0] ? diag.why : dk_strerror(err));
 			h->tlsa_error = err;
 			h->tlsa_status = DK_DNSSEC_INDETERMINATE;
 			set_str(k, &h->tlsa_why, why);
@@ -645,8 +631,32 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 				"the TLSA lookup of %s failed", owner);
 			return;
 		}
-		h->tlsa_status = dk_answer_status(a);
-		set_str(k, &h->tlsa_why, why[0] ? why : NULL);
+		h->tlsa_status = dk_tlsa_rrset_status(set);
+		set_str(k, &h->tlsa_why, dk_tlsa_rrset_why(set));
+		if (dk_tlsa_rrset_disagrees(set) &&
+		    dk_tlsa_rrset_resolver_status(set) == DK_DNSSEC_SECURE) {
+			/* the rule of trust: never "valid" on one view */
+			take_records(k, h, set);
+			h->verdict = h->tlsa_status == DK_DNSSEC_INDETERMINATE
+					     ? DK_DANE_INCOMPLETE
+					     : DK_DANE_FAILED;
+			set_strf(k, &h->why,
+				 "the TLSA RRset %s is not trusted: %s", owner,
+				 dk_tlsa_rrset_why(set));
+			finding(k, hi, DK_DANE_ERROR, "tlsa-chain-disagrees",
+				"RFC 7672 section 2.1.1", owner,
+				dk_tlsa_rrset_why(set),
+				"see danekit chain for the link that breaks",
+				"the validator says the TLSA RRset %s is "
+				"secure, but the chain check says %s",
+				owner,
+				dk_dnssec_status_name(
+					dk_tlsa_rrset_chain_status(set)));
+			keep_set(k, set);
+			return;
+		}
+		snprintf(why, sizeof(why), "%s",
+			 dk_tlsa_rrset_why(set) ? dk_tlsa_rrset_why(set) : "");
 		if (h->tlsa_status == DK_DNSSEC_BOGUS) {
 			h->verdict = DK_DANE_FAILED;
 			set_strf(k, &h->why, "the TLSA RRset %s is bogus%s%s",
@@ -658,24 +668,20 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 				"re-sign; an MTA defers all mail to this host",
 				"the TLSA RRset %s fails DNSSEC validation",
 				owner);
-			dk_answer_free(a);
+			keep_set(k, set);
 			return;
 		}
-		if (ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0 &&
+		if (dk_tlsa_rrset_count(set) > 0 &&
 		    h->tlsa_status == DK_DNSSEC_SECURE) {
-			take_records(k, h, a);
-			dk_answer_free(a);
+			take_records(k, h, set);
+			keep_set(k, set);
 			sig_warnings(k, hi, owner, LDNS_RR_TYPE_TLSA);
 			return;
 		}
-		if (ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
-			/* Insecure records: listed, never used. */
-			take_records(k, h, a);
-			for (size_t i = 0; i < h->nrecords; i++) {
-				h->records[i].usable = 0;
-			}
-			h->nusable = 0;
-			dk_answer_free(a);
+		if (dk_tlsa_rrset_count(set) > 0) {
+			/* Insecure records: listed, never usable. */
+			take_records(k, h, set);
+			keep_set(k, set);
 			if (c + 1 < ncand) {
 				finding(k, hi, DK_DANE_INFO,
 					"tlsa-insecure-at-expanded-name",
@@ -689,7 +695,7 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 			}
 			return;
 		}
-		dk_answer_free(a);
+		keep_set(k, set);
 		if (c + 1 < ncand) {
 			finding(k, hi, DK_DANE_INFO,
 				"tlsa-not-at-expanded-name",
@@ -780,13 +786,63 @@ static enum keytype key_type(X509 *x)
  * offering only @sigalgs when not NULL (to see another certificate of a
  * server with several keys).
  */
+int dki_dane_ssl_enable(SSL *ssl, const char *base, const char *other,
+			const struct dk_dane_record *recs, size_t n,
+			long *ret_refused, size_t *ret_nrefused)
+{
+	char sni[260], o[260];
+	int added = 0;
+
+	if (ret_nrefused) {
+		*ret_nrefused = 0;
+	}
+	no_dot(base, sni, sizeof(sni));
+	/*
+	 * The TLSA base domain is the SNI name and the first reference
+	 * identifier; the other of (MX host, CNAME-expanded name) is added
+	 * (RFC 7672 section 3.2.2). DANE-EE matches skip name and date
+	 * checks (RFC 7672 section 3.1.1); DANE-TA keeps them.
+	 */
+	if (SSL_dane_enable(ssl, sni) <= 0) {
+		ERR_clear_error();
+		return DK_ETLS;
+	}
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	if (other) {
+		no_dot(other, o, sizeof(o));
+		if (!SSL_add1_host(ssl, o)) {
+			ERR_clear_error();
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct dk_tlsa *t = recs[i].tlsa;
+		size_t dl = 0;
+		const uint8_t *d = dk_tlsa_data(t, &dl);
+
+		if (!recs[i].usable) {
+			continue;
+		}
+		if (SSL_dane_tlsa_add(ssl, dk_tlsa_usage(t),
+				      dk_tlsa_selector(t), dk_tlsa_mtype(t), d,
+				      dl) > 0) {
+			added++;
+			continue;
+		}
+		ERR_clear_error();
+		if (ret_refused && ret_nrefused) {
+			ret_refused[(*ret_nrefused)++] = (long)i;
+		}
+	}
+	return added;
+}
+
 static void probe_core(struct ck *k, long hi, const char *address,
 		       unsigned port, enum dk_starttls proto,
 		       const char *sigalgs, struct probe_out *out)
 {
 	struct dk_dane_host *h = &k->r->hosts[hi];
 	struct dki_conn c;
-	char sni[260], other[260];
+	char sni[260];
 	enum dk_dane_addr_status st;
 	STACK_OF(X509) * chain;
 	SSL *ssl = NULL;
@@ -819,54 +875,36 @@ static void probe_core(struct ck *k, long hi, const char *address,
 	}
 	no_dot(base, sni, sizeof(sni));
 	if (h->dane) {
-		/*
-		 * The TLSA base domain is the SNI name and the first reference
-		 * identifier; the other of (MX host, CNAME-expanded name) is
-		 * added (RFC 7672 section 3.2.2). DANE-EE matches skip name
-		 * and date checks (RFC 7672 section 3.1.1); DANE-TA keeps them.
-		 */
-		if (SSL_dane_enable(ssl, sni) <= 0) {
+		const char *o = NULL;
+		long *refused = calloc(h->nrecords + 1, sizeof(*refused));
+		size_t nrefused = 0;
+
+		if (h->cname && h->addr_status == DK_DNSSEC_SECURE) {
+			o = strcasecmp(base, h->cname) == 0 ? h->name
+							    : h->cname;
+		}
+		if (!refused ||
+		    dki_dane_ssl_enable(ssl, base, o, h->records, h->nrecords,
+					refused, &nrefused) < 0) {
+			free(refused);
 			out->status = DK_ADDR_TLS_FAILED;
 			snprintf(out->why, sizeof(out->why),
 				 "SSL_dane_enable failed");
 			goto out;
 		}
-		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
-		/* The expanded name is a reference identifier only when the
-		 * whole CNAME chain is secure (RFC 7672 section 3.2.2). */
-		if (h->cname && h->addr_status == DK_DNSSEC_SECURE) {
-			const char *o = strcasecmp(base, h->cname) == 0
-						? h->name
-						: h->cname;
-
-			no_dot(o, other, sizeof(other));
-			if (!SSL_add1_host(ssl, other)) {
-				ERR_clear_error();
-			}
-		}
-		for (size_t i = 0; i < h->nrecords; i++) {
-			const struct dk_tlsa *t = h->records[i].tlsa;
-			size_t dl = 0;
-			const uint8_t *d = dk_tlsa_data(t, &dl);
+		for (size_t i = 0; i < nrefused; i++) {
 			char tb[300];
 
-			if (!h->records[i].usable) {
-				continue;
-			}
-			if (SSL_dane_tlsa_add(ssl, dk_tlsa_usage(t),
-					      dk_tlsa_selector(t),
-					      dk_tlsa_mtype(t), d, dl) > 0) {
-				continue;
-			}
 			finding(k, hi, DK_DANE_WARNING, "tlsa-refused",
 				"RFC 6698 section 2.1", h->tlsa_owner,
-				tlsa_text(t, tb, sizeof(tb)),
+				tlsa_text(h->records[refused[i]].tlsa, tb,
+					  sizeof(tb)),
 				"check the length of the association data for "
 				"its "
 				"matching type",
 				"OpenSSL cannot use the record %s", tb);
-			ERR_clear_error();
 		}
+		free(refused);
 	} else {
 		SSL_set_tlsext_host_name(ssl, sni);
 		if (k->r->service == DK_DANE_SERVICE_TLS) {
@@ -1568,12 +1606,17 @@ static void host_verdict(struct ck *k, long hi)
 }
 
 /* Everything about one host: addresses, TLSA, connections, lint. */
-static void check_host(struct ck *k, long hi, unsigned port,
-		       enum dk_starttls proto)
+/*
+ * The DNS part of RFC 7672 for host @hi (and of RFC 6698 for a TLS
+ * service): its addresses and their security, the CNAME rules, the TLSA
+ * RRset through the trust gate and whether DANE applies (h->dane). The
+ * same for check, scan and the MTA seam (dk_dane_smtp_peer()).
+ * Returns 0 when the host's addresses are to be probed, -1 when its
+ * verdict is already decided.
+ */
+static int host_dns(struct ck *k, long hi, unsigned port)
 {
 	struct dk_dane_host *h = &k->r->hosts[hi];
-	STACK_OF(X509) **chains = NULL;
-	size_t nchains = 0, nextra = 0;
 	unsigned cport = k->o.connect_port ? k->o.connect_port : port;
 	int smtp = k->r->service == DK_DANE_SERVICE_SMTP;
 	int signed_host = 0;
@@ -1600,11 +1643,11 @@ static void check_host(struct ck *k, long hi, unsigned port,
 				 "the MX target %s is an IP address, not a "
 				 "host name: no mail can be delivered to it",
 				 h->name);
-			goto verdict;
+			return -1;
 		}
 	}
 	if (host_addresses(k, hi, cport) < 0) {
-		goto verdict;
+		return -1;
 	}
 	h = &k->r->hosts[hi];
 	if (h->addr_status == DK_DNSSEC_INSECURE && h->cname &&
@@ -1630,7 +1673,7 @@ static void check_host(struct ck *k, long hi, unsigned port,
 		h = &k->r->hosts[hi];
 		if (h->verdict == DK_DANE_FAILED ||
 		    h->verdict == DK_DANE_INCOMPLETE) {
-			goto verdict;
+			return -1;
 		}
 		if (h->tlsa_status != DK_DNSSEC_SECURE) {
 			set_strf(k, &h->why,
@@ -1690,6 +1733,20 @@ static void check_host(struct ck *k, long hi, unsigned port,
 			"not used",
 			h->name);
 	}
+	return 0;
+}
+
+static void check_host(struct ck *k, long hi, unsigned port,
+		       enum dk_starttls proto)
+{
+	struct dk_dane_host *h;
+	STACK_OF(X509) **chains = NULL;
+	size_t nchains = 0, nextra = 0;
+
+	if (host_dns(k, hi, port) < 0) {
+		goto verdict;
+	}
+	h = &k->r->hosts[hi];
 	if (h->naddrs) {
 		/* Per address: the main chain and up to KT_COUNT - 1 others. */
 		chains = calloc(h->naddrs * KT_COUNT, sizeof(*chains));
@@ -2156,6 +2213,40 @@ int dk_dane_check_smtp(struct dk_resolver *resolver, const char *domain,
 	}
 	free(mx);
 	return ck_finish(&k, ret_report);
+}
+
+int dki_dane_host_dns(struct dk_resolver *resolver, const char *host,
+		      enum dk_dane_service service, unsigned port,
+		      struct dk_dane_report **ret_report,
+		      struct dk_tlsa_rrset **ret_rrset, struct dk_diag *diag)
+{
+	struct ck k;
+	long hi;
+	int e;
+
+	if (!resolver || !host || !ret_report || !ret_rrset || port < 1 ||
+	    port > 65535) {
+		return DK_EINVAL;
+	}
+	e = ck_init(&k, resolver, NULL, service, host, diag);
+	if (e < 0) {
+		return ck_fail(&k, e);
+	}
+	k.keep = 1;
+	k.r->port = port;
+	k.r->connect_port = port;
+	k.r->starttls = service == DK_DANE_SERVICE_SMTP ? DK_STARTTLS_SMTP
+							: DK_STARTTLS_NONE;
+	if (add_host(&k, k.r->domain, 0, &hi)) {
+		(void)host_dns(&k, hi, port);
+	}
+	e = ck_finish(&k, ret_report);
+	if (e < 0) {
+		dk_tlsa_rrset_free(k.kept);
+		return e;
+	}
+	*ret_rrset = k.kept;
+	return 0;
 }
 
 int dk_dane_check_tls(struct dk_resolver *resolver, const char *host,

@@ -71,6 +71,32 @@ void dki_cert_clear(struct dk_dane_cert *c);
 int dki_dane_lint(struct dk_dane_report *report, long hi,
 		  STACK_OF(X509) * *chains, size_t nchains);
 
+/*
+ * Enable DANE on @ssl (SSL_dane_enable: SNI @base, the first reference
+ * identifier), add @other as a reference identifier (NULL: none), and
+ * add every usable record of @recs. Records OpenSSL refuses go to
+ * @ret_refused (room for @n indices; may be NULL). Returns the number of
+ * records added, or DK_ETLS.
+ */
+int dki_dane_ssl_enable(SSL *ssl, const char *base, const char *other,
+			const struct dk_dane_record *recs, size_t n,
+			long *ret_refused, size_t *ret_nrefused);
+
+/*
+ * The DNS half of a check of one host (RFC 7672 for SMTP): addresses,
+ * CNAMEs, the TLSA RRset through the trust gate. A report with that one
+ * host, never probed; *@ret_rrset gets the TLSA RRset that decided (or
+ * NULL). Returns 0, DK_EINVAL, DK_ECRYPTO, DK_ENOMEM.
+ */
+int dki_dane_host_dns(struct dk_resolver *resolver, const char *host,
+		      enum dk_dane_service service, unsigned port,
+		      struct dk_dane_report **ret_report,
+		      struct dk_tlsa_rrset **ret_rrset, struct dk_diag *diag);
+
+/* The peer's state, why and usable records from its report (peer.c). */
+struct dk_dane_peer;
+int dki_dane_peer_finish(struct dk_dane_peer *p);
+
 /* malloc()ed printf, NULL on failure. */
 char *dki_strdupf(const char *fmt, ...) DK_PRINTF(1, 2);
 

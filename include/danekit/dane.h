@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <danekit/common.h>
@@ -338,6 +339,132 @@ int dk_dane_fetch_chain(struct dk_resolver *resolver, const char *host,
 
 /** Free a report and everything in it. NULL is accepted. */
 void dk_dane_report_free(struct dk_dane_report *report);
+
+/* ================================================================== */
+/*
+ * The DANE seam, for MTA authors: the same RFC 7672 rules and the same
+ * trust gate as dk_dane_check_smtp(), on the caller's own connection.
+ *
+ *     struct dk_dane_peer *p;
+ *     dk_dane_smtp_peer(resolver, "mx1.example.com", &p, &diag);
+ *     switch (dk_dane_peer_state(p)) {
+ *     case DK_DANE_PEER_DANE:      // require an authenticated handshake
+ *             dk_dane_ctx_enable(ctx);            // once per SSL_CTX
+ *             ssl = SSL_new(ctx);
+ *             dk_dane_peer_enable(p, ssl, &diag); // SNI, TLSA records
+ *             ... STARTTLS, SSL_connect() ...
+ *             if (dk_dane_ssl_authenticated(ssl, NULL) != 1)
+ *                     defer the mail (RFC 7672 section 2.2)
+ *     case DK_DANE_PEER_NO_DANE:   // opportunistic TLS as usual
+ *     case DK_DANE_PEER_FAILED:    // defer the mail (RFC 7672 2.1.1)
+ *     case DK_DANE_PEER_TEMPFAIL:  // defer and try again later
+ *     }
+ */
+
+/**
+ * Is record @i of @rrset usable for @service? This is the one place
+ * where usable records are decided: never unless the RRset is secure
+ * under the rule of trust (dk_tlsa_rrset_status()); then a record is
+ * usable when its usage (0-3), selector (0-1) and matching type (0-2)
+ * are known, a digest has the length of its matching type, and, for
+ * SMTP, its usage is DANE-TA(2) or DANE-EE(3) (RFC 7672 section 3.1.3).
+ * @return 1 usable, 0 not, DK_EINVAL (NULL, or @i out of range).
+ */
+int dk_dane_record_usable(const struct dk_tlsa_rrset *rrset, size_t i,
+			  enum dk_dane_service service);
+
+/* What an MTA does with a peer (RFC 7672 section 2). */
+enum dk_dane_peer_state {
+	DK_DANE_PEER_UNKNOWN = 0, /* not looked up (never "authenticated") */
+	/* Secure, usable TLSA records: the server must authenticate with
+	 * them (dk_dane_peer_enable()); if not, the mail is deferred. */
+	DK_DANE_PEER_DANE = 1,
+	/* DANE does not apply: insecure data, or no usable TLSA record. */
+	DK_DANE_PEER_NO_DANE = 2,
+	/* Bogus data, or the validator and the chain check disagree: the
+	 * mail is deferred (RFC 7672 section 2.1.1). */
+	DK_DANE_PEER_FAILED = 3,
+	/* A lookup could not finish: defer and try again later. */
+	DK_DANE_PEER_TEMPFAIL = 4,
+};
+
+/** "unknown", "dane", "no-dane", "failed", "tempfail". Static storage. */
+const char *dk_dane_peer_state_name(enum dk_dane_peer_state state);
+
+/** One SMTP server host as DANE sees it. Opaque. */
+struct dk_dane_peer;
+
+/**
+ * RFC 7672 for the SMTP server @host (an MX host, or the domain itself
+ * when it has no MX): its A/AAAA records and their security, CNAMEs
+ * (section 2.2.2), the TLSA records at _25._tcp through the trust gate,
+ * and the usable records. No connection is made.
+ * @return 0 and *@ret_peer (whatever its state; free with
+ * dk_dane_peer_free()); DK_EINVAL (NULL argument, bad name: @diag);
+ * DK_ECRYPTO; DK_ENOMEM.
+ */
+int dk_dane_smtp_peer(struct dk_resolver *resolver, const char *host,
+		      struct dk_dane_peer **ret_peer, struct dk_diag *diag);
+
+/** Free a peer. NULL is accepted. */
+void dk_dane_peer_free(struct dk_dane_peer *peer);
+
+/** The state; DK_DANE_PEER_UNKNOWN for NULL. */
+enum dk_dane_peer_state dk_dane_peer_state(const struct dk_dane_peer *peer);
+
+/** One line saying why (always set). Borrowed; NULL for NULL. */
+const char *dk_dane_peer_why(const struct dk_dane_peer *peer);
+
+/** The host as asked (absolute). Borrowed. */
+const char *dk_dane_peer_host(const struct dk_dane_peer *peer);
+
+/**
+ * The TLSA base domain: the SNI name and the first reference identifier
+ * (the CNAME-expanded name when its chain is secure and has TLSA records,
+ * else the host). Borrowed; NULL without DANE.
+ */
+const char *dk_dane_peer_base(const struct dk_dane_peer *peer);
+
+/** The TLSA RRset that decided, borrowed; NULL when none was looked up. */
+const struct dk_tlsa_rrset *
+dk_dane_peer_get0_rrset(const struct dk_dane_peer *peer);
+
+/** The addresses to connect to (numeric, A then AAAA). */
+size_t dk_dane_peer_address_count(const struct dk_dane_peer *peer);
+const char *dk_dane_peer_address(const struct dk_dane_peer *peer, size_t i);
+
+/** The usable records (what dk_dane_peer_enable() adds). */
+size_t dk_dane_peer_usable_count(const struct dk_dane_peer *peer);
+const struct dk_tlsa *dk_dane_peer_usable(const struct dk_dane_peer *peer,
+					  size_t i);
+
+/**
+ * SSL_CTX_dane_enable() on @ctx (once per context, before SSL_new()).
+ * @return 0 or DK_ETLS.
+ */
+int dk_dane_ctx_enable(SSL_CTX *ctx);
+
+/**
+ * Before the handshake on the caller's @ssl (from a context given to
+ * dk_dane_ctx_enable()): SSL_dane_enable() with the TLSA base domain (also
+ * the SNI name), the other reference identifier (RFC 7672 section 3.2.2),
+ * DANE_FLAG_NO_DANE_EE_NAMECHECKS (section 3.1.1), and every usable
+ * record (SSL_dane_tlsa_add()). The peer is not kept.
+ * @return the number of records added (> 0); 0 when the peer has no
+ * usable record (DANE does not apply: nothing was changed on @ssl);
+ * DK_EINVAL; DK_ETLS (OpenSSL refused: @diag).
+ */
+int dk_dane_peer_enable(const struct dk_dane_peer *peer, SSL *ssl,
+			struct dk_diag *diag);
+
+/**
+ * After the handshake: did the server authenticate with a TLSA record?
+ * *@ret_depth (may be NULL) gets the depth of the certificate the record
+ * matched (0 = leaf), or -1.
+ * @return 1 authenticated; 0 not (the mail must be deferred when the
+ * peer is DK_DANE_PEER_DANE); DK_EINVAL.
+ */
+int dk_dane_ssl_authenticated(SSL *ssl, int *ret_depth);
 
 /* ================================================================== */
 /*
