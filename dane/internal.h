@@ -97,6 +97,14 @@ int dki_dane_host_dns(struct dk_resolver *resolver, const char *host,
 struct dk_dane_peer;
 int dki_dane_peer_finish(struct dk_dane_peer *p);
 
+/*
+ * A peer made from an RRset at hand (taken, freed on failure), for the
+ * offline DANE vectors: @host is the TLSA base domain, its addresses are
+ * secure. Never exported.
+ */
+int dki_dane_peer_offline(const char *host, struct dk_tlsa_rrset *rrset,
+			  struct dk_dane_peer **ret_peer);
+
 /* malloc()ed printf, NULL on failure. */
 char *dki_strdupf(const char *fmt, ...) DK_PRINTF(1, 2);
 

@@ -207,6 +207,70 @@ int dk_dane_smtp_peer(struct dk_resolver *resolver, const char *host,
 	return 0;
 }
 
+int dki_dane_peer_offline(const char *host, struct dk_tlsa_rrset *rrset,
+			  struct dk_dane_peer **ret_peer)
+{
+	struct dk_dane_peer *p = calloc(1, sizeof(*p));
+	struct dk_dane_report *r = calloc(1, sizeof(*r));
+	struct dk_dane_host *h = calloc(1, sizeof(*h));
+	size_t n = dk_tlsa_rrset_count(rrset);
+	enum dk_dnssec_status st = dk_tlsa_rrset_status(rrset);
+	int e = DK_ENOMEM;
+
+	if (!p || !r || !h) {
+		free(p);
+		free(r);
+		free(h);
+		dk_tlsa_rrset_free(rrset);
+		return DK_ENOMEM;
+	}
+	p->report = r;
+	p->rrset = rrset;
+	r->service = DK_DANE_SERVICE_SMTP;
+	r->hosts = h;
+	r->nhosts = 1;
+	h->name = strdup(host);
+	h->tlsa_base = strdup(host);
+	h->tlsa_owner = dki_strdupf("_25._tcp.%s", host);
+	h->records = calloc(n + 1, sizeof(*h->records));
+	if (!h->name || !h->tlsa_base || !h->tlsa_owner || !h->records) {
+		goto fail;
+	}
+	h->addr_status = DK_DNSSEC_SECURE;
+	h->tlsa_status = st;
+	for (size_t i = 0; i < n; i++) {
+		h->records[i].tlsa =
+			dk_tlsa_dup(dk_tlsa_rrset_get0(p->rrset, i));
+		if (!h->records[i].tlsa) {
+			goto fail;
+		}
+		h->nrecords++;
+		h->records[i].usable =
+			dk_dane_record_usable(p->rrset, i,
+					      DK_DANE_SERVICE_SMTP) > 0;
+		h->nusable += (size_t)h->records[i].usable;
+	}
+	h->dane = st == DK_DNSSEC_SECURE && h->nusable > 0;
+	h->verdict = st == DK_DNSSEC_BOGUS	     ? DK_DANE_FAILED
+		     : st == DK_DNSSEC_INDETERMINATE ? DK_DANE_INCOMPLETE
+						     : DK_DANE_NOT_APPLICABLE;
+	h->why = dki_strdupf("%s", dk_tlsa_rrset_why(p->rrset)
+					   ? dk_tlsa_rrset_why(p->rrset)
+					   : "no usable TLSA record");
+	if (!h->why) {
+		goto fail;
+	}
+	e = dki_dane_peer_finish(p);
+	if (e < 0) {
+		goto fail;
+	}
+	*ret_peer = p;
+	return 0;
+fail:
+	dk_dane_peer_free(p);
+	return e;
+}
+
 int dk_dane_ctx_enable(SSL_CTX *ctx)
 {
 	if (!ctx) {

@@ -20,4 +20,15 @@ int dki_resolver_poll(struct dk_resolver *resolver);
  * TTL (RFC 4034 section 3.1.4) when signed, else the TTL as answered. */
 uint32_t dki_answer_orig_ttl(const struct dk_answer *a);
 
+/*
+ * An RRset made from records at hand, with the two views given, for the
+ * offline DANE vectors (tests): the status follows the same rule of trust
+ * as dk_tlsa_lookup(). Never exported: a caller of the library cannot
+ * make a secure RRset without validating it. The records are copied.
+ */
+int dki_tlsa_rrset_new(const char *owner, struct dk_tlsa *const *recs,
+		       size_t n, enum dk_dnssec_status resolver_status,
+		       enum dk_dnssec_status chain_status, const char *why,
+		       struct dk_tlsa_rrset **ret);
+
 #endif

@@ -195,13 +195,80 @@ static void set_why(struct dk_tlsa_rrset *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The rule of trust, in one place: the status of @s from libunbound's
+ * (resolver_status, with its reason @ubwhy) and the chain walk's
+ * (chain_status, with its diagnosis @diagnosis).
+ */
+static void combine(struct dk_tlsa_rrset *s, const char *ubwhy,
+		    const char *diagnosis)
+{
+	if (s->resolver_status != DK_DNSSEC_SECURE) {
+		/* libunbound's verdict stands; the chain explains it */
+		s->status = s->resolver_status;
+		s->disagrees = s->chain_status == DK_DNSSEC_SECURE;
+		set_why(s, "%s",
+			ubwhy	    ? ubwhy
+			: diagnosis ? diagnosis
+				    : dk_dnssec_status_name(s->status));
+	} else if (s->chain_status == DK_DNSSEC_SECURE) {
+		s->status = DK_DNSSEC_SECURE;
+	} else {
+		/* both must say secure */
+		s->disagrees = 1;
+		s->status = s->chain_status == DK_DNSSEC_INDETERMINATE
+				    ? DK_DNSSEC_INDETERMINATE
+				    : DK_DNSSEC_BOGUS;
+		set_why(s,
+			"the validator says secure, but the chain check says "
+			"%s: %s",
+			dk_dnssec_status_name(s->chain_status),
+			diagnosis ? diagnosis : "no reason given");
+	}
+}
+
+int dki_tlsa_rrset_new(const char *owner, struct dk_tlsa *const *recs, size_t n,
+		       enum dk_dnssec_status resolver_status,
+		       enum dk_dnssec_status chain_status, const char *why,
+		       struct dk_tlsa_rrset **ret)
+{
+	struct dk_tlsa_rrset *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		return DK_ENOMEM;
+	}
+	s->owner = strdup(owner);
+	s->records = calloc(n + 1, sizeof(*s->records));
+	if (!s->owner || !s->records) {
+		dk_tlsa_rrset_free(s);
+		return DK_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s->records[i] = dk_tlsa_dup(recs[i]);
+		if (!s->records[i]) {
+			dk_tlsa_rrset_free(s);
+			return DK_ENOMEM;
+		}
+		s->nrecords++;
+	}
+	s->resolver_status = resolver_status;
+	s->chain_status = chain_status;
+	combine(s, why, why);
+	if (s->status != DK_DNSSEC_SECURE && !s->why) {
+		dk_tlsa_rrset_free(s);
+		return DK_ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
 int dk_tlsa_lookup(struct dk_resolver *resolver, const char *owner,
 		   struct dk_tlsa_rrset **ret_rrset, struct dk_diag *diag)
 {
 	struct dk_tlsa_rrset *s;
 	struct dk_chain *chain = NULL;
 	const struct dk_answer *a;
-	const char *canon, *ubwhy;
+	const char *canon;
 	int r;
 
 	if (!resolver || !owner || !ret_rrset) {
@@ -246,30 +313,7 @@ int dk_tlsa_lookup(struct dk_resolver *resolver, const char *owner,
 		dk_tlsa_rrset_free(s);
 		return r;
 	}
-	ubwhy = dk_answer_why(a);
-	if (s->resolver_status != DK_DNSSEC_SECURE) {
-		/* libunbound's verdict stands; the chain explains it */
-		s->status = s->resolver_status;
-		s->disagrees = s->chain_status == DK_DNSSEC_SECURE;
-		if (ubwhy) {
-			set_why(s, "%s", ubwhy);
-		} else {
-			set_why(s, "%s", dk_chain_diagnosis(chain));
-		}
-	} else if (s->chain_status == DK_DNSSEC_SECURE) {
-		s->status = DK_DNSSEC_SECURE;
-	} else {
-		/* the rule of trust: both must say secure */
-		s->disagrees = 1;
-		s->status = s->chain_status == DK_DNSSEC_INDETERMINATE
-				    ? DK_DNSSEC_INDETERMINATE
-				    : DK_DNSSEC_BOGUS;
-		set_why(s,
-			"the validator says secure, but the chain check says "
-			"%s: %s",
-			dk_dnssec_status_name(s->chain_status),
-			dk_chain_diagnosis(chain));
-	}
+	combine(s, dk_answer_why(a), dk_chain_diagnosis(chain));
 	if (s->status != DK_DNSSEC_SECURE && !s->why) {
 		dk_tlsa_rrset_free(s);
 		return DK_ENOMEM;
