@@ -843,7 +843,7 @@ static void probe_core(struct ck *k, long hi, const char *address,
 	struct dk_dane_host *h = &k->r->hosts[hi];
 	struct dki_conn c;
 	char sni[260];
-	enum dk_dane_addr_status st;
+	int e;
 	STACK_OF(X509) * chain;
 	SSL *ssl = NULL;
 	const char *ehlo = k->o.ehlo_name ? k->o.ehlo_name : "danekit.invalid";
@@ -853,16 +853,16 @@ static void probe_core(struct ck *k, long hi, const char *address,
 	memset(out, 0, sizeof(*out));
 	out->match_record = -1;
 	out->match_depth = -1;
-	st = dki_conn_open(&c, address, port, deadline, out->why,
-			   sizeof(out->why));
-	if (st != DK_ADDR_VERIFIED) {
-		out->status = st;
+	e = dki_conn_open(&c, address, port, deadline, out->why,
+			  sizeof(out->why));
+	if (e < 0) {
+		out->status = dki_addr_status(e);
 		return;
 	}
-	st = dki_starttls(&c, proto, ehlo, k->r->domain, out->banner,
-			  sizeof(out->banner), out->why, sizeof(out->why));
-	if (st != DK_ADDR_VERIFIED) {
-		out->status = st;
+	e = dki_starttls(&c, proto, ehlo, k->r->domain, out->banner,
+			 sizeof(out->banner), out->why, sizeof(out->why));
+	if (e < 0) {
+		out->status = dki_addr_status(e);
 		dki_conn_close(&c);
 		return;
 	}
@@ -917,9 +917,9 @@ static void probe_core(struct ck *k, long hi, const char *address,
 	}
 	X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl),
 					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	st = dki_tls_handshake(&c, ssl, out->why, sizeof(out->why));
-	if (st != DK_ADDR_VERIFIED) {
-		out->status = st;
+	e = dki_tls_handshake(&c, ssl, out->why, sizeof(out->why));
+	if (e < 0) {
+		out->status = dki_addr_status(e);
 		goto out;
 	}
 	snprintf(out->version, sizeof(out->version), "%s",
@@ -1927,6 +1927,24 @@ static void overall(struct ck *k)
 		set_strf(k, &r->why, "%s: %s", r->hosts[first_bad].name,
 			 r->hosts[first_bad].why ? r->hosts[first_bad].why
 						 : "could not finish");
+	} else if (valid && nodane && r->service == DK_DANE_SERVICE_SMTP) {
+		/* RFC 7672 section 2.2.1: each MX host on its own; a sender
+		 * that picks a host without DANE is not protected, and an
+		 * attacker can make it pick one: a downgrade path */
+		r->verdict = DK_DANE_PARTIAL;
+		set_strf(k, &r->why,
+			 "DANE verified for %zu of %zu MX hosts; %zu without "
+			 "DANE%s: mail through %s is not authenticated",
+			 valid, r->nhosts, nodane,
+			 unreach ? " (and some unreachable)" : "",
+			 nodane == 1 ? "it" : "them");
+		finding(k, -1, DK_DANE_ERROR, "mx-partial-dane",
+			"RFC 7672 section 2.2.1", NULL, NULL,
+			"publish TLSA records for every MX host (or remove "
+			"the hosts without DANE)",
+			"%zu of %zu MX hosts have no DANE: mail through them "
+			"is not authenticated, a downgrade path",
+			nodane, r->nhosts);
 	} else if (valid) {
 		r->verdict = DK_DANE_VALID;
 		if (nodane || unreach) {
@@ -1939,15 +1957,6 @@ static void overall(struct ck *k)
 			set_strf(k, &r->why, "DANE verified for %s",
 				 valid == 1 && r->nhosts == 1 ? "the host"
 							      : "every host");
-		}
-		if (nodane && r->service == DK_DANE_SERVICE_SMTP) {
-			finding(k, -1, DK_DANE_WARNING, "mx-mixed-dane",
-				"RFC 7672 section 2.2.1", NULL, NULL,
-				"publish TLSA records for every MX host",
-				"%zu of %zu MX hosts have no DANE: mail "
-				"through them "
-				"is not authenticated",
-				nodane, r->nhosts);
 		}
 	} else if (unreach) {
 		r->verdict = DK_DANE_INCOMPLETE;
@@ -2042,8 +2051,12 @@ static int smtp_mx(struct ck *k, struct mx **ret_mx, size_t *ret_n)
 	}
 	if (dk_answer_nxdomain(a)) {
 		r->nxdomain = 1;
-		r->verdict = DK_DANE_NOT_APPLICABLE;
-		set_strf(k, &r->why, "%s does not exist (NXDOMAIN, %s)",
+		/* nothing to deliver to: a failure, not "DANE does not
+		 * apply" (a bogus denial is a failure all the more) */
+		r->verdict = DK_DANE_FAILED;
+		set_strf(k, &r->why,
+			 "%s does not exist (NXDOMAIN, %s): no mail can be "
+			 "delivered to it",
 			 r->domain, dk_dnssec_status_name(r->mx_status));
 		finding(k, -1, DK_DANE_ERROR, "domain-nxdomain", NULL,
 			r->domain, NULL, NULL, "%s does not exist", r->domain);

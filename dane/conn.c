@@ -84,9 +84,26 @@ static int wait_fd(int fd, short events, double deadline)
 	}
 }
 
-enum dk_dane_addr_status dki_conn_open(struct dki_conn *c, const char *addr,
-				       unsigned port, double deadline,
-				       char *why, size_t whylen)
+enum dk_dane_addr_status dki_addr_status(int err)
+{
+	switch (err) {
+	case 0:
+		return DK_ADDR_VERIFIED;
+	case DK_ECONNREFUSED:
+		return DK_ADDR_UNREACHABLE;
+	case DK_ETIMEDOUT:
+		return DK_ADDR_TIMEOUT;
+	case DK_ENOSTARTTLS:
+		return DK_ADDR_NO_STARTTLS;
+	case DK_ETLS:
+		return DK_ADDR_TLS_FAILED;
+	default:
+		return DK_ADDR_PROTO_ERROR;
+	}
+}
+
+int dki_conn_open(struct dki_conn *c, const char *addr, unsigned port,
+		  double deadline, char *why, size_t whylen)
 {
 	struct addrinfo hints, *ai = NULL;
 	char svc[8];
@@ -103,21 +120,21 @@ enum dk_dane_addr_status dki_conn_open(struct dki_conn *c, const char *addr,
 	r = getaddrinfo(addr, svc, &hints, &ai);
 	if (r != 0 || !ai) {
 		whyf(why, whylen, "bad address %s: %s", addr, gai_strerror(r));
-		return DK_ADDR_UNREACHABLE;
+		return DK_ECONNREFUSED;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0) {
 		whyf(why, whylen, "cannot make a socket: %s", strerror(errno));
 		freeaddrinfo(ai);
-		return DK_ADDR_UNREACHABLE;
+		return DK_ECONNREFUSED;
 	}
 	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (r < 0 && errno != EINPROGRESS) {
 		whyf(why, whylen, "connect: %s", strerror(errno));
 		close(fd);
-		return DK_ADDR_UNREACHABLE;
+		return DK_ECONNREFUSED;
 	}
 	if (r < 0) {
 		r = wait_fd(fd, POLLOUT, deadline);
@@ -125,23 +142,23 @@ enum dk_dane_addr_status dki_conn_open(struct dki_conn *c, const char *addr,
 			whyf(why, whylen,
 			     "connect: no answer within the time-out");
 			close(fd);
-			return DK_ADDR_TIMEOUT;
+			return DK_ETIMEDOUT;
 		}
 		if (r < 0 ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) {
 			whyf(why, whylen, "connect: %s", strerror(errno));
 			close(fd);
-			return DK_ADDR_UNREACHABLE;
+			return DK_ECONNREFUSED;
 		}
 		if (err != 0) {
 			whyf(why, whylen, "connect: %s", strerror(err));
 			close(fd);
-			return err == ETIMEDOUT ? DK_ADDR_TIMEOUT
-						: DK_ADDR_UNREACHABLE;
+			return err == ETIMEDOUT ? DK_ETIMEDOUT
+						: DK_ECONNREFUSED;
 		}
 	}
 	c->fd = fd;
-	return DK_ADDR_VERIFIED;
+	return 0;
 }
 
 void dki_conn_close(struct dki_conn *c)
@@ -226,22 +243,21 @@ static int read_line(struct dki_conn *c, char *line, size_t size)
 	}
 }
 
-static enum dk_dane_addr_status io_status(int r, const char *what, char *why,
-					  size_t whylen)
+static int io_status(int r, const char *what, char *why, size_t whylen)
 {
 	switch (r) {
 	case DK_ETIMEDOUT:
 		whyf(why, whylen, "%s: no answer within the time-out", what);
-		return DK_ADDR_TIMEOUT;
+		return DK_ETIMEDOUT;
 	case DK_EPROTO:
 		whyf(why, whylen,
 		     "%s: the server closed the connection or sent "
 		     "an overlong line",
 		     what);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	default:
 		whyf(why, whylen, "%s: %s", what, strerror(errno));
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 }
 
@@ -295,10 +311,8 @@ static int ehlo_keyword(const char *text, void *arg)
 	return 0;
 }
 
-static enum dk_dane_addr_status smtp_dialog(struct dki_conn *c,
-					    const char *ehlo, char *banner,
-					    size_t bannerlen, char *why,
-					    size_t whylen)
+static int smtp_dialog(struct dki_conn *c, const char *ehlo, char *banner,
+		       size_t bannerlen, char *why, size_t whylen)
 {
 	char first[LINE_MAX_LEN + 1] = "", cmd[300];
 	int code = 0, starttls = 0, r;
@@ -308,7 +322,7 @@ static enum dk_dane_addr_status smtp_dialog(struct dki_conn *c,
 	if (r == DK_EDATA) {
 		whyf(why, whylen, "greeting is not an SMTP reply: \"%.200s\"",
 		     first);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	if (r < 0) {
 		return io_status(r, "greeting", why, whylen);
@@ -316,7 +330,7 @@ static enum dk_dane_addr_status smtp_dialog(struct dki_conn *c,
 	if (code != 220) {
 		whyf(why, whylen, "the server refuses the session: \"%.200s\"",
 		     first);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	snprintf(cmd, sizeof(cmd), "EHLO %s\r\n", ehlo);
 	r = send_all(c, cmd);
@@ -326,21 +340,21 @@ static enum dk_dane_addr_status smtp_dialog(struct dki_conn *c,
 	r = read_reply(c, &code, first, sizeof(first), ehlo_keyword, &starttls);
 	if (r == DK_EDATA) {
 		whyf(why, whylen, "EHLO: bad reply \"%.200s\"", first);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	if (r < 0) {
 		return io_status(r, "EHLO", why, whylen);
 	}
 	if (code != 250) {
 		whyf(why, whylen, "EHLO refused: \"%.200s\"", first);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	if (!starttls) {
 		whyf(why, whylen,
 		     "the server does not offer STARTTLS in its "
 		     "EHLO reply");
 		send_all(c, "QUIT\r\n");
-		return DK_ADDR_NO_STARTTLS;
+		return DK_ENOSTARTTLS;
 	}
 	r = send_all(c, "STARTTLS\r\n");
 	if (r < 0) {
@@ -349,21 +363,20 @@ static enum dk_dane_addr_status smtp_dialog(struct dki_conn *c,
 	r = read_reply(c, &code, first, sizeof(first), NULL, NULL);
 	if (r == DK_EDATA) {
 		whyf(why, whylen, "STARTTLS: bad reply \"%.200s\"", first);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	if (r < 0) {
 		return io_status(r, "STARTTLS", why, whylen);
 	}
 	if (code != 220) {
 		whyf(why, whylen, "STARTTLS refused: \"%.200s\"", first);
-		return DK_ADDR_NO_STARTTLS;
+		return DK_ENOSTARTTLS;
 	}
-	return DK_ADDR_VERIFIED;
+	return 0;
 }
 
-static enum dk_dane_addr_status ftp_dialog(struct dki_conn *c, char *banner,
-					   size_t bannerlen, char *why,
-					   size_t whylen)
+static int ftp_dialog(struct dki_conn *c, char *banner, size_t bannerlen,
+		      char *why, size_t whylen)
 {
 	char first[LINE_MAX_LEN + 1] = "";
 	int code = 0, r;
@@ -372,7 +385,7 @@ static enum dk_dane_addr_status ftp_dialog(struct dki_conn *c, char *banner,
 	snprintf(banner, bannerlen, "%s", first);
 	if (r == DK_EDATA || (r == 0 && code != 220)) {
 		whyf(why, whylen, "bad FTP greeting \"%.200s\"", first);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	if (r < 0) {
 		return io_status(r, "greeting", why, whylen);
@@ -387,21 +400,19 @@ static enum dk_dane_addr_status ftp_dialog(struct dki_conn *c, char *banner,
 	}
 	if (r == DK_EDATA || code != 234) {
 		whyf(why, whylen, "AUTH TLS refused: \"%.200s\"", first);
-		return DK_ADDR_NO_STARTTLS;
+		return DK_ENOSTARTTLS;
 	}
-	return DK_ADDR_VERIFIED;
+	return 0;
 }
 
 /*
  * Read a one-line greeting that must start with @prefix (IMAP "* OK",
- * POP3 "+OK"; case-insensitive) into @line and @banner. DK_ADDR_VERIFIED
+ * POP3 "+OK"; case-insensitive) into @line and @banner. 0
  * means "go on".
  */
-static enum dk_dane_addr_status greeting(struct dki_conn *c, const char *prefix,
-					 const char *proto, char *line,
-					 size_t linelen, char *banner,
-					 size_t bannerlen, char *why,
-					 size_t whylen)
+static int greeting(struct dki_conn *c, const char *prefix, const char *proto,
+		    char *line, size_t linelen, char *banner, size_t bannerlen,
+		    char *why, size_t whylen)
 {
 	int r = read_line(c, line, linelen);
 
@@ -411,22 +422,20 @@ static enum dk_dane_addr_status greeting(struct dki_conn *c, const char *prefix,
 	snprintf(banner, bannerlen, "%s", line);
 	if (strncasecmp(line, prefix, strlen(prefix)) != 0) {
 		whyf(why, whylen, "bad %s greeting \"%.200s\"", proto, line);
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
-	return DK_ADDR_VERIFIED;
+	return 0;
 }
 
-static enum dk_dane_addr_status imap_dialog(struct dki_conn *c, char *banner,
-					    size_t bannerlen, char *why,
-					    size_t whylen)
+static int imap_dialog(struct dki_conn *c, char *banner, size_t bannerlen,
+		       char *why, size_t whylen)
 {
 	char line[LINE_MAX_LEN + 1];
-	enum dk_dane_addr_status st =
-		greeting(c, "* OK", "IMAP", line, sizeof(line), banner,
-			 bannerlen, why, whylen);
+	int st = greeting(c, "* OK", "IMAP", line, sizeof(line), banner,
+			  bannerlen, why, whylen);
 	int r;
 
-	if (st != DK_ADDR_VERIFIED) {
+	if (st != 0) {
 		return st;
 	}
 	r = send_all(c, "dk1 STARTTLS\r\n");
@@ -440,27 +449,25 @@ static enum dk_dane_addr_status imap_dialog(struct dki_conn *c, char *banner,
 		}
 		if (strncmp(line, "dk1 ", 4) == 0) {
 			if (strncasecmp(line + 4, "OK", 2) == 0) {
-				return DK_ADDR_VERIFIED;
+				return 0;
 			}
 			whyf(why, whylen, "STARTTLS refused: \"%.200s\"", line);
-			return DK_ADDR_NO_STARTTLS;
+			return DK_ENOSTARTTLS;
 		}
 	}
 	whyf(why, whylen, "STARTTLS: no tagged reply");
-	return DK_ADDR_PROTO_ERROR;
+	return DK_EPROTO;
 }
 
-static enum dk_dane_addr_status pop3_dialog(struct dki_conn *c, char *banner,
-					    size_t bannerlen, char *why,
-					    size_t whylen)
+static int pop3_dialog(struct dki_conn *c, char *banner, size_t bannerlen,
+		       char *why, size_t whylen)
 {
 	char line[LINE_MAX_LEN + 1];
-	enum dk_dane_addr_status st =
-		greeting(c, "+OK", "POP3", line, sizeof(line), banner,
-			 bannerlen, why, whylen);
+	int st = greeting(c, "+OK", "POP3", line, sizeof(line), banner,
+			  bannerlen, why, whylen);
 	int r;
 
-	if (st != DK_ADDR_VERIFIED) {
+	if (st != 0) {
 		return st;
 	}
 	r = send_all(c, "STLS\r\n");
@@ -472,9 +479,9 @@ static enum dk_dane_addr_status pop3_dialog(struct dki_conn *c, char *banner,
 	}
 	if (strncmp(line, "+OK", 3) != 0) {
 		whyf(why, whylen, "STLS refused: \"%.200s\"", line);
-		return DK_ADDR_NO_STARTTLS;
+		return DK_ENOSTARTTLS;
 	}
-	return DK_ADDR_VERIFIED;
+	return 0;
 }
 
 /* Read until @needle (or @stop) shows up in the stream; 1, 0 (stop), < 0. */
@@ -525,10 +532,8 @@ static int read_until(struct dki_conn *c, const char *needle, const char *stop,
 	}
 }
 
-static enum dk_dane_addr_status xmpp_dialog(struct dki_conn *c,
-					    const char *domain, char *banner,
-					    size_t bannerlen, char *why,
-					    size_t whylen)
+static int xmpp_dialog(struct dki_conn *c, const char *domain, char *banner,
+		       size_t bannerlen, char *why, size_t whylen)
 {
 	char open[600], seen[256];
 	size_t dl = strlen(domain);
@@ -556,7 +561,7 @@ static enum dk_dane_addr_status xmpp_dialog(struct dki_conn *c,
 	}
 	if (r == 0) {
 		whyf(why, whylen, "the server does not offer <starttls/>");
-		return DK_ADDR_NO_STARTTLS;
+		return DK_ENOSTARTTLS;
 	}
 	r = send_all(c, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
 	if (r < 0) {
@@ -568,23 +573,21 @@ static enum dk_dane_addr_status xmpp_dialog(struct dki_conn *c,
 	}
 	if (r == 0) {
 		whyf(why, whylen, "starttls refused: \"%.200s\"", seen);
-		return DK_ADDR_NO_STARTTLS;
+		return DK_ENOSTARTTLS;
 	}
-	return DK_ADDR_VERIFIED;
+	return 0;
 }
 
-enum dk_dane_addr_status dki_starttls(struct dki_conn *c,
-				      enum dk_starttls proto, const char *ehlo,
-				      const char *domain, char *banner,
-				      size_t bannerlen, char *why,
-				      size_t whylen)
+int dki_starttls(struct dki_conn *c, enum dk_starttls proto, const char *ehlo,
+		 const char *domain, char *banner, size_t bannerlen, char *why,
+		 size_t whylen)
 {
-	enum dk_dane_addr_status st;
+	int st;
 
 	banner[0] = '\0';
 	switch (proto) {
 	case DK_STARTTLS_NONE:
-		return DK_ADDR_VERIFIED;
+		return 0;
 	case DK_STARTTLS_SMTP:
 		st = smtp_dialog(c, ehlo, banner, bannerlen, why, whylen);
 		break;
@@ -602,7 +605,7 @@ enum dk_dane_addr_status dki_starttls(struct dki_conn *c,
 		break;
 	default:
 		whyf(why, whylen, "unknown STARTTLS protocol");
-		return DK_ADDR_PROTO_ERROR;
+		return DK_EPROTO;
 	}
 	/*
 	 * Plaintext sent after the go-ahead would be read as if it came
@@ -612,15 +615,14 @@ enum dk_dane_addr_status dki_starttls(struct dki_conn *c,
 	return st;
 }
 
-enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
-					   char *why, size_t whylen)
+int dki_tls_handshake(struct dki_conn *c, SSL *ssl, char *why, size_t whylen)
 {
 	if (!SSL_set_fd(ssl, c->fd)) {
 		char rb[256];
 
 		whyf(why, whylen, "SSL_set_fd: %s",
 		     dki_openssl_reason(rb, sizeof(rb)));
-		return DK_ADDR_TLS_FAILED;
+		return DK_ETLS;
 	}
 	for (;;) {
 		int r, e, w;
@@ -629,7 +631,7 @@ enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
 		errno = 0;
 		r = SSL_connect(ssl);
 		if (r == 1) {
-			return DK_ADDR_VERIFIED;
+			return 0;
 		}
 		e = SSL_get_error(ssl, r);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
@@ -641,13 +643,13 @@ enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
 				     "TLS handshake: no progress within "
 				     "the time-out");
 				ERR_clear_error();
-				return DK_ADDR_TIMEOUT;
+				return DK_ETIMEDOUT;
 			}
 			if (w < 0) {
 				whyf(why, whylen, "TLS handshake: poll: %s",
 				     strerror(errno));
 				ERR_clear_error();
-				return DK_ADDR_TLS_FAILED;
+				return DK_ETLS;
 			}
 			continue;
 		}
@@ -655,7 +657,7 @@ enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
 			whyf(why, whylen, "TLS handshake: %s",
 			     errno ? strerror(errno)
 				   : "the server closed the connection");
-			return DK_ADDR_TLS_FAILED;
+			return DK_ETLS;
 		}
 		{
 			char rb[256];
@@ -663,7 +665,7 @@ enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
 			whyf(why, whylen, "TLS handshake failed: %s",
 			     dki_openssl_reason(rb, sizeof(rb)));
 		}
-		return DK_ADDR_TLS_FAILED;
+		return DK_ETLS;
 	}
 }
 

@@ -24,10 +24,11 @@ double dki_mono(void);
 
 /*
  * Open a TCP connection to the numeric @addr and @port before @deadline.
- * Returns DK_ADDR_VERIFIED (meaning "connected": c->fd set), or
- * DK_ADDR_UNREACHABLE / DK_ADDR_TIMEOUT with @why filled in.
+ * Returns 0 (c->fd set), or DK_ECONNREFUSED (refused or unreachable) /
+ * DK_ETIMEDOUT with @why filled in. Connection helpers return error
+ * codes, never verdict values: dki_addr_status() maps them.
  */
-enum dk_dane_addr_status dki_conn_open(struct dki_conn *c, const char *addr,
+int dki_conn_open(struct dki_conn *c, const char *addr,
 				       unsigned port, double deadline,
 				       char *why, size_t whylen);
 
@@ -36,22 +37,25 @@ void dki_conn_close(struct dki_conn *c);
 
 /*
  * The exchange before TLS for @proto. @banner receives the first greeting
- * line (may be cut). Returns DK_ADDR_VERIFIED when TLS may start, else
- * DK_ADDR_NO_STARTTLS / DK_ADDR_PROTO_ERROR / DK_ADDR_TIMEOUT with @why.
+ * line (may be cut). Returns 0 when TLS may start, else DK_ENOSTARTTLS /
+ * DK_EPROTO / DK_ETIMEDOUT with @why.
  */
-enum dk_dane_addr_status dki_starttls(struct dki_conn *c,
+int dki_starttls(struct dki_conn *c,
 				      enum dk_starttls proto, const char *ehlo,
 				      const char *domain, char *banner,
 				      size_t bannerlen, char *why,
 				      size_t whylen);
 
 /*
- * The TLS handshake on c->fd before the deadline. Returns
- * DK_ADDR_VERIFIED when the handshake completed (the caller then reads
- * the verification result), else DK_ADDR_TLS_FAILED / DK_ADDR_TIMEOUT.
+ * The TLS handshake on c->fd before the deadline. Returns 0 when the
+ * handshake completed (the caller then reads the verification result),
+ * else DK_ETLS / DK_ETIMEDOUT.
  */
-enum dk_dane_addr_status dki_tls_handshake(struct dki_conn *c, SSL *ssl,
+int dki_tls_handshake(struct dki_conn *c, SSL *ssl,
 					   char *why, size_t whylen);
+
+/* The outcome at an address of a connection helper's error code. */
+enum dk_dane_addr_status dki_addr_status(int err);
 
 /* Say goodbye politely (QUIT over TLS for SMTP), best effort. */
 void dki_tls_goodbye(struct dki_conn *c, SSL *ssl, enum dk_starttls proto);

@@ -22,6 +22,8 @@ const char *dk_dane_verdict_name(enum dk_dane_verdict verdict)
 		return "failed";
 	case DK_DANE_INCOMPLETE:
 		return "incomplete";
+	case DK_DANE_PARTIAL:
+		return "partial";
 	default:
 		return "unknown";
 	}
@@ -44,6 +46,7 @@ const char *dk_dane_severity_name(enum dk_dane_severity severity)
 const char *dk_dane_addr_status_name(enum dk_dane_addr_status status)
 {
 	static const char *const names[] = {
+		[DK_ADDR_UNKNOWN] = "unknown",
 		[DK_ADDR_VERIFIED] = "verified",
 		[DK_ADDR_TLS_ONLY] = "tls-only",
 		[DK_ADDR_MISMATCH] = "mismatch",

@@ -54,6 +54,8 @@ const char *dk_strerror(int err)
 		return "TLS connection failed";
 	case DK_EPROTO:
 		return "protocol error";
+	case DK_ENOSTARTTLS:
+		return "the server offers no STARTTLS";
 	case DK_EEXIST:
 		return "file exists";
 	case DK_EREFUSED:

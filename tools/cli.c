@@ -132,6 +132,7 @@ int cli_exit_for(int dk_err)
 	case DK_ESERVFAIL:
 	case DK_ETLS:
 	case DK_EPROTO:
+	case DK_ENOSTARTTLS:
 		return EXIT_TEMPFAIL;
 	default:
 		return EXIT_SOFTWARE;

@@ -54,6 +54,9 @@ static const char check_help[] =
 	"                      danekit.invalid)\n"
 	"  --ca-file FILE      (tls) CA certificates for usages 0 and 1\n"
 	"  --ca-path DIR       (tls) hashed CA directory for usages 0 and 1\n"
+	"  --allow-partial     (smtp) exit 0 when some MX hosts verify with "
+	"DANE\n"
+	"                      and the others have none (verdict partial)\n"
 	"  -4, -6              only IPv4 / only IPv6 addresses\n"
 	"  --json              one JSON document with the same content\n"
 	"  -h, --help          this help\n"
@@ -61,7 +64,9 @@ static const char check_help[] =
 	"-v) may also be given here; --timeout limits each connection.\n"
 	"\n"
 	"Exit status: 0 DANE valid; 1 a check failed (no match, bogus DNSSEC,\n"
-	"no STARTTLS where TLSA is published); 2 DANE does not apply "
+	"no STARTTLS where TLSA is published, the domain does not exist, or\n"
+	"partial: some MX hosts without DANE, a downgrade path, unless\n"
+	"--allow-partial); 2 DANE does not apply "
 	"(insecure\n"
 	"or no usable TLSA); 64 usage error; 75 could not finish (time-out,\n"
 	"SERVFAIL, no server reachable).\n";
@@ -75,13 +80,19 @@ enum {
 	OPT_EHLO,
 	OPT_CA_FILE,
 	OPT_CA_PATH,
+	OPT_ALLOW_PARTIAL,
 };
+
+/* --allow-partial: a domain with some MX hosts without DANE passes. */
+static int allow_partial;
 
 static int verdict_exit(enum dk_dane_verdict v)
 {
 	switch (v) {
 	case DK_DANE_VALID:
 		return EXIT_OK;
+	case DK_DANE_PARTIAL:
+		return allow_partial ? EXIT_OK : EXIT_FAIL;
 	case DK_DANE_FAILED:
 		return EXIT_FAIL;
 	case DK_DANE_NOT_APPLICABLE:
@@ -96,6 +107,8 @@ static const char *verdict_text(enum dk_dane_verdict v)
 	switch (v) {
 	case DK_DANE_VALID:
 		return "DANE valid";
+	case DK_DANE_PARTIAL:
+		return "DANE PARTIAL (MX hosts without DANE)";
 	case DK_DANE_FAILED:
 		return "DANE check FAILED";
 	case DK_DANE_NOT_APPLICABLE:
@@ -722,6 +735,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		{ "ehlo", required_argument, NULL, OPT_EHLO },
 		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ "ca-path", required_argument, NULL, OPT_CA_PATH },
+		{ "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dk_dane_opts o = { .warn_days = 0 };
@@ -813,6 +827,9 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_CA_PATH:
 			o.ca_path = optarg;
+			break;
+		case OPT_ALLOW_PARTIAL:
+			allow_partial = 1;
 			break;
 		case '?':
 		case ':':

@@ -41,21 +41,22 @@ const char *dk_version(void);
 #define DK_ETIMEDOUT (-ETIMEDOUT) /* network time-out */
 #define DK_ECONNREFUSED (-ECONNREFUSED) /* peer unreachable */
 #define DK_EBASE (-1000)
-#define DK_EDATA (DK_EBASE - 1)	     /* malformed input data */
-#define DK_EENCRYPTED (DK_EBASE - 2) /* private key is encrypted */
-#define DK_ETOOBIG (DK_EBASE - 3)    /* input larger than the limit */
-#define DK_EEMPTY (DK_EBASE - 4)     /* input is empty */
-#define DK_ESELECTOR (DK_EBASE - 5)  /* selector 0 asked of a key or CSR */
-#define DK_ERANGE (DK_EBASE - 6)     /* index or value out of range */
-#define DK_ERESOLVER (DK_EBASE - 7)  /* resolver set-up or query failed */
-#define DK_ESERVFAIL (DK_EBASE - 8)  /* SERVFAIL with no validation reason */
-#define DK_ECRYPTO (DK_EBASE - 9)    /* OpenSSL failed internally */
-#define DK_ENOANCHOR (DK_EBASE - 10) /* no trust anchor could be found */
-#define DK_ETLS (DK_EBASE - 11)	     /* TLS connection or handshake failed */
-#define DK_EPROTO (DK_EBASE - 12)    /* peer spoke the protocol wrongly */
-#define DK_EEXIST (-EEXIST)	     /* a file not to overwrite exists */
-#define DK_EREFUSED (DK_EBASE - 40)  /* a DNS UPDATE was refused */
-#define DK_ECONFLICT (DK_EBASE - 41) /* an UPDATE prerequisite failed */
+#define DK_EDATA (DK_EBASE - 1)	       /* malformed input data */
+#define DK_EENCRYPTED (DK_EBASE - 2)   /* private key is encrypted */
+#define DK_ETOOBIG (DK_EBASE - 3)      /* input larger than the limit */
+#define DK_EEMPTY (DK_EBASE - 4)       /* input is empty */
+#define DK_ESELECTOR (DK_EBASE - 5)    /* selector 0 asked of a key or CSR */
+#define DK_ERANGE (DK_EBASE - 6)       /* index or value out of range */
+#define DK_ERESOLVER (DK_EBASE - 7)    /* resolver set-up or query failed */
+#define DK_ESERVFAIL (DK_EBASE - 8)    /* SERVFAIL with no validation reason */
+#define DK_ECRYPTO (DK_EBASE - 9)      /* OpenSSL failed internally */
+#define DK_ENOANCHOR (DK_EBASE - 10)   /* no trust anchor could be found */
+#define DK_ETLS (DK_EBASE - 11)	       /* TLS connection or handshake failed */
+#define DK_EPROTO (DK_EBASE - 12)      /* peer spoke the protocol wrongly */
+#define DK_ENOSTARTTLS (DK_EBASE - 13) /* the server offers no STARTTLS */
+#define DK_EEXIST (-EEXIST)	       /* a file not to overwrite exists */
+#define DK_EREFUSED (DK_EBASE - 40)    /* a DNS UPDATE was refused */
+#define DK_ECONFLICT (DK_EBASE - 41)   /* an UPDATE prerequisite failed */
 
 /**
  * A short English description of a DK_E* code (negative) or 0.

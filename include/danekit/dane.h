@@ -48,22 +48,29 @@ extern "C" {
  * order is no ranking; dk_dane_verdict_name() gives a stable name.
  */
 enum dk_dane_verdict {
+	/* Not decided (a zero-filled report never reads as valid). */
+	DK_DANE_UNKNOWN = 0,
 	/* DANE authenticated: every host with usable secure TLSA records
 	 * verified on every address that could be reached. */
-	DK_DANE_VALID = 0,
+	DK_DANE_VALID = 1,
 	/* DANE does not apply: insecure (unsigned) data, or no usable TLSA
 	 * records anywhere (RFC 7672 section 2.2). */
-	DK_DANE_NOT_APPLICABLE = 1,
+	DK_DANE_NOT_APPLICABLE = 2,
 	/* A check failed: no record matched, bogus DNSSEC, no STARTTLS or a
-	 * failed handshake where TLSA records are published. A sending MTA
-	 * would defer the mail (RFC 7672 section 2.1.1). */
-	DK_DANE_FAILED = 2,
+	 * failed handshake where TLSA records are published, a domain that
+	 * does not exist. A sending MTA would defer the mail (RFC 7672
+	 * section 2.1.1). */
+	DK_DANE_FAILED = 3,
 	/* Could not finish: resolver time-out or SERVFAIL, no address of
 	 * any host with TLSA records reachable. Try again later. */
-	DK_DANE_INCOMPLETE = 3,
+	DK_DANE_INCOMPLETE = 4,
+	/* SMTP: DANE verified on some MX hosts, and others have no DANE: a
+	 * downgrade path (RFC 7672 section 2.2.1). */
+	DK_DANE_PARTIAL = 5,
 };
 
-/** "valid", "not-applicable", "failed" or "incomplete". Static storage. */
+/** "valid", "not-applicable", "failed", "incomplete", "partial" or
+ * "unknown". Static storage. */
 const char *dk_dane_verdict_name(enum dk_dane_verdict verdict);
 
 /* The service profile of a check. */
@@ -177,15 +184,16 @@ struct dk_dane_cert {
 
 /* The outcome at one address. */
 enum dk_dane_addr_status {
-	DK_ADDR_VERIFIED = 0,	 /* DANE authenticated */
-	DK_ADDR_TLS_ONLY = 1,	 /* TLS up; DANE does not apply to the host */
-	DK_ADDR_MISMATCH = 2,	 /* handshake done; verification failed */
-	DK_ADDR_NO_STARTTLS = 3, /* the server does not offer STARTTLS */
-	DK_ADDR_TLS_FAILED = 4,	 /* the handshake failed */
-	DK_ADDR_PROTO_ERROR = 5, /* the dialogue before TLS went wrong */
-	DK_ADDR_UNREACHABLE = 6, /* TCP connection refused or unreachable */
-	DK_ADDR_TIMEOUT = 7,	 /* no progress within the time-out */
-	DK_ADDR_SKIPPED = 8,	 /* not tried: the host is unusable */
+	DK_ADDR_UNKNOWN = 0,	 /* not decided (never "verified") */
+	DK_ADDR_VERIFIED = 1,	 /* DANE authenticated */
+	DK_ADDR_TLS_ONLY = 2,	 /* TLS up; DANE does not apply to the host */
+	DK_ADDR_MISMATCH = 3,	 /* handshake done; verification failed */
+	DK_ADDR_NO_STARTTLS = 4, /* the server does not offer STARTTLS */
+	DK_ADDR_TLS_FAILED = 5,	 /* the handshake failed */
+	DK_ADDR_PROTO_ERROR = 6, /* the dialogue before TLS went wrong */
+	DK_ADDR_UNREACHABLE = 7, /* TCP connection refused or unreachable */
+	DK_ADDR_TIMEOUT = 8,	 /* no progress within the time-out */
+	DK_ADDR_SKIPPED = 9,	 /* not tried: the host is unusable */
 };
 
 /** "verified", "tls-only", "mismatch", ... Static storage. */
@@ -649,9 +657,10 @@ struct dk_rollover_record {
 
 /* What one authoritative server said. */
 enum dk_auth_state {
-	DK_AUTH_SAME = 0,	 /* the same TLSA RRset as the resolver's */
-	DK_AUTH_DIFFERENT = 1,	 /* another RRset */
-	DK_AUTH_UNREACHABLE = 2, /* no usable answer (time-out, error) */
+	DK_AUTH_UNKNOWN = 0,	 /* not asked (never "same") */
+	DK_AUTH_SAME = 1,	 /* the same TLSA RRset as the resolver's */
+	DK_AUTH_DIFFERENT = 2,	 /* another RRset */
+	DK_AUTH_UNREACHABLE = 3, /* no usable answer (time-out, error) */
 };
 
 /** One address of one authoritative server. */

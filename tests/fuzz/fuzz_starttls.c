@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dki_conn c;
 	char banner[256], why[512];
 	int sv[2];
-	enum dk_dane_addr_status st;
+	int st;
 
 	if (size < 1 || size > SERVER_MAX + 1) {
 		return 0;
@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(banner, '\0', sizeof(banner)));
 	FUZZ_CHECK(memchr(why, '\0', sizeof(why)));
 	FUZZ_CHECK(c.len == 0);
-	FUZZ_CHECK(st == DK_ADDR_VERIFIED || why[0] != '\0');
+	FUZZ_CHECK(st <= 0);
+	FUZZ_CHECK(st == 0 || why[0] != '\0');
 	dki_conn_close(&c);
 	close(sv[1]);
 	return 0;

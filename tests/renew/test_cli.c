@@ -1247,3 +1247,39 @@ Test(renew_cli, prepare_next_ttl_of_rrset, .timeout = 120)
 	unpublish(host, "--remove " ZERO_RECORD);
 	tmpdir_free(dir);
 }
+
+/*
+ * check smtp: a domain whose MX hosts are some with DANE (mail.dane-ok.test)
+ * and some without (mail.insecure.test: unsigned) has a downgrade path:
+ * verdict partial, exit 1; --allow-partial makes it 0. The MX RRset is
+ * made in dyn.test. by DNS UPDATE (nsupdate).
+ */
+Test(renew_cli, check_smtp_partial_dane)
+{
+	char dom[128], upd[512];
+	struct run r;
+	json_t *doc;
+
+	lab_up();
+	snprintf(dom, sizeof(dom), "partial-%d.dyn.test", (int)getpid());
+	snprintf(upd, sizeof(upd),
+		 "update add %s. 60 MX 10 mail.dane-ok.test.\n"
+		 "update add %s. 60 MX 20 mail.insecure.test.",
+		 dom, dom);
+	primary_nsupdate(upd);
+	r = run(DK " --json check smtp %s", danekit(), prim_conf, dom);
+	cr_assert_eq(r.status, 1, "%d %s %s", r.status, r.out, r.err);
+	doc = json_loads(r.out, 0, NULL);
+	cr_assert(doc, "%s", r.out);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "verdict")),
+			 "partial", "%s", r.out);
+	cr_assert(strstr(r.out, "\"mx-partial-dane\""), "%s", r.out);
+	json_decref(doc);
+	run_free(&r);
+	r = run(DK " check smtp %s --allow-partial", danekit(), prim_conf, dom);
+	cr_assert_eq(r.status, 0, "%d %s %s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "PARTIAL"), "%s", r.out);
+	run_free(&r);
+	snprintf(upd, sizeof(upd), "update delete %s. MX", dom);
+	primary_nsupdate(upd);
+}
