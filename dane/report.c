@@ -295,3 +295,47 @@ int dki_cert_info(X509 *x, struct dk_dane_cert *c)
 	}
 	return r;
 }
+
+/* --- the arrays of a report, for callers of any version ----------------- */
+
+const struct dk_dane_host *dk_dane_report_host(const struct dk_dane_report *r,
+					       size_t i)
+{
+	return r && i < r->nhosts ? &r->hosts[i] : NULL;
+}
+
+const struct dk_dane_finding *
+dk_dane_report_finding(const struct dk_dane_report *r, size_t i)
+{
+	return r && i < r->nfindings ? &r->findings[i] : NULL;
+}
+
+const struct dk_dane_record *dk_dane_host_record(const struct dk_dane_host *h,
+						 size_t i)
+{
+	return h && i < h->nrecords ? &h->records[i] : NULL;
+}
+
+const struct dk_dane_addr *dk_dane_host_addr(const struct dk_dane_host *h,
+					     size_t i)
+{
+	return h && i < h->naddrs ? &h->addrs[i] : NULL;
+}
+
+const struct dk_dane_cert *dk_dane_addr_cert(const struct dk_dane_addr *a,
+					     size_t i)
+{
+	return a && i < a->nchain ? &a->chain[i] : NULL;
+}
+
+const struct dk_dane_alt *dk_dane_addr_alt(const struct dk_dane_addr *a,
+					   size_t i)
+{
+	return a && i < a->nalts ? &a->alts[i] : NULL;
+}
+
+const struct dk_dane_cert *dk_dane_alt_cert(const struct dk_dane_alt *alt,
+					    size_t i)
+{
+	return alt && i < alt->nchain ? &alt->chain[i] : NULL;
+}

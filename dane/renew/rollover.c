@@ -1277,3 +1277,15 @@ int dk_rollover_owner_ttl(struct dk_resolver *resolver, const char *owner,
 	}
 	return 0;
 }
+
+const struct dk_rollover_record *
+dk_rollover_report_record(const struct dk_rollover_report *r, size_t i)
+{
+	return r && i < r->nrecords ? &r->records[i] : NULL;
+}
+
+const struct dk_rollover_server *
+dk_rollover_report_server(const struct dk_rollover_report *r, size_t i)
+{
+	return r && i < r->nservers ? &r->servers[i] : NULL;
+}

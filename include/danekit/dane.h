@@ -348,6 +348,28 @@ int dk_dane_fetch_chain(struct dk_resolver *resolver, const char *host,
 /** Free a report and everything in it. NULL is accepted. */
 void dk_dane_report_free(struct dk_dane_report *report);
 
+/*
+ * The arrays of a report, element by element. Read them through these
+ * getters, not by indexing: a later version may append fields to these
+ * structs (never remove or reorder them), and only the library knows
+ * their size. Each returns a borrowed element, or NULL when the argument
+ * is NULL or @i is out of range.
+ */
+const struct dk_dane_host *dk_dane_report_host(const struct dk_dane_report *r,
+					       size_t i);
+const struct dk_dane_finding *
+dk_dane_report_finding(const struct dk_dane_report *r, size_t i);
+const struct dk_dane_record *dk_dane_host_record(const struct dk_dane_host *h,
+						 size_t i);
+const struct dk_dane_addr *dk_dane_host_addr(const struct dk_dane_host *h,
+					     size_t i);
+const struct dk_dane_cert *dk_dane_addr_cert(const struct dk_dane_addr *a,
+					     size_t i);
+const struct dk_dane_alt *dk_dane_addr_alt(const struct dk_dane_addr *a,
+					   size_t i);
+const struct dk_dane_cert *dk_dane_alt_cert(const struct dk_dane_alt *alt,
+					    size_t i);
+
 /* ================================================================== */
 /*
  * The DANE seam, for MTA authors: the same RFC 7672 rules and the same
@@ -749,6 +771,12 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 
 /** Free a report. NULL is accepted. */
 void dk_rollover_report_free(struct dk_rollover_report *report);
+
+/** The arrays of a rollover report, as for dk_dane_report_host(). */
+const struct dk_rollover_record *
+dk_rollover_report_record(const struct dk_rollover_report *r, size_t i);
+const struct dk_rollover_server *
+dk_rollover_report_server(const struct dk_rollover_report *r, size_t i);
 
 /**
  * The default state file: $XDG_STATE_HOME/danekit/rollover.state, else

@@ -155,3 +155,46 @@ Test(dane_peer, bogus_addresses_are_a_failure)
 {
 	not_dane("mail.expired.test", DK_DANE_PEER_FAILED);
 }
+
+/* The getters of a report's arrays give the elements, and NULL past the
+ * end or for NULL. */
+Test(dane_peer, report_getters)
+{
+	struct dk_resolver *r = resolver();
+	struct dk_dane_report *rep = NULL;
+	const struct dk_dane_host *h;
+	const struct dk_dane_addr *a;
+	struct dk_dane_opts o = { 0 };
+
+	o.connect_port = dt_lab()->smtp_port;
+	cr_assert_eq(dk_dane_check_smtp(r, "dane-ok.test", &o, &rep, NULL), 0);
+	cr_assert_eq(rep->verdict, DK_DANE_VALID, "%s", rep->why);
+	h = dk_dane_report_host(rep, 0);
+	cr_assert_eq(h, &rep->hosts[0]);
+	cr_assert_null(dk_dane_report_host(rep, rep->nhosts));
+	cr_assert_eq(dk_dane_host_record(h, 0), &h->records[0]);
+	cr_assert_null(dk_dane_host_record(h, h->nrecords));
+	a = dk_dane_host_addr(h, 0);
+	cr_assert_eq(a, &h->addrs[0]);
+	cr_assert_null(dk_dane_host_addr(h, h->naddrs));
+	cr_assert_eq(dk_dane_addr_cert(a, 0), &a->chain[0]);
+	cr_assert_null(dk_dane_addr_cert(a, a->nchain));
+	cr_assert_null(dk_dane_addr_alt(a, a->nalts));
+	cr_assert_null(dk_dane_report_finding(rep, rep->nfindings));
+	cr_assert_null(dk_dane_report_host(NULL, 0));
+	cr_assert_null(dk_dane_host_addr(NULL, 0));
+	cr_assert_null(dk_dane_alt_cert(NULL, 0));
+	cr_assert_null(dk_rollover_report_record(NULL, 0));
+	cr_assert_null(dk_rollover_report_server(NULL, 0));
+	/* a zero-filled report reads as "unknown", never "valid" */
+	{
+		struct dk_dane_report zero = { 0 };
+		struct dk_dane_addr za = { 0 };
+
+		cr_assert_str_eq(dk_dane_verdict_name(zero.verdict), "unknown");
+		cr_assert_str_eq(dk_dane_addr_status_name(za.status),
+				 "unknown");
+	}
+	dk_dane_report_free(rep);
+	dk_resolver_free(r);
+}
