@@ -12,11 +12,18 @@
  * that shows a delegation without DS means an unsigned child (RFC 4035
  * section 5.2), anything else means no zone cut there.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <unbound.h>
 
@@ -29,6 +36,22 @@ struct zone {
 	const char *name;	      /* arena string */
 	enum dk_dnssec_status status; /* SECURE: keys are trusted */
 	ldns_rr_list *keys;	      /* the DNSKEY set (owned) or NULL */
+	/* DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM: signed, but insecure for
+	 * this validator; else UNKNOWN */
+	enum dk_chain_outcome reason;
+};
+
+/* What the public link struct has no room for, one per link. */
+struct lx {
+	int64_t ttl, rttl; /* dk_chain_link_ttl(), ..._resolver_ttl() */
+	/* A special reason for the link's status (UNSUPPORTED_ALGORITHM,
+	 * NSEC3_ITERATIONS, DS_MISSING), else UNKNOWN; and its zone. */
+	enum dk_chain_outcome reason;
+	const char *zone;
+	uint8_t alg;		/* UNSUPPORTED_ALGORITHM: the algorithm */
+	int n3_iter, n3_limit;	/* NSEC3 iterations and limit, or -1 */
+	const char **mds;	/* DS_MISSING: DS records to add */
+	size_t nmds;
 };
 
 struct dk_chain {
@@ -54,6 +77,22 @@ struct dk_chain {
 	size_t nnoncuts;
 	ldns_rr_list *anchors; /* DS (and DNSKEY turned DS) of the anchors */
 	int oom;
+
+	/* dk_chain_build_opts() */
+	unsigned auth_port;
+	int no_auth_check;
+	struct lx *lx; /* parallel to links */
+	/* The lookup of the name failed with SERVFAIL: no answer. */
+	int failed;
+	const char *failed_query;
+	const char *failed_why; /* why, from the servers asked */
+	struct dk_chain_server *servers;
+	size_t nservers, capservers;
+	int no_lookups; /* a lookup of the probe timed out: no more */
+	/* The outcome, and the link that explains it (-1: none). */
+	enum dk_chain_outcome outcome;
+	const char *outcome_zone;
+	long explain;
 };
 
 /* Growable arrays of the link under construction. */
@@ -140,6 +179,75 @@ static const char *rr_str(struct dk_chain *ch, const ldns_rr *rr)
 		s[--n] = '\0';
 	}
 	return arena(ch, s);
+}
+
+/*
+ * The Original TTL (RFC 4034 section 3.1.4) of an RRSIG of @pool over
+ * @owner/@type, or -1: the TTL the zone serves, where libunbound returns
+ * what is left of it in its cache, or val-bogus-ttl for bogus data.
+ */
+static int64_t orig_ttl(const ldns_rr_list *pool, const ldns_rdf *owner,
+			uint16_t type)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(pool); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(pool, i);
+		const ldns_rdf *tc = ldns_rr_rrsig_typecovered(rr);
+		const ldns_rdf *ot = ldns_rr_rrsig_origttl(rr);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG && tc && ot &&
+		    ldns_rdf2native_int16(tc) == type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0) {
+			return (int64_t)ldns_rdf2native_int32(ot);
+		}
+	}
+	return -1;
+}
+
+/* An RR on one line with the TTL it is served with (see orig_ttl()). */
+static const char *rr_str_served(struct dk_chain *ch, const ldns_rr *rr,
+				 const ldns_rr_list *pool)
+{
+	int64_t t = orig_ttl(pool, ldns_rr_owner(rr),
+			     (uint16_t)ldns_rr_get_type(rr));
+	ldns_rr *c;
+	const char *s;
+
+	if (t < 0 || t == (int64_t)ldns_rr_ttl(rr)) {
+		return rr_str(ch, rr);
+	}
+	c = ldns_rr_clone(rr);
+	if (!c) {
+		return arena(ch, NULL);
+	}
+	ldns_rr_set_ttl(c, (uint32_t)t);
+	s = rr_str(ch, c);
+	ldns_rr_free(c);
+	return s;
+}
+
+/* The TTLs of the RRset @rrs (one owner and type) into @x. */
+static void set_ttls(struct lx *x, const ldns_rr_list *rrs,
+		     const ldns_rr_list *pool)
+{
+	size_t n = ldns_rr_list_rr_count(rrs);
+	ldns_rr *first = n ? ldns_rr_list_rr(rrs, 0) : NULL;
+
+	x->ttl = x->rttl = -1;
+	if (!first) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t t = (int64_t)ldns_rr_ttl(ldns_rr_list_rr(rrs, i));
+
+		if (x->rttl < 0 || t < x->rttl) {
+			x->rttl = t;
+		}
+	}
+	x->ttl = orig_ttl(pool, ldns_rr_owner(first),
+			  (uint16_t)ldns_rr_get_type(first));
+	if (x->ttl < 0) {
+		x->ttl = x->rttl;
+	}
 }
 
 static const char *type_str(uint16_t type)
@@ -428,21 +536,30 @@ static const char *sigs_why(struct dk_chain *ch, const char *what,
 	}
 }
 
-/* The link array. */
+/* The link array, and its extras. */
 static struct dk_chain_link *link_add(struct dk_chain *ch,
-				      const struct dk_chain_link *l)
+				      const struct dk_chain_link *l,
+				      const struct lx *x)
 {
 	if (ch->nlinks == ch->caplinks) {
 		size_t cap = ch->caplinks ? ch->caplinks * 2 : 8;
 		struct dk_chain_link *v = realloc(ch->links, cap * sizeof(*v));
+		struct lx *w;
 
 		if (!v) {
 			ch->oom = 1;
 			return NULL;
 		}
 		ch->links = v;
+		w = realloc(ch->lx, cap * sizeof(*w));
+		if (!w) {
+			ch->oom = 1;
+			return NULL;
+		}
+		ch->lx = w;
 		ch->caplinks = cap;
 	}
+	ch->lx[ch->nlinks] = *x;
 	ch->links[ch->nlinks] = *l;
 	return &ch->links[ch->nlinks++];
 }
@@ -459,11 +576,18 @@ static void link_free(struct dk_chain_link *l)
 	free((void *)l->proof_sigs);
 }
 
-/* Arrays of a link under construction. */
+/* Arrays of a link under construction, and its extras. */
 struct lb {
 	struct vec ds, ds_sigs, keys, key_sigs, records, sigs, proof_records,
-		proof_sigs;
+		proof_sigs, mds;
+	struct lx x;
 };
+
+/* A new link's arrays and extras: no TTL, no NSEC3 iterations. */
+#define LB_INIT                                                    \
+	{                                                          \
+		.x = {.ttl = -1, .rttl = -1, .n3_iter = -1, .n3_limit = -1 } \
+	}
 
 /* Move the arrays of @b into @l and add @l to the chain. */
 static void link_finish(struct dk_chain *ch, struct dk_chain_link *l,
@@ -485,18 +609,26 @@ static void link_finish(struct dk_chain *ch, struct dk_chain_link *l,
 	l->proof_record_count = b->proof_records.n;
 	l->proof_sigs = b->proof_sigs.v;
 	l->proof_sig_count = b->proof_sigs.n;
-	if (!link_add(ch, l)) {
+	b->x.mds = b->mds.v;
+	b->x.nmds = b->mds.n;
+	if (!link_add(ch, l, &b->x)) {
 		link_free(l);
+		free(b->mds.v);
 	}
 	memset(b, 0, sizeof(*b));
+	b->x.ttl = b->x.rttl = -1;
+	b->x.n3_iter = b->x.n3_limit = -1;
 }
 
-static void add_record(struct dk_chain *ch, struct vec *v, const ldns_rr *rr)
+
+
+static void add_record(struct dk_chain *ch, struct vec *v, const ldns_rr *rr,
+		       const ldns_rr_list *pool)
 {
 	const char **p = vec_add(ch, v, sizeof(*p));
 
 	if (p) {
-		*p = rr_str(ch, rr);
+		*p = rr_str_served(ch, rr, pool);
 	}
 }
 
@@ -518,7 +650,7 @@ static const char *check_rrsets(struct dk_chain *ch, const ldns_rr_list *rrs,
 		size_t first = sigs->n;
 		int seen = 0;
 
-		add_record(ch, recs, rr);
+		add_record(ch, recs, rr, pool);
 		for (size_t j = 0; j < i; j++) {
 			ldns_rr *o = ldns_rr_list_rr(rrs, j);
 
@@ -565,16 +697,124 @@ static const char *key_role(const struct dk_chain_key *keys, size_t n,
 	return "a key not in the DNSKEY set";
 }
 
+/* "16 (ED448)" */
+static const char *alg_str(struct dk_chain *ch, uint8_t alg)
+{
+	const ldns_lookup_table *lt = ldns_lookup_by_id(ldns_algorithms, alg);
+
+	return lt && lt->name ? fmt(ch, "%u (%s)", alg, lt->name)
+			      : fmt(ch, "%u", alg);
+}
+
+/* "2 (SHA-256)" for a DS digest type (RFC 4034, 4509, 5933, 6605). */
+static const char *digest_str(struct dk_chain *ch, uint8_t t)
+{
+	static const char *const names[] = { NULL, "SHA-1", "SHA-256",
+					     "GOST R 34.11-94", "SHA-384" };
+
+	return t < sizeof(names) / sizeof(names[0]) && names[t]
+		       ? fmt(ch, "%u (%s)", t, names[t])
+		       : fmt(ch, "%u", t);
+}
+
+/*
+ * libunbound validated the DS set of @z at @parent as secure, yet calls
+ * the DNSKEY set of @z insecure: it found no DS it can use, so it treats
+ * @z as unsigned (RFC 4035 section 5.2). Every validator implements
+ * algorithms 8 and 13 and digest type 2 (RFC 8624 sections 3.1, 3.3):
+ * when no DS has one of those, name what the DS set uses.
+ */
+static void unsupported(struct dk_chain *ch, struct dk_chain_link *l,
+			struct lb *b, struct zone *z, const struct zone *parent)
+{
+	const struct dk_chain_ds *d = b->ds.v;
+	const char *algs = "", *digs = "", *what, *found;
+	unsigned seen_alg[256] = { 0 }, seen_dig[256] = { 0 };
+	int alg_ok = 0, dig_ok = 0;
+
+	for (size_t i = 0; i < b->ds.n; i++) {
+		if (d[i].algorithm == LDNS_RSASHA256 ||
+		    d[i].algorithm == LDNS_ECDSAP256SHA256) {
+			alg_ok = 1;
+		}
+		if (d[i].digest_type == LDNS_SHA256) {
+			dig_ok = 1;
+		}
+		if (!seen_alg[d[i].algorithm]++) {
+			algs = fmt(ch, "%s%s%s", algs, *algs ? ", " : "",
+				   alg_str(ch, d[i].algorithm));
+		}
+		if (!seen_dig[d[i].digest_type]++) {
+			digs = fmt(ch, "%s%s%s", digs, *digs ? ", " : "",
+				   digest_str(ch, d[i].digest_type));
+		}
+	}
+	if (!alg_ok) {
+		b->x.alg = d[0].algorithm;
+		what = fmt(ch, "only with algorithm %s", algs);
+	} else if (!dig_ok) {
+		what = fmt(ch,
+			   "with algorithm %s, but its DS records at %s use "
+			   "only digest type %s",
+			   algs, parent->name, digs);
+	} else {
+		what = fmt(ch,
+			   "with algorithm %s and DS digest type %s at %s, "
+			   "none of which libunbound accepts here",
+			   algs, digs, parent->name);
+	}
+	found = l->why ? fmt(ch, "; the chain check finds: %s", l->why)
+		       : fmt(ch,
+			     "; the zone is not unsigned: its DS at %s "
+			     "matches its DNSKEY RRset, and ldns verifies "
+			     "the signatures",
+			     parent->name);
+	l->status = DK_DNSSEC_INSECURE;
+	l->why = fmt(ch,
+		     "%s is signed %s, which this build of libunbound "
+		     "cannot validate: a zone signed only with algorithms "
+		     "the validator does not support is treated as "
+		     "insecure (RFC 4035 section 5.2)%s",
+		     z->name, what, found);
+	b->x.reason = DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM;
+	b->x.zone = z->name;
+	z->reason = DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM;
+}
+
+/* The DNSKEY set @keys (RRSIGs in @pool) into @b; -1 when out of memory. */
+static int add_keys(struct dk_chain *ch, struct lb *b, const ldns_rr_list *keys,
+		    const ldns_rr_list *pool)
+{
+	for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++) {
+		ldns_rr *rr = ldns_rr_list_rr(keys, k);
+		struct dk_chain_key *key = vec_add(ch, &b->keys, sizeof(*key));
+
+		if (!key) {
+			return -1;
+		}
+		key->flags = rdf16(ldns_rr_dnskey_flags(rr));
+		key->key_tag = ldns_calc_keytag(rr);
+		key->algorithm = rdf8(ldns_rr_dnskey_algorithm(rr));
+		key->bits = (unsigned int)ldns_rr_dnskey_key_size(rr);
+		key->ds = -1;
+		key->text = rr_str_served(ch, rr, pool);
+	}
+	set_ttls(&b->x, keys, pool);
+	return 0;
+}
+
 /*
  * A signed zone @apex whose DS set is @ds (from the parent @parent, with
- * the RRSIGs in @ds_pool; or the trust anchor when @parent is NULL).
+ * the RRSIGs in @ds_pool, which libunbound says are @ds_status; or the
+ * trust anchor when @parent is NULL).
  */
 static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 				struct zone *parent, const ldns_rr_list *ds,
-				const ldns_rr_list *ds_pool)
+				const ldns_rr_list *ds_pool,
+				enum dk_dnssec_status ds_status)
 {
 	struct dk_chain_link l = { 0 };
-	struct lb b = { 0 };
+	struct lb b = LB_INIT;
 	struct zone *z = zone_add(ch, apex, DK_DNSSEC_INDETERMINATE);
 	struct dk_answer *a = NULL;
 	struct dk_diag diag = { "" };
@@ -603,7 +843,7 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 		d->algorithm = rdf8(ldns_rr_rdf(rr, 1));
 		d->digest_type = rdf8(ldns_rr_rdf(rr, 2));
 		d->key = -1;
-		d->text = rr_str(ch, rr);
+		d->text = rr_str_served(ch, rr, ds_pool);
 	}
 	if (parent && ds_pool) {
 		int valid = check_sigs(ch, ds, ds_pool, apex, LDNS_RR_TYPE_DS,
@@ -637,19 +877,8 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 		ch->oom = 1;
 		goto done;
 	}
-	for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++) {
-		ldns_rr *rr = ldns_rr_list_rr(keys, k);
-		struct dk_chain_key *key = vec_add(ch, &b.keys, sizeof(*key));
-
-		if (!key) {
-			goto done;
-		}
-		key->flags = rdf16(ldns_rr_dnskey_flags(rr));
-		key->key_tag = ldns_calc_keytag(rr);
-		key->algorithm = rdf8(ldns_rr_dnskey_algorithm(rr));
-		key->bits = (unsigned int)ldns_rr_dnskey_key_size(rr);
-		key->ds = -1;
-		key->text = rr_str(ch, rr);
+	if (add_keys(ch, &b, keys, ldns_pkt_answer(pkt)) < 0) {
+		goto done;
 	}
 	/* Which DS matches which DNSKEY (RFC 4034 section 5.2). */
 	for (size_t i = 0; i < b.ds.n; i++) {
@@ -773,6 +1002,11 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 		}
 	}
 done:
+	if (a && parent && ds_status == DK_DNSSEC_SECURE &&
+	    dk_answer_status(a) == DK_DNSSEC_INSECURE && b.ds.n > 0 &&
+	    !ch->oom) {
+		unsupported(ch, &l, &b, z, parent);
+	}
 	if (z) {
 		z->status = l.status;
 		z->keys = keys;
@@ -917,14 +1151,218 @@ static ldns_rr_list *denial_records(const ldns_rr_list *auth)
 	return a;
 }
 
-/* An unsigned child @name of the secure zone @parent, proven by @auth. */
+/*
+ * The validator's NSEC3 iteration limit for the DNSKEY set @keys, -1 when
+ * it cannot be told: unbound's val-nsec3-keysize-iterations holds pairs
+ * of key size and limit in ascending order; the zone's smallest key takes
+ * the limit of the first size it does not exceed, else the last limit
+ * (as unbound's val_nsec3.c does). *@ret_bits: that key size.
+ */
+static int nsec3_limit(struct dk_chain *ch, const ldns_rr_list *keys,
+		       size_t *ret_bits)
+{
+	char *v = NULL, *save = NULL;
+	size_t bits = 0;
+	long limit = -1;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++) {
+		size_t b = ldns_rr_dnskey_key_size(ldns_rr_list_rr(keys, i));
+
+		if (b > 0 && (bits == 0 || b < bits)) {
+			bits = b;
+		}
+	}
+	*ret_bits = bits;
+	if (ub_ctx_get_option(dk_resolver_get0_ub(ch->resolver),
+			      "val-nsec3-keysize-iterations", &v) != 0 ||
+	    !v) {
+		free(v);
+		return -1;
+	}
+	for (char *tok = strtok_r(v, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char *lim = strtok_r(NULL, " \t\n", &save);
+		char *end1 = NULL, *end2 = NULL;
+		long size, l;
+
+		if (!lim) {
+			break;
+		}
+		size = strtol(tok, &end1, 10);
+		l = strtol(lim, &end2, 10);
+		if (*end1 || *end2 || l < 0 || l > 65535) {
+			limit = -1;
+			break;
+		}
+		limit = l;
+		if (bits <= (size_t)size) {
+			break;
+		}
+	}
+	free(v);
+	return (int)limit;
+}
+
+/*
+ * When the NSEC3 records of @auth (from @z) use more iterations than the
+ * validator accepts (RFC 9276 section 3.2), note both in @b and return
+ * the sentence that says so; else NULL.
+ */
+static const char *nsec3_over(struct dk_chain *ch, struct lb *b,
+			      const ldns_rr_list *auth, const struct zone *z)
+{
+	int iter = -1, limit;
+	size_t bits = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(auth, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 &&
+		    (int)ldns_nsec3_iterations(rr) > iter) {
+			iter = (int)ldns_nsec3_iterations(rr);
+		}
+	}
+	if (iter < 0) {
+		return NULL;
+	}
+	limit = nsec3_limit(ch, z->keys, &bits);
+	if (limit < 0 || iter <= limit) {
+		return NULL;
+	}
+	b->x.n3_iter = iter;
+	b->x.n3_limit = limit;
+	return fmt(ch,
+		   "the NSEC3 records of %s use %d iterations, more than "
+		   "the %d this validator accepts for %s keys of %zu bits "
+		   "(val-nsec3-keysize-iterations), so it does not check "
+		   "the denial and calls it insecure (RFC 9276 section 3.2)",
+		   z->name, iter, limit, z->name, bits);
+}
+
+/*
+ * @z is an unsigned delegation of @parent, as @proof_why says: is it a
+ * signed zone whose DS is missing? If it has a DNSKEY RRset, show it in
+ * @l, say so, and give the DS to add at the parent for each key that
+ * signs the RRset validly (SEP keys first, RFC 4034 section 2.1.1).
+ */
+static void child_signed(struct dk_chain *ch, struct dk_chain_link *l,
+			 struct lb *b, struct zone *z,
+			 const struct zone *parent, const char *proof_why)
+{
+	struct dk_answer *a = NULL;
+	const ldns_pkt *pkt;
+	ldns_rr_list *keys;
+	const char *desc = "", *bad;
+	const struct dk_chain_key *k;
+	const struct dk_chain_sig *sg;
+	size_t nsig;
+
+	if (dk_lookup(ch->resolver, z->name, LDNS_RR_TYPE_DNSKEY, &a, NULL) <
+	    0) {
+		return;
+	}
+	pkt = dk_answer_get0_packet(a);
+	keys = pick(pkt ? ldns_pkt_answer(pkt) : NULL, z->apex,
+		    LDNS_RR_TYPE_DNSKEY);
+	if (!keys) {
+		ch->oom = 1;
+	}
+	if (!keys || ldns_rr_list_rr_count(keys) == 0 ||
+	    add_keys(ch, b, keys, ldns_pkt_answer(pkt)) < 0) {
+		ldns_rr_list_deep_free(keys);
+		dk_answer_free(a);
+		return;
+	}
+	check_sigs(ch, keys, ldns_pkt_answer(pkt), z->apex,
+		   LDNS_RR_TYPE_DNSKEY, z->apex, keys, &b->key_sigs);
+	k = b->keys.v;
+	sg = b->key_sigs.v;
+	nsig = b->key_sigs.n;
+	for (size_t i = 0; i < b->keys.n; i++) {
+		desc = fmt(ch, "%s%s%s %u algorithm %u", desc,
+			   *desc ? ", " : "",
+			   k[i].flags & 0x0080 ? "revoked key"
+			   : k[i].flags & 1    ? "KSK"
+					       : "ZSK",
+			   k[i].key_tag, k[i].algorithm);
+	}
+	/* DS records for the keys that sign the set: SEP keys, else any. */
+	for (int sep = 1; sep >= 0 && b->mds.n == 0 && !ch->oom; sep--) {
+		for (size_t i = 0; i < b->keys.n; i++) {
+			int valid = 0;
+
+			if ((k[i].flags & 0x0080) || (k[i].flags & 0x0100) == 0 ||
+			    (sep && !(k[i].flags & 1))) {
+				continue;
+			}
+			for (size_t j = 0; j < nsig; j++) {
+				valid |= sg[j].key_tag == k[i].key_tag &&
+					 sg[j].algorithm == k[i].algorithm &&
+					 sg[j].state == DK_CHAIN_SIG_VALID;
+			}
+			if (valid) {
+				ldns_rr *ds = ldns_key_rr2ds(
+					ldns_rr_list_rr(keys, i), LDNS_SHA256);
+				const char **p =
+					vec_add(ch, &b->mds, sizeof(*p));
+
+				if (!ds) {
+					ch->oom = 1;
+				} else if (p) {
+					*p = rr_str(ch, ds);
+				}
+				ldns_rr_free(ds);
+			}
+		}
+	}
+	b->x.reason = DK_CHAIN_OUTCOME_DS_MISSING;
+	b->x.zone = z->name;
+	if (b->mds.n > 0) {
+		const char *const *mds = b->mds.v;
+		const char *tags = "";
+
+		for (size_t i = 0; i < b->mds.n; i++) {
+			const char *t = mds[i] ? strstr(mds[i], " DS ") : NULL;
+
+			tags = fmt(ch, "%s%s%.*s", tags, *tags ? ", " : "",
+				   t ? (int)strcspn(t + 4, " ") : 1,
+				   t ? t + 4 : "?");
+		}
+		l->why = fmt(ch,
+			     "%s is signed, only its DS is missing: its DNSKEY "
+			     "RRset (%s) is in place and validates by itself, "
+			     "but %s, so validators treat the zone as "
+			     "unsigned; the fix is at the parent: add the DS "
+			     "of key %s at %s",
+			     z->name, desc, proof_why, tags, parent->name);
+	} else {
+		bad = sigs_why(ch, fmt(ch, "the DNSKEY RRset of %s", z->name),
+			       sg, nsig, z->name);
+		l->why = fmt(ch,
+			     "%s has a DNSKEY RRset (%s), but %s, so "
+			     "validators treat the zone as unsigned; the DS is "
+			     "missing at the parent, but %s: a DS added now "
+			     "would make the zone bogus, so fix its signatures "
+			     "first",
+			     z->name, desc, proof_why,
+			     bad ? bad : "no key of it signs it validly");
+	}
+	ldns_rr_list_deep_free(keys);
+	dk_answer_free(a);
+}
+
+/*
+ * An unsigned child @name of the secure zone @parent, proven by @auth
+ * (libunbound's answer to the DS query was @ds_status).
+ */
 static struct zone *zone_unsigned(struct dk_chain *ch, const ldns_rdf *name,
 				  struct zone *parent,
 				  enum dk_chain_proof proof, int optout,
-				  const ldns_rr_list *auth)
+				  const ldns_rr_list *auth,
+				  enum dk_dnssec_status ds_status)
 {
 	struct dk_chain_link l = { 0 };
-	struct lb b = { 0 };
+	struct lb b = LB_INIT;
 	struct zone *z = zone_add(ch, name, DK_DNSSEC_INSECURE);
 	ldns_rr_list *recs;
 	const char *bad;
@@ -951,26 +1389,44 @@ static struct zone *zone_unsigned(struct dk_chain *ch, const ldns_rdf *name,
 			    "validate: %s",
 			    z->name, bad);
 	} else {
+		/* How the parent shows there is no DS. */
+		const char *how, *over = NULL;
+
 		l.status = DK_DNSSEC_INSECURE;
 		if (proof == DK_CHAIN_PROOF_NSEC) {
-			l.why = fmt(ch,
-				    "%s is an unsigned delegation: the "
-				    "NSEC record of %s proves that it has "
-				    "no DS",
-				    z->name, parent->name);
+			how = fmt(ch,
+				  "the NSEC record of %s proves that it has "
+				  "no DS",
+				  parent->name);
 		} else if (proof == DK_CHAIN_PROOF_NSEC3) {
-			l.why = fmt(ch,
-				    "%s is an unsigned delegation: an "
-				    "NSEC3 record of %s%s proves that it "
-				    "has no DS",
-				    z->name, parent->name,
-				    optout ? " (opt-out flag set)" : "");
+			how = fmt(ch,
+				  "an NSEC3 record of %s%s proves that it "
+				  "has no DS",
+				  parent->name,
+				  optout ? " (opt-out flag set)" : "");
 		} else {
-			l.why = fmt(ch,
-				    "%s is an unsigned delegation in an "
-				    "NSEC3 opt-out span of %s, so it has "
-				    "no DS",
-				    z->name, parent->name);
+			how = fmt(ch,
+				  "it lies in an NSEC3 opt-out span of %s, "
+				  "so it has no DS",
+				  parent->name);
+		}
+		if (proof != DK_CHAIN_PROOF_NSEC &&
+		    ds_status != DK_DNSSEC_SECURE) {
+			over = nsec3_over(ch, &b, auth, parent);
+			if (over) {
+				b.x.reason = DK_CHAIN_OUTCOME_NSEC3_ITERATIONS;
+				b.x.zone = parent->name;
+			}
+		}
+		l.why = fmt(ch, "%s is an unsigned delegation: %s%s%s",
+			    z->name, how, over ? "; but " : "",
+			    over ? over : "");
+		if (!ch->oom) {
+			child_signed(ch, &l, &b, z, parent,
+				     fmt(ch, "%s has no DS for it: %s%s%s",
+					 parent->name, how,
+					 over ? "; and " : "",
+					 over ? over : ""));
 		}
 	}
 	z->status = l.status;
@@ -1039,7 +1495,8 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 			ch->oom = 1;
 			return NULL;
 		}
-		z = zone_signed(ch, anchor, NULL, ds, NULL);
+		z = zone_signed(ch, anchor, NULL, ds, NULL,
+				DK_DNSSEC_SECURE);
 		ldns_rr_list_deep_free(ds);
 		if (!z) {
 			return NULL;
@@ -1077,7 +1534,7 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 		pkt = r == 0 ? dk_answer_get0_packet(a) : NULL;
 		if (r < 0 || !pkt) {
 			struct dk_chain_link l = { 0 };
-			struct lb b = { 0 };
+			struct lb b = LB_INIT;
 			struct zone *u =
 				zone_add(ch, n, DK_DNSSEC_INDETERMINATE);
 
@@ -1107,7 +1564,8 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 			stop = 1;
 		} else if (ldns_rr_list_rr_count(ds) > 0) {
 			/* A signed zone cut. */
-			found = zone_signed(ch, n, z, ds, ldns_pkt_answer(pkt));
+			found = zone_signed(ch, n, z, ds, ldns_pkt_answer(pkt),
+					    dk_answer_status(a));
 			if (found) {
 				z = found;
 			} else {
@@ -1125,7 +1583,8 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 					     z->apex, &optout);
 			if (p != DK_CHAIN_PROOF_NONE) {
 				found = zone_unsigned(ch, n, z, p, optout,
-						      ldns_pkt_authority(pkt));
+						      ldns_pkt_authority(pkt),
+						      dk_answer_status(a));
 				if (found) {
 					z = found;
 				}
@@ -1145,6 +1604,755 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 	return z;
 }
 
+/*
+ * SERVFAIL without a validation failure: ask the name servers directly,
+ * without recursion, from the deepest zone whose NS RRset libunbound can
+ * give, down the referrals, until a zone's servers all fail.
+ */
+
+enum {
+	MAX_TARGETS = 16,  /* addresses asked per zone */
+	MAX_REFERRALS = 8, /* zones followed down */
+};
+
+/* One name server address to ask. */
+struct target {
+	const char *name; /* arena */
+	const char *addr; /* arena; NULL when none was found */
+	const char *noaddr; /* why there is none */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
+/* Each round of questions waits the resolver's time-out, at most 3 s. */
+static double probe_wait(struct dk_chain *ch)
+{
+	double t = dk_resolver_timeout(ch->resolver);
+
+	return t > 0 && t < 3.0 ? t : 3.0;
+}
+
+static unsigned probe_port(const struct dk_chain *ch)
+{
+	return ch->auth_port ? ch->auth_port : 53;
+}
+
+/* Add @name at @addr (text; NULL: no address, @noaddr says why). */
+static void target_add(struct dk_chain *ch, struct target *t, size_t *n,
+		       const char *name, const char *addr, const char *noaddr)
+{
+	struct target *x;
+	struct sockaddr_in *s4;
+	struct sockaddr_in6 *s6;
+
+	if (*n >= MAX_TARGETS) {
+		return;
+	}
+	for (size_t i = 0; addr && i < *n; i++) {
+		if (t[i].addr && strcmp(t[i].addr, addr) == 0) {
+			return;
+		}
+	}
+	x = &t[*n];
+	memset(x, 0, sizeof(*x));
+	x->name = name;
+	x->noaddr = noaddr;
+	s4 = (struct sockaddr_in *)&x->sa;
+	s6 = (struct sockaddr_in6 *)&x->sa;
+	if (addr && inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)probe_port(ch));
+		x->salen = sizeof(*s4);
+	} else if (addr && inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)probe_port(ch));
+		x->salen = sizeof(*s6);
+	} else if (addr) {
+		return;
+	}
+	x->addr = addr ? fmt(ch, "%s", addr) : NULL;
+	(*n)++;
+}
+
+/* The addresses of the name server @nsname, through libunbound. */
+static void target_resolve(struct dk_chain *ch, struct target *t, size_t *n,
+			   const char *nsname)
+{
+	static const uint16_t types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
+	size_t before = *n;
+	const char *why = NULL;
+
+	for (size_t k = 0; k < 2 && !ch->no_lookups; k++) {
+		struct dk_answer *a = NULL;
+		struct dk_diag diag = { "" };
+		const ldns_rr_list *rrs;
+		int r = dk_lookup(ch->resolver, nsname, types[k], &a, &diag);
+
+		if (r == DK_ETIMEDOUT) {
+			ch->no_lookups = 1;
+		}
+		if (r < 0) {
+			why = fmt(ch, "no address: %s",
+				  diag.why[0] ? diag.why : dk_strerror(r));
+			continue;
+		}
+		rrs = dk_answer_get0_rrset(a);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+			char *txt = ldns_rdf2str(
+				ldns_rr_rdf(ldns_rr_list_rr(rrs, i), 0));
+
+			if (txt) {
+				target_add(ch, t, n, nsname, txt, NULL);
+			}
+			free(txt);
+		}
+		dk_answer_free(a);
+	}
+	if (*n == before) {
+		target_add(ch, t, n, nsname, NULL,
+			   why ? why : "no A or AAAA record found");
+	}
+}
+
+/*
+ * The name servers of the deepest zone at or above @name that libunbound
+ * can list: the zones of the walk, deepest first, else the ancestors of
+ * @name. Returns that zone (arena) or NULL.
+ */
+static const char *start_zone(struct dk_chain *ch, const ldns_rdf *name,
+			      struct target *t, size_t *n)
+{
+	ldns_rdf *cand[MAX_REFERRALS + 1];
+	size_t nc = 0;
+	const char *found = NULL;
+
+	/* The zones of the walk above @name, deepest first; else every
+	 * ancestor. */
+	for (int all = 0; all < 2 && nc == 0; all++) {
+		for (size_t l = ldns_dname_label_count(name) + 1;
+		     l-- > 0 && nc < MAX_REFERRALS;) {
+			ldns_rdf *a = ancestor(name, l);
+
+			if (a && (all || zone_find(ch, a))) {
+				cand[nc++] = a;
+			} else {
+				ldns_rdf_deep_free(a);
+			}
+		}
+	}
+	for (size_t i = 0; i < nc; i++) {
+		struct dk_answer *a = NULL;
+		const ldns_rr_list *rrs;
+		const char *zname = dname_str(ch, cand[i]);
+		int r;
+
+		if (found || ch->no_lookups || !zname) {
+			continue;
+		}
+		r = dk_lookup(ch->resolver, zname, LDNS_RR_TYPE_NS, &a, NULL);
+		if (r == DK_ETIMEDOUT) {
+			ch->no_lookups = 1;
+		}
+		rrs = r == 0 ? dk_answer_get0_rrset(a) : NULL;
+		if (ldns_rr_list_rr_count(rrs) > 0 &&
+		    dname_eq(ldns_rr_owner(ldns_rr_list_rr(rrs, 0)),
+			     cand[i])) {
+			found = zname;
+			for (size_t k = 0; k < ldns_rr_list_rr_count(rrs) &&
+					   k < MAX_TARGETS / 2;
+			     k++) {
+				target_resolve(ch, t, n,
+					       dname_str(ch,
+							 ldns_rr_rdf(
+								 ldns_rr_list_rr(
+									 rrs, k),
+								 0)));
+			}
+		}
+		dk_answer_free(a);
+	}
+	for (size_t i = 0; i < nc; i++) {
+		ldns_rdf_deep_free(cand[i]);
+	}
+	return found;
+}
+
+/* Wait until @fd is ready for @events or @deadline: 1, 0 (time-out). */
+static int io_wait(int fd, short events, double deadline)
+{
+	for (;;) {
+		struct pollfd p = { fd, events, 0 };
+		double left = deadline - dki_now();
+		int r;
+
+		if (left <= 0) {
+			return 0;
+		}
+		r = poll(&p, 1, (int)(left * 1000.0) + 1);
+		if (r > 0) {
+			return 1;
+		}
+		if (r < 0 && errno != EINTR) {
+			return -1;
+		}
+	}
+}
+
+/* The query in @wire over TCP (after a truncated UDP reply). */
+static ldns_pkt *tcp_ask(const struct target *t, const uint8_t *wire,
+			 size_t wlen, double deadline, int *ret_errno)
+{
+	uint8_t *out = malloc(wlen + 2), len2[2], *in = NULL;
+	size_t got = 0, want = 2;
+	ldns_pkt *p = NULL;
+	socklen_t el = sizeof(int);
+	int fd, e = 0;
+
+	*ret_errno = ETIMEDOUT;
+	if (!out) {
+		*ret_errno = ENOMEM;
+		return NULL;
+	}
+	out[0] = (uint8_t)(wlen >> 8);
+	out[1] = (uint8_t)wlen;
+	memcpy(out + 2, wire, wlen);
+	fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0 || (connect(fd, (const struct sockaddr *)&t->sa,
+			       t->salen) < 0 &&
+		       errno != EINPROGRESS)) {
+		*ret_errno = errno;
+		goto out;
+	}
+	if (io_wait(fd, POLLOUT, deadline) <= 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0) {
+		goto out;
+	}
+	if (e) {
+		*ret_errno = e;
+		goto out;
+	}
+	for (size_t sent = 0; sent < wlen + 2;) {
+		ssize_t k;
+
+		if (io_wait(fd, POLLOUT, deadline) <= 0) {
+			goto out;
+		}
+		k = send(fd, out + sent, wlen + 2 - sent, MSG_NOSIGNAL);
+		if (k < 0 && errno != EAGAIN && errno != EINTR) {
+			*ret_errno = errno;
+			goto out;
+		}
+		sent += k > 0 ? (size_t)k : 0;
+	}
+	while (got < want) {
+		uint8_t *dst = in ? in + got : len2 + got;
+		ssize_t k;
+
+		if (io_wait(fd, POLLIN, deadline) <= 0) {
+			goto out;
+		}
+		k = recv(fd, dst, want - got, 0);
+		if (k == 0) {
+			*ret_errno = ECONNRESET;
+			goto out;
+		}
+		if (k < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				continue;
+			}
+			*ret_errno = errno;
+			goto out;
+		}
+		got += (size_t)k;
+		if (!in && got == 2) {
+			want = ((size_t)len2[0] << 8) | len2[1];
+			got = 0;
+			in = malloc(want ? want : 1);
+			if (!in || want == 0) {
+				*ret_errno = in ? EPROTO : ENOMEM;
+				goto out;
+			}
+		}
+	}
+	if (ldns_wire2pkt(&p, in, want) != LDNS_STATUS_OK) {
+		p = NULL;
+		*ret_errno = EPROTO;
+	}
+out:
+	if (fd >= 0) {
+		close(fd);
+	}
+	free(out);
+	free(in);
+	return p;
+}
+
+/* Is @p the reply to the query @id for @qname/@qtype? */
+static int reply_matches(const ldns_pkt *p, uint16_t id, const ldns_rdf *qname,
+			 uint16_t qtype)
+{
+	const ldns_rr_list *q = ldns_pkt_question(p);
+	const ldns_rr *rr = ldns_rr_list_rr_count(q) == 1
+				    ? ldns_rr_list_rr(q, 0)
+				    : NULL;
+
+	return ldns_pkt_id(p) == id && ldns_pkt_qr(p) && rr &&
+	       dname_eq(ldns_rr_owner(rr), qname) &&
+	       ldns_rr_get_type(rr) == qtype;
+}
+
+/*
+ * A referral in @p from a server of @zone for @qname: the NS RRset of a
+ * zone below @zone at or above @qname, in the authority section. Returns
+ * its owner (a new rdf) and its NS records in *@ret_ns (new list), or
+ * NULL.
+ */
+static ldns_rdf *referral(const ldns_pkt *p, const ldns_rdf *zone,
+			  const ldns_rdf *qname, ldns_rr_list **ret_ns)
+{
+	const ldns_rr_list *auth = ldns_pkt_authority(p);
+
+	*ret_ns = NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
+		const ldns_rdf *o = ldns_rr_owner(ldns_rr_list_rr(auth, i));
+
+		if (ldns_rr_get_type(ldns_rr_list_rr(auth, i)) ==
+			    LDNS_RR_TYPE_NS &&
+		    ldns_dname_is_subdomain(o, zone) && dname_under(qname, o)) {
+			*ret_ns = pick(auth, o, LDNS_RR_TYPE_NS);
+			return *ret_ns ? ldns_rdf_clone(o) : NULL;
+		}
+	}
+	return NULL;
+}
+
+static const char *rcode_str(struct dk_chain *ch, int rcode)
+{
+	const ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+
+	return lt && lt->name ? lt->name : fmt(ch, "rcode %d", rcode);
+}
+
+/* What the reply @p of a server of @zone to @qname says. */
+static void classify(struct dk_chain *ch, struct dk_chain_server *s,
+		     const ldns_pkt *p, const ldns_rdf *zone,
+		     const ldns_rdf *qname)
+{
+	int rc = (int)ldns_pkt_get_rcode(p);
+	size_t an = ldns_rr_list_rr_count(ldns_pkt_answer(p));
+	ldns_rr_list *ns = NULL;
+	ldns_rdf *to;
+
+	s->rcode = rc;
+	s->authoritative = ldns_pkt_aa(p) ? 1 : 0;
+	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
+		s->state = DK_CHAIN_SERVER_ERROR;
+		s->answer = rcode_str(ch, rc);
+		return;
+	}
+	if (s->authoritative) {
+		s->state = DK_CHAIN_SERVER_ANSWER;
+		s->answer = rc == LDNS_RCODE_NXDOMAIN
+				    ? "NXDOMAIN, authoritative"
+			    : an > 0
+				    ? fmt(ch, "an authoritative answer (%zu "
+					      "record%s)",
+					  an, an == 1 ? "" : "s")
+				    : "no records of this type (NODATA), "
+				      "authoritative";
+		return;
+	}
+	to = referral(p, zone, qname, &ns);
+	if (to) {
+		const char *names = "";
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+			names = fmt(ch, "%s%s%s", names, i ? ", " : "",
+				    dname_str(ch, ldns_rr_rdf(
+							  ldns_rr_list_rr(ns, i),
+							  0)));
+		}
+		s->state = DK_CHAIN_SERVER_REFERRAL;
+		s->answer = fmt(ch, "a referral to %s: %s",
+				dname_str(ch, to), names);
+		ldns_rdf_deep_free(to);
+		ldns_rr_list_deep_free(ns);
+		return;
+	}
+	s->state = DK_CHAIN_SERVER_LAME;
+	s->answer = an > 0 ? fmt(ch,
+				 "an answer without authority (no AA bit): "
+				 "not a server of %s",
+				 dname_str(ch, zone))
+			   : fmt(ch,
+				 "neither an answer nor a referral down (no "
+				 "AA bit): not a server of %s (a lame "
+				 "delegation)",
+				 dname_str(ch, zone));
+}
+
+static struct dk_chain_server *server_add(struct dk_chain *ch)
+{
+	if (ch->nservers == ch->capservers) {
+		size_t cap = ch->capservers ? ch->capservers * 2 : 8;
+		struct dk_chain_server *v =
+			realloc(ch->servers, cap * sizeof(*v));
+
+		if (!v) {
+			ch->oom = 1;
+			return NULL;
+		}
+		ch->servers = v;
+		ch->capservers = cap;
+	}
+	memset(&ch->servers[ch->nservers], 0, sizeof(ch->servers[0]));
+	return &ch->servers[ch->nservers++];
+}
+
+/* "connection refused: nothing listens on UDP port 53" */
+static const char *net_error(struct dk_chain *ch, int e, const char *proto)
+{
+	if (e == ECONNREFUSED) {
+		return fmt(ch,
+			   "connection refused: nothing listens on %s port "
+			   "%u",
+			   proto, probe_port(ch));
+	}
+	return fmt(ch, "%s over %s", strerror(e), proto);
+}
+
+/*
+ * Ask the @n servers @t of @zone for @qname/@qtype at once, without
+ * recursion; add each to the chain's servers (from index *@first) with
+ * its reply in @replies[i] (owned by the caller) when there is one.
+ */
+static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
+		    const struct target *t, size_t n, const ldns_rdf *qname,
+		    uint16_t qtype, ldns_pkt **replies, size_t *first)
+{
+	ldns_pkt *q = ldns_pkt_query_new(ldns_rdf_clone(qname),
+					 (ldns_rr_type)qtype,
+					 LDNS_RR_CLASS_IN, 0);
+	const char *zname = dname_str(ch, zone);
+	const char *query = fmt(ch, "%s %s", dname_str(ch, qname),
+				type_str(qtype));
+	uint16_t id = ldns_get_random();
+	uint8_t *wire = NULL, buf[65535];
+	size_t wlen = 0, pending = 0;
+	int fds[MAX_TARGETS], tcp[MAX_TARGETS] = { 0 };
+	double wait = probe_wait(ch), deadline;
+
+	*first = ch->nservers;
+	if (!q) {
+		ch->oom = 1;
+		return;
+	}
+	ldns_pkt_set_id(q, id);
+	ldns_pkt_set_edns_udp_size(q, 1232);
+	ldns_pkt_set_edns_do(q, true);
+	if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
+		ch->oom = 1;
+		ldns_pkt_free(q);
+		return;
+	}
+	ldns_pkt_free(q);
+	for (size_t i = 0; i < n; i++) {
+		struct dk_chain_server *s = server_add(ch);
+
+		fds[i] = -1;
+		if (!s) {
+			continue;
+		}
+		s->zone = zname;
+		s->name = t[i].name;
+		s->address = t[i].addr;
+		s->port = probe_port(ch);
+		s->query = query;
+		s->rcode = -1;
+		if (!t[i].addr) {
+			s->state = DK_CHAIN_SERVER_NOT_ASKED;
+			s->answer = t[i].noaddr;
+			continue;
+		}
+		fds[i] = socket(t[i].sa.ss_family,
+				SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fds[i] < 0 ||
+		    connect(fds[i], (const struct sockaddr *)&t[i].sa,
+			    t[i].salen) < 0 ||
+		    send(fds[i], wire, wlen, 0) != (ssize_t)wlen) {
+			s->state = DK_CHAIN_SERVER_UNREACHABLE;
+			s->answer = net_error(ch, errno, "UDP");
+			if (fds[i] >= 0) {
+				close(fds[i]);
+			}
+			fds[i] = -1;
+			continue;
+		}
+		pending++;
+	}
+	deadline = dki_now() + wait;
+	while (pending > 0 && !ch->oom) {
+		struct pollfd pfd[MAX_TARGETS];
+		size_t idx[MAX_TARGETS], np = 0;
+		double left = deadline - dki_now();
+		int r;
+
+		if (left <= 0) {
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (fds[i] >= 0) {
+				pfd[np].fd = fds[i];
+				pfd[np].events = POLLIN;
+				pfd[np].revents = 0;
+				idx[np++] = i;
+			}
+		}
+		r = poll(pfd, (nfds_t)np, (int)(left * 1000.0) + 1);
+		if (r < 0 && errno != EINTR) {
+			break;
+		}
+		for (size_t k = 0; r > 0 && k < np; k++) {
+			size_t i = idx[k];
+			struct dk_chain_server *s = &ch->servers[*first + i];
+			ldns_pkt *p = NULL;
+			ssize_t got;
+
+			if (!pfd[k].revents) {
+				continue;
+			}
+			got = recv(fds[i], buf, sizeof(buf), 0);
+			if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+				continue;
+			}
+			if (got < 0) {
+				s->state = DK_CHAIN_SERVER_UNREACHABLE;
+				s->answer = net_error(ch, errno, "UDP");
+			} else if (ldns_wire2pkt(&p, buf, (size_t)got) !=
+				   LDNS_STATUS_OK) {
+				s->state = DK_CHAIN_SERVER_BAD_REPLY;
+				s->answer = "a reply that does not parse";
+				p = NULL;
+			} else if (!reply_matches(p, id, qname, qtype)) {
+				/* Not ours: keep waiting. */
+				ldns_pkt_free(p);
+				continue;
+			} else if (ldns_pkt_tc(p)) {
+				tcp[i] = 1;
+				ldns_pkt_free(p);
+				p = NULL;
+			} else {
+				replies[i] = p;
+			}
+			close(fds[i]);
+			fds[i] = -1;
+			pending--;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dk_chain_server *s;
+
+		if (*first + i >= ch->nservers) {
+			break;
+		}
+		s = &ch->servers[*first + i];
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			s->state = DK_CHAIN_SERVER_TIMEOUT;
+			s->answer = fmt(ch, "no answer within %.0f s", wait);
+		}
+		if (tcp[i]) {
+			int e = 0;
+
+			replies[i] = tcp_ask(&t[i], wire, wlen,
+					     dki_now() + wait, &e);
+			if (replies[i] &&
+			    !reply_matches(replies[i], id, qname, qtype)) {
+				ldns_pkt_free(replies[i]);
+				replies[i] = NULL;
+				e = EPROTO;
+			}
+			if (!replies[i]) {
+				s->state = e == ETIMEDOUT
+						   ? DK_CHAIN_SERVER_TIMEOUT
+						   : DK_CHAIN_SERVER_UNREACHABLE;
+				s->answer =
+					e == ETIMEDOUT
+						? fmt(ch,
+						      "a truncated UDP reply, "
+						      "then no answer over TCP "
+						      "within %.0f s",
+						      wait)
+						: fmt(ch,
+						      "a truncated UDP reply, "
+						      "then %s",
+						      net_error(ch, e, "TCP"));
+			}
+		}
+		if (replies[i]) {
+			classify(ch, s, replies[i], zone, qname);
+		}
+	}
+	free(wire);
+}
+
+/* "ns.lame.test. (127.53.0.99 port 53): connection refused..." */
+static const char *servers_str(struct dk_chain *ch, size_t first, size_t n)
+{
+	const char *out = "";
+
+	for (size_t i = first; i < first + n && i < ch->nservers; i++) {
+		const struct dk_chain_server *s = &ch->servers[i];
+
+		if (i - first == 4) {
+			return fmt(ch, "%s; and %zu more", out,
+				   first + n - i);
+		}
+		out = s->address ? fmt(ch, "%s%s%s (%s port %u): %s", out,
+				       *out ? "; " : "", s->name, s->address,
+				       s->port, s->answer)
+				 : fmt(ch, "%s%s%s: %s", out, *out ? "; " : "",
+				       s->name, s->answer);
+	}
+	return out;
+}
+
+/*
+ * Ask the name servers for @qname/@qtype as an iterating resolver would.
+ * Returns one sentence on what they answered, and the zone that did not
+ * answer in *@ret_zone (NULL when none can be named).
+ */
+static const char *probe(struct dk_chain *ch, const ldns_rdf *qname,
+			 uint16_t qtype, const char **ret_zone)
+{
+	struct target t[MAX_TARGETS];
+	size_t n = 0;
+	const char *zname = start_zone(ch, qname, t, &n), *parent = NULL;
+	const char *found = NULL;
+	ldns_rdf *zone = NULL;
+
+	*ret_zone = NULL;
+	if (!zname) {
+		return fmt(ch,
+			   "libunbound cannot list the name servers of %s or "
+			   "of any zone above it, so none was asked",
+			   dname_str(ch, qname));
+	}
+	if (ldns_str2rdf_dname(&zone, zname) != LDNS_STATUS_OK) {
+		ch->oom = 1;
+		return NULL;
+	}
+	for (int hop = 0; hop < MAX_REFERRALS && !found && !ch->oom; hop++) {
+		ldns_pkt *replies[MAX_TARGETS] = { NULL };
+		ldns_rdf *child = NULL;
+		ldns_rr_list *ns = NULL;
+		const ldns_pkt *via = NULL;
+		size_t first = 0;
+		int answered = 0;
+
+		ask_all(ch, zone, t, n, qname, qtype, replies, &first);
+		for (size_t i = 0; i < n && first + i < ch->nservers; i++) {
+			const struct dk_chain_server *s =
+				&ch->servers[first + i];
+
+			answered |= s->state == DK_CHAIN_SERVER_ANSWER;
+			if (s->state == DK_CHAIN_SERVER_REFERRAL && !via) {
+				via = replies[i];
+			}
+		}
+		if (answered) {
+			*ret_zone = dname_str(ch, zone);
+			found = fmt(ch,
+				    "asked directly, the name servers of %s "
+				    "answer it (%s): the failure is not an "
+				    "unreachable server",
+				    *ret_zone, servers_str(ch, first, n));
+		} else if (via && (child = referral(via, zone, qname, &ns))) {
+			const ldns_rr_list *add = ldns_pkt_additional(via);
+
+			/* The servers of the child: glue, else libunbound. */
+			n = 0;
+			for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+				const ldns_rdf *nsn =
+					ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
+				const char *nsname = dname_str(ch, nsn);
+				size_t before = n;
+
+				for (size_t k = 0;
+				     k < ldns_rr_list_rr_count(add); k++) {
+					ldns_rr *g = ldns_rr_list_rr(add, k);
+					char *txt;
+
+					if ((ldns_rr_get_type(g) !=
+						     LDNS_RR_TYPE_A &&
+					     ldns_rr_get_type(g) !=
+						     LDNS_RR_TYPE_AAAA) ||
+					    !dname_eq(ldns_rr_owner(g), nsn)) {
+						continue;
+					}
+					txt = ldns_rdf2str(ldns_rr_rdf(g, 0));
+					if (txt) {
+						target_add(ch, t, &n, nsname,
+							   txt, NULL);
+					}
+					free(txt);
+				}
+				if (n == before) {
+					target_resolve(ch, t, &n, nsname);
+				}
+			}
+			parent = dname_str(ch, zone);
+			ldns_rdf_deep_free(zone);
+			zone = child;
+		} else {
+			*ret_zone = dname_str(ch, zone);
+			found = fmt(ch,
+				    "no name server of %s%s%s%s answered it: "
+				    "%s",
+				    *ret_zone,
+				    parent ? " (delegated from " : "",
+				    parent ? parent : "", parent ? ")" : "",
+				    n ? servers_str(ch, first, n)
+				      : "it has none with an address");
+		}
+		ldns_rr_list_deep_free(ns);
+		for (size_t i = 0; i < MAX_TARGETS; i++) {
+			ldns_pkt_free(replies[i]);
+		}
+	}
+	if (!found && !ch->oom) {
+		*ret_zone = dname_str(ch, zone);
+		found = fmt(ch, "the referrals go on below %s", *ret_zone);
+	}
+	ldns_rdf_deep_free(zone);
+	return found;
+}
+
+/* The sentence that explains the SERVFAIL of @name (the zone @z holds it). */
+static const char *servfail_why(struct dk_chain *ch, const ldns_rdf *name,
+				const struct zone *z)
+{
+	const char *zone = NULL, *found;
+
+	if (ch->no_auth_check) {
+		zone = z ? z->name : NULL;
+		found = zone ? fmt(ch,
+				   "the last zone on the way is %s; its name "
+				   "servers were not asked",
+				   zone)
+			     : "no name server was asked";
+	} else {
+		found = probe(ch, name, ch->qtype, &zone);
+	}
+	ch->outcome_zone = zone;
+	ch->failed_why = fmt(ch,
+			     "%s: SERVFAIL from libunbound, without a "
+			     "validation failure; %s",
+			     ch->failed_query, found ? found : "?");
+	return ch->failed_why;
+}
+
 /* The links of the answer: the CNAMEs on the way, then the final RRset. */
 static void answer_links(struct dk_chain *ch)
 {
@@ -1159,7 +2367,7 @@ static void answer_links(struct dk_chain *ch)
 	}
 	for (int hop = 0; cur && hop < 16 && !ch->oom; hop++) {
 		struct dk_chain_link l = { 0 };
-		struct lb b = { 0 };
+		struct lb b = LB_INIT;
 		ldns_rr_list *cn =
 			pick(ch->qtype == LDNS_RR_TYPE_CNAME ? NULL : ans, cur,
 			     LDNS_RR_TYPE_CNAME);
@@ -1196,7 +2404,11 @@ static void answer_links(struct dk_chain *ch)
 		} else {
 			l.rcode = dk_answer_rcode(ch->answer);
 		}
-		if (!z || z->status != DK_DNSSEC_SECURE) {
+		set_ttls(&b.x, data, ans);
+		if (ch->failed) {
+			l.status = DK_DNSSEC_INDETERMINATE;
+			l.why = servfail_why(ch, cur, z);
+		} else if (!z || z->status != DK_DNSSEC_SECURE) {
 			/* Show the records; the verdict comes from above. */
 			none.apex = z ? z->apex : cur;
 			none.name = z ? z->name : l.name;
@@ -1206,6 +2418,15 @@ static void answer_links(struct dk_chain *ch)
 				l.status = DK_DNSSEC_INSECURE;
 				l.why = fmt(ch, "no trust anchor covers %s",
 					    l.name);
+			} else if (z->reason ==
+				   DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM) {
+				l.status = DK_DNSSEC_INSECURE;
+				l.why = fmt(ch,
+					    "%s is in %s, which this "
+					    "validator treats as insecure: "
+					    "it cannot validate the zone's "
+					    "algorithm",
+					    l.name, z->name);
 			} else if (z->status == DK_DNSSEC_INSECURE) {
 				l.status = DK_DNSSEC_INSECURE;
 				l.why = fmt(ch, "%s is in the unsigned zone %s",
@@ -1226,6 +2447,7 @@ static void answer_links(struct dk_chain *ch)
 		} else {
 			ldns_rr_list *recs = denial_records(auth);
 			ldns_rr_list *n3 = pick(auth, NULL, LDNS_RR_TYPE_NSEC3);
+			const char *over;
 			const char *what =
 				l.rcode == LDNS_RCODE_NXDOMAIN
 					? "does not exist"
@@ -1269,6 +2491,20 @@ static void answer_links(struct dk_chain *ch)
 						    l.name, z->name);
 				} else {
 					l.status = DK_DNSSEC_SECURE;
+				}
+				if (l.status == DK_DNSSEC_SECURE &&
+				    l.proof == DK_CHAIN_PROOF_NSEC3 &&
+				    dk_answer_status(ch->answer) ==
+					    DK_DNSSEC_INSECURE &&
+				    (over = nsec3_over(ch, &b, auth, z))) {
+					l.status = DK_DNSSEC_INSECURE;
+					l.why = fmt(ch,
+						    "the proof that %s %s "
+						    "verifies, but %s",
+						    l.name, what, over);
+					b.x.reason =
+						DK_CHAIN_OUTCOME_NSEC3_ITERATIONS;
+					b.x.zone = z->name;
 				}
 			}
 			ldns_rr_list_deep_free(recs);
@@ -1415,12 +2651,57 @@ static void warn_sigs(struct dk_chain *ch, const struct dk_chain_sig *v,
 	}
 }
 
+/* The zone a link is about: its own for a cut, its signer's for data. */
+static const char *link_zone(const struct dk_chain_link *l)
+{
+	if (l->type == DK_CHAIN_ZONE) {
+		return l->name;
+	}
+	if (l->type == DK_CHAIN_INSECURE_DELEGATION) {
+		return l->status == DK_DNSSEC_INSECURE ? l->name : l->zone;
+	}
+	return l->zone;
+}
+
+/* What explains the verdict (enum dk_chain_outcome), and its zone. */
+static void outcome(struct dk_chain *ch)
+{
+	const struct dk_chain_link *l =
+		ch->explain >= 0 ? &ch->links[ch->explain] : NULL;
+	const struct lx *x = ch->explain >= 0 ? &ch->lx[ch->explain] : NULL;
+
+	if (ch->failed) {
+		ch->outcome = DK_CHAIN_OUTCOME_SERVFAIL;
+		return; /* outcome_zone: from servfail_why() */
+	}
+	if (ch->status == DK_DNSSEC_SECURE) {
+		ch->outcome = DK_CHAIN_OUTCOME_SECURE;
+		return;
+	}
+	if (x && x->reason != DK_CHAIN_OUTCOME_UNKNOWN &&
+	    l->status == ch->status) {
+		ch->outcome = x->reason;
+		ch->outcome_zone = x->zone;
+		return;
+	}
+	ch->outcome_zone = l ? link_zone(l) : NULL;
+	if (ch->status == DK_DNSSEC_BOGUS && ch->checked == DK_DNSSEC_BOGUS) {
+		ch->outcome = DK_CHAIN_OUTCOME_BROKEN;
+	} else if (ch->status == DK_DNSSEC_INSECURE &&
+		   ch->checked == DK_DNSSEC_INSECURE) {
+		ch->outcome = DK_CHAIN_OUTCOME_UNSIGNED;
+	} else {
+		ch->outcome = DK_CHAIN_OUTCOME_UNEXPLAINED;
+	}
+}
+
 /* The verdict, and the one sentence that explains it. */
 static void conclude(struct dk_chain *ch)
 {
 	const struct dk_chain_link *bad = NULL, *insecure = NULL, *last = NULL;
 	const char *anchor = NULL, *nt, *why, *ub_why;
 	size_t zones = 0, sigs = 0;
+	long ibad = -1, iinsecure = -1;
 
 	for (size_t i = 0; i < ch->nlinks; i++) {
 		const struct dk_chain_link *l = &ch->links[i];
@@ -1429,9 +2710,11 @@ static void conclude(struct dk_chain *ch)
 		    l->status == DK_DNSSEC_INDETERMINATE) {
 			if (!bad) {
 				bad = l;
+				ibad = (long)i;
 			}
 		} else if (l->status == DK_DNSSEC_INSECURE && !insecure) {
 			insecure = l;
+			iinsecure = (long)i;
 		}
 		if (l->type == DK_CHAIN_ZONE) {
 			zones++;
@@ -1465,13 +2748,21 @@ static void conclude(struct dk_chain *ch)
 	if (!why && ch->checked != DK_DNSSEC_SECURE) {
 		why = "no reason found";
 	}
+	ch->explain = ibad >= 0 ? ibad : iinsecure;
 	ch->lib_status = dk_answer_status(ch->answer);
 	ch->disagree = ch->lib_status != ch->checked;
 	ch->status = ch->lib_status == DK_DNSSEC_SECURE ? ch->checked
 							: ch->lib_status;
 	ub_why = dk_answer_why(ch->answer);
 	nt = fmt(ch, "%s %s", ch->qname, type_str(ch->qtype));
-	if (ch->disagree) {
+	if (ch->failed) {
+		/* DESIGN.md: a partial report says that it could not finish. */
+		ch->disagree = 0;
+		ch->status = DK_DNSSEC_INDETERMINATE;
+		ch->diagnosis = fmt(ch, "could not finish: %s",
+				    ch->failed_why ? ch->failed_why
+						   : "the lookup failed");
+	} else if (ch->disagree) {
 		if (ch->lib_status == DK_DNSSEC_SECURE) {
 			ch->diagnosis =
 				fmt(ch,
@@ -1540,6 +2831,7 @@ static void conclude(struct dk_chain *ch)
 	if (!ch->diagnosis) {
 		ch->oom = 1;
 	}
+	outcome(ch);
 }
 
 void dk_chain_free(struct dk_chain *chain)
@@ -1549,8 +2841,11 @@ void dk_chain_free(struct dk_chain *chain)
 	}
 	for (size_t i = 0; i < chain->nlinks; i++) {
 		link_free(&chain->links[i]);
+		free((void *)chain->lx[i].mds);
 	}
 	free(chain->links);
+	free(chain->lx);
+	free(chain->servers);
 	free(chain->warnings);
 	for (size_t i = 0; i < chain->nstrs; i++) {
 		free(chain->strs[i]);
@@ -1573,20 +2868,45 @@ void dk_chain_free(struct dk_chain *chain)
 	free(chain);
 }
 
-int dk_chain_build(struct dk_resolver *resolver, const char *name,
-		   uint16_t type, int warn_days, struct dk_chain **ret_chain,
-		   struct dk_diag *diag)
+/* @name as an absolute name (malloc()ed), or NULL. */
+static char *absolute(const char *name)
 {
+	ldns_rdf *d = NULL;
+	char *s;
+
+	if (ldns_str2rdf_dname(&d, name) != LDNS_STATUS_OK) {
+		return NULL;
+	}
+	s = ldns_rdf2str(d);
+	ldns_rdf_deep_free(d);
+	return s;
+}
+
+/* dk_chain_build() (@failures 0) and dk_chain_build_opts() (1). */
+static int chain_build(struct dk_resolver *resolver, const char *name,
+		       uint16_t type, const struct dk_chain_opts *opts,
+		       int failures, struct dk_chain **ret_chain,
+		       struct dk_diag *diag)
+{
+	struct dk_chain_opts zero = { 0 };
 	struct dk_chain *ch;
 	int r;
 
+	if (!opts) {
+		opts = &zero;
+	}
 	if (!resolver || !name || !ret_chain || type == 0) {
 		dki_diagf(diag, "missing argument");
 		return DK_EINVAL;
 	}
-	if (warn_days < 0 || warn_days > 36500) {
+	if (opts->warn_days < 0 || opts->warn_days > 36500) {
 		dki_diagf(diag, "warn_days %d is not between 0 and 36500",
-			  warn_days);
+			  opts->warn_days);
+		return DK_EINVAL;
+	}
+	if (opts->auth_port > 65535) {
+		dki_diagf(diag, "auth_port %u is not a port number",
+			  opts->auth_port);
 		return DK_EINVAL;
 	}
 	r = dki_check_name(name, diag);
@@ -1599,13 +2919,31 @@ int dk_chain_build(struct dk_resolver *resolver, const char *name,
 	}
 	ch->resolver = resolver;
 	ch->qtype = type;
-	ch->warn_days = warn_days;
+	ch->warn_days = opts->warn_days;
+	ch->auth_port = opts->auth_port;
+	ch->no_auth_check = opts->no_auth_check;
+	ch->explain = -1;
 	r = dk_lookup(resolver, name, type, &ch->answer, diag);
-	if (r < 0) {
+	if (r == DK_ESERVFAIL && failures) {
+		/* Reported as a chain that could not be finished. */
+		ch->failed = 1;
+		ch->qname = absolute(name);
+		ch->failed_query =
+			ch->qname ? fmt(ch, "%s %s", ch->qname, type_str(type))
+				  : NULL;
+		if (!ch->failed_query) {
+			dk_chain_free(ch);
+			return DK_ENOMEM;
+		}
+		if (diag) {
+			diag->why[0] = '\0';
+		}
+	} else if (r < 0) {
 		dk_chain_free(ch);
 		return r;
+	} else {
+		ch->qname = strdup(dk_answer_qname(ch->answer));
 	}
-	ch->qname = strdup(dk_answer_qname(ch->answer));
 	if (!ch->qname) {
 		dk_chain_free(ch);
 		return DK_ENOMEM;
@@ -1625,6 +2963,23 @@ int dk_chain_build(struct dk_resolver *resolver, const char *name,
 	}
 	*ret_chain = ch;
 	return 0;
+}
+
+int dk_chain_build(struct dk_resolver *resolver, const char *name,
+		   uint16_t type, int warn_days, struct dk_chain **ret_chain,
+		   struct dk_diag *diag)
+{
+	struct dk_chain_opts o = { 0 };
+
+	o.warn_days = warn_days;
+	return chain_build(resolver, name, type, &o, 0, ret_chain, diag);
+}
+
+int dk_chain_build_opts(struct dk_resolver *resolver, const char *name,
+			uint16_t type, const struct dk_chain_opts *opts,
+			struct dk_chain **ret_chain, struct dk_diag *diag)
+{
+	return chain_build(resolver, name, type, opts, 1, ret_chain, diag);
 }
 
 enum dk_dnssec_status dk_chain_status(const struct dk_chain *chain)
@@ -1760,4 +3115,135 @@ const char *dk_chain_sig_state_name(enum dk_chain_sig_state state)
 	default:
 		return "?";
 	}
+}
+
+const char *dk_chain_outcome_name(enum dk_chain_outcome outcome)
+{
+	switch (outcome) {
+	case DK_CHAIN_OUTCOME_UNKNOWN:
+		return "unknown";
+	case DK_CHAIN_OUTCOME_SECURE:
+		return "secure";
+	case DK_CHAIN_OUTCOME_BROKEN:
+		return "broken";
+	case DK_CHAIN_OUTCOME_UNSIGNED:
+		return "unsigned";
+	case DK_CHAIN_OUTCOME_SERVFAIL:
+		return "servfail";
+	case DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM:
+		return "unsupported-algorithm";
+	case DK_CHAIN_OUTCOME_NSEC3_ITERATIONS:
+		return "nsec3-iterations";
+	case DK_CHAIN_OUTCOME_DS_MISSING:
+		return "ds-missing";
+	case DK_CHAIN_OUTCOME_UNEXPLAINED:
+		return "unexplained";
+	default:
+		return "?";
+	}
+}
+
+const char *dk_chain_server_state_name(enum dk_chain_server_state state)
+{
+	switch (state) {
+	case DK_CHAIN_SERVER_NOT_ASKED:
+		return "not-asked";
+	case DK_CHAIN_SERVER_ANSWER:
+		return "answer";
+	case DK_CHAIN_SERVER_REFERRAL:
+		return "referral";
+	case DK_CHAIN_SERVER_LAME:
+		return "lame";
+	case DK_CHAIN_SERVER_ERROR:
+		return "error";
+	case DK_CHAIN_SERVER_TIMEOUT:
+		return "timeout";
+	case DK_CHAIN_SERVER_UNREACHABLE:
+		return "unreachable";
+	case DK_CHAIN_SERVER_BAD_REPLY:
+		return "bad-reply";
+	default:
+		return "?";
+	}
+}
+
+enum dk_chain_outcome dk_chain_outcome(const struct dk_chain *chain)
+{
+	return chain ? chain->outcome : DK_CHAIN_OUTCOME_UNKNOWN;
+}
+
+const char *dk_chain_outcome_zone(const struct dk_chain *chain)
+{
+	return chain ? chain->outcome_zone : NULL;
+}
+
+const char *dk_chain_failed_query(const struct dk_chain *chain)
+{
+	return chain ? chain->failed_query : NULL;
+}
+
+size_t dk_chain_server_count(const struct dk_chain *chain)
+{
+	return chain ? chain->nservers : 0;
+}
+
+const struct dk_chain_server *dk_chain_server(const struct dk_chain *chain,
+					      size_t i)
+{
+	return chain && i < chain->nservers ? &chain->servers[i] : NULL;
+}
+
+/* The extras of the link that explains the verdict, or NULL. */
+static const struct lx *explain_lx(const struct dk_chain *chain)
+{
+	return chain && chain->explain >= 0 ? &chain->lx[chain->explain]
+					    : NULL;
+}
+
+uint8_t dk_chain_unsupported_algorithm(const struct dk_chain *chain)
+{
+	const struct lx *x = explain_lx(chain);
+
+	return x && chain->outcome == DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM
+		       ? x->alg
+		       : 0;
+}
+
+int dk_chain_nsec3_iterations(const struct dk_chain *chain)
+{
+	const struct lx *x = explain_lx(chain);
+
+	return x ? x->n3_iter : -1;
+}
+
+int dk_chain_nsec3_iterations_limit(const struct dk_chain *chain)
+{
+	const struct lx *x = explain_lx(chain);
+
+	return x ? x->n3_limit : -1;
+}
+
+size_t dk_chain_missing_ds_count(const struct dk_chain *chain)
+{
+	const struct lx *x = explain_lx(chain);
+
+	return x && chain->outcome == DK_CHAIN_OUTCOME_DS_MISSING ? x->nmds
+								  : 0;
+}
+
+const char *dk_chain_missing_ds(const struct dk_chain *chain, size_t i)
+{
+	const struct lx *x = explain_lx(chain);
+
+	return i < dk_chain_missing_ds_count(chain) ? x->mds[i] : NULL;
+}
+
+int64_t dk_chain_link_ttl(const struct dk_chain *chain, size_t i)
+{
+	return chain && i < chain->nlinks ? chain->lx[i].ttl : -1;
+}
+
+int64_t dk_chain_link_resolver_ttl(const struct dk_chain *chain, size_t i)
+{
+	return chain && i < chain->nlinks ? chain->lx[i].rttl : -1;
 }

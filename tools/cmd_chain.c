@@ -29,22 +29,44 @@ static const char chain_help[] =
 	"The verdict is libunbound's; when the link-by-link check disagrees\n"
 	"with a secure verdict, the result is reported as not secure.\n"
 	"\n"
+	"Every verdict other than secure is explained (the outcome):\n"
+	"  broken                 a link does not validate (bogus)\n"
+	"  unsigned               an unsigned delegation, opt-out, no anchor\n"
+	"  servfail               SERVFAIL with no validation failure: the\n"
+	"                         name servers are asked directly, and the\n"
+	"                         zone that did not answer is named\n"
+	"                         (indeterminate: could not finish)\n"
+	"  unsupported-algorithm  signed with an algorithm this libunbound\n"
+	"                         cannot validate (RFC 4035 section 5.2)\n"
+	"  nsec3-iterations       an NSEC3 denial over the validator's\n"
+	"                         iteration limit (RFC 9276 section 3.2)\n"
+	"  ds-missing             a signed child whose parent has no DS\n"
+	"  unexplained            libunbound and the check disagree\n"
+	"Records are shown with the TTL the zone serves (the RRSIG's\n"
+	"original TTL), not what is left of it in a cache.\n"
+	"\n"
 	"Options:\n"
-	"  --warn-days N  warn about signatures on the path that expire\n"
-	"                 within N days (default 7; 0: never)\n"
-	"  --json         one JSON document instead\n"
-	"  -q, --quiet    the diagnosis line alone\n"
-	"  -h, --help     this help\n"
+	"  --warn-days N     warn about signatures on the path that expire\n"
+	"                    within N days (default 7; 0: never)\n"
+	"  --auth-port PORT  port of the name servers asked directly after a\n"
+	"                    SERVFAIL (default 53)\n"
+	"  --no-auth-check   never ask a name server directly\n"
+	"  --json            one JSON document instead\n"
+	"  -q, --quiet       the diagnosis line alone\n"
+	"  -h, --help        this help\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
 	"also be given here; see danekit --help.\n"
 	"\n"
 	"Exit status: 0 secure, 2 insecure, 1 bogus, 64 usage error,\n"
-	"66 trust anchor or config file missing, 75 could not resolve\n"
-	"(time-out, SERVFAIL without a validation reason, no resolver) or\n"
-	"could not explain the chain.\n";
+	"66 trust anchor or config file missing, 75 could not finish: a\n"
+	"SERVFAIL without a validation reason (the report is printed, its\n"
+	"first line says so), a time-out, no resolver, or a chain that\n"
+	"could not be explained.\n";
 
 enum {
-	OPT_WARN_DAYS = OPT_FIRST_COMMAND_OPTION
+	OPT_WARN_DAYS = OPT_FIRST_COMMAND_OPTION,
+	OPT_AUTH_PORT,
+	OPT_NO_AUTH_CHECK,
 };
 
 static const char *type_name(uint16_t t)
@@ -122,6 +144,17 @@ static void text_sigs(FILE *out, const struct dk_chain_sig *v, size_t n)
 	}
 }
 
+static void text_keys(FILE *out, const struct dk_chain_link *l)
+{
+	for (size_t i = 0; i < l->key_count; i++) {
+		const struct dk_chain_key *k = &l->keys[i];
+
+		fprintf(out, "    DNSKEY %u key %u alg %u %u bits (%s)%s\n",
+			k->flags, k->key_tag, k->algorithm, k->bits,
+			key_role(k), k->ds >= 0 ? ", has a DS" : "");
+	}
+}
+
 static void text_link(FILE *out, const struct dk_chain_link *l)
 {
 	const char *st = dk_dnssec_status_name(l->status);
@@ -149,14 +182,7 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 			}
 		}
 		text_sigs(out, l->ds_sigs, l->ds_sig_count);
-		for (size_t i = 0; i < l->key_count; i++) {
-			const struct dk_chain_key *k = &l->keys[i];
-
-			fprintf(out,
-				"    DNSKEY %u key %u alg %u %u bits (%s)%s\n",
-				k->flags, k->key_tag, k->algorithm, k->bits,
-				key_role(k), k->ds >= 0 ? ", has a DS" : "");
-		}
+		text_keys(out, l);
 		text_sigs(out, l->key_sigs, l->key_sig_count);
 		break;
 	case DK_CHAIN_INSECURE_DELEGATION:
@@ -170,6 +196,9 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 			fprintf(out, "    %s\n", l->proof_records[i]);
 		}
 		text_sigs(out, l->proof_sigs, l->proof_sig_count);
+		/* A signed child without DS: its own keys. */
+		text_keys(out, l);
+		text_sigs(out, l->key_sigs, l->key_sig_count);
 		break;
 	case DK_CHAIN_CNAME:
 		fprintf(out, "cname %s -> %s (zone %s): %s\n", l->name,
@@ -220,8 +249,37 @@ static void print_text(FILE *out, const struct dk_chain *ch, int quiet)
 		rcode_name(dk_chain_rcode(ch)),
 		dk_dnssec_status_name(dk_chain_resolver_status(ch)),
 		why ? " (" : "", why ? why : "", why ? ")" : "", now);
+	fprintf(out, "; outcome: %s",
+		dk_chain_outcome_name(dk_chain_outcome(ch)));
+	if (dk_chain_outcome_zone(ch)) {
+		fprintf(out, " (zone %s)", dk_chain_outcome_zone(ch));
+	}
+	if (dk_chain_nsec3_iterations(ch) >= 0) {
+		fprintf(out, "; NSEC3 iterations %d, limit %d",
+			dk_chain_nsec3_iterations(ch),
+			dk_chain_nsec3_iterations_limit(ch));
+	}
+	if (dk_chain_unsupported_algorithm(ch)) {
+		fprintf(out, "; algorithm %u",
+			dk_chain_unsupported_algorithm(ch));
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < dk_chain_missing_ds_count(ch); i++) {
+		fprintf(out, "; missing DS: %s\n", dk_chain_missing_ds(ch, i));
+	}
 	for (size_t i = 0; i < dk_chain_link_count(ch); i++) {
 		text_link(out, dk_chain_link(ch, i));
+	}
+	for (size_t i = 0; i < dk_chain_server_count(ch); i++) {
+		const struct dk_chain_server *s = dk_chain_server(ch, i);
+
+		fprintf(out, "server %s", s->name);
+		if (s->address) {
+			fprintf(out, " %s port %u", s->address, s->port);
+		}
+		fprintf(out, " (zone %s), asked %s: %s: %s\n", s->zone,
+			s->query, dk_chain_server_state_name(s->state),
+			s->answer ? s->answer : "?");
 	}
 }
 
@@ -291,8 +349,39 @@ static json_t *json_strs(const char *const *v, size_t n, int *bad)
 	return arr;
 }
 
-static json_t *json_link(const struct dk_chain_link *l, int *bad)
+/* A TTL, or null when there is none (-1). */
+static json_t *json_ttl(int64_t ttl)
 {
+	return ttl >= 0 ? json_integer(ttl) : json_null();
+}
+
+static json_t *json_keys(const struct dk_chain_link *l, int *bad)
+{
+	json_t *keys = json_array();
+
+	for (size_t i = 0; keys && i < l->key_count; i++) {
+		const struct dk_chain_key *k = &l->keys[i];
+
+		if (json_array_append_new(
+			    keys,
+			    json_pack("{s:i, s:i, s:i, s:i, s:s, s:b, s:s}",
+				      "flags", k->flags, "key_tag",
+				      k->key_tag, "algorithm", k->algorithm,
+				      "bits", (int)k->bits, "role",
+				      key_role(k), "has_ds", k->ds >= 0,
+				      "record", k->text ? k->text : ""))) {
+			*bad = 1;
+		}
+	}
+	if (!keys) {
+		*bad = 1;
+	}
+	return keys;
+}
+
+static json_t *json_link(const struct dk_chain *ch, size_t idx, int *bad)
+{
+	const struct dk_chain_link *l = dk_chain_link(ch, idx);
 	json_t *o = json_object();
 
 	if (!o) {
@@ -304,7 +393,7 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 	add(o, "name", json_str_or_null(l->name), bad);
 	add(o, "zone", json_str_or_null(l->zone), bad);
 	if (l->type == DK_CHAIN_ZONE) {
-		json_t *ds = json_array(), *keys = json_array();
+		json_t *ds = json_array();
 
 		add(o, "trust_anchor", json_boolean(l->anchor), bad);
 		for (size_t i = 0; ds && i < l->ds_count; i++) {
@@ -327,26 +416,10 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 				*bad = 1;
 			}
 		}
-		for (size_t i = 0; keys && i < l->key_count; i++) {
-			const struct dk_chain_key *k = &l->keys[i];
-
-			if (json_array_append_new(
-				    keys,
-				    json_pack("{s:i, s:i, s:i, s:i, s:s, s:b, "
-					      "s:s}",
-					      "flags", k->flags, "key_tag",
-					      k->key_tag, "algorithm",
-					      k->algorithm, "bits",
-					      (int)k->bits, "role", key_role(k),
-					      "has_ds", k->ds >= 0, "record",
-					      k->text ? k->text : ""))) {
-				*bad = 1;
-			}
-		}
 		add(o, "ds", ds, bad);
 		add(o, "ds_rrsigs", json_sigs(l->ds_sigs, l->ds_sig_count, bad),
 		    bad);
-		add(o, "dnskeys", keys, bad);
+		add(o, "dnskeys", json_keys(l, bad), bad);
 		add(o, "dnskey_rrsigs",
 		    json_sigs(l->key_sigs, l->key_sig_count, bad), bad);
 	}
@@ -372,22 +445,70 @@ static json_t *json_link(const struct dk_chain_link *l, int *bad)
 		add(o, "proof_rrsigs",
 		    json_sigs(l->proof_sigs, l->proof_sig_count, bad), bad);
 	}
+	if (l->type == DK_CHAIN_INSECURE_DELEGATION) {
+		/* The child's own keys: a signed zone whose DS is missing. */
+		add(o, "dnskeys", json_keys(l, bad), bad);
+		add(o, "dnskey_rrsigs",
+		    json_sigs(l->key_sigs, l->key_sig_count, bad), bad);
+	}
+	add(o, "ttl", json_ttl(dk_chain_link_ttl(ch, idx)), bad);
+	add(o, "resolver_ttl", json_ttl(dk_chain_link_resolver_ttl(ch, idx)),
+	    bad);
 	add(o, "why", json_str_or_null(l->why), bad);
 	return o;
+}
+
+static json_t *json_servers(const struct dk_chain *ch, int *bad)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < dk_chain_server_count(ch); i++) {
+		const struct dk_chain_server *s = dk_chain_server(ch, i);
+		json_t *o = json_object();
+
+		if (!o || json_array_append_new(arr, o) != 0) {
+			*bad = 1;
+			break;
+		}
+		add(o, "zone", json_str_or_null(s->zone), bad);
+		add(o, "name", json_str_or_null(s->name), bad);
+		add(o, "address", json_str_or_null(s->address), bad);
+		add(o, "port", json_integer(s->port), bad);
+		add(o, "query", json_str_or_null(s->query), bad);
+		add(o, "state",
+		    json_string(dk_chain_server_state_name(s->state)), bad);
+		add(o, "rcode",
+		    s->rcode >= 0 ? json_string(rcode_name(s->rcode))
+				  : json_null(),
+		    bad);
+		add(o, "authoritative", json_boolean(s->authoritative), bad);
+		add(o, "answer", json_str_or_null(s->answer), bad);
+	}
+	if (!arr) {
+		*bad = 1;
+	}
+	return arr;
 }
 
 static int print_json(FILE *out, const struct dk_chain *ch)
 {
 	json_t *doc = json_object(), *links = json_array(),
-	       *warn = json_array();
+	       *warn = json_array(), *mds = json_array();
 	char now[32];
 	int bad = 0;
 
-	if (!doc || !links || !warn) {
+	if (!doc || !links || !warn || !mds) {
 		json_decref(doc);
 		json_decref(links);
 		json_decref(warn);
+		json_decref(mds);
 		return -1;
+	}
+	for (size_t i = 0; i < dk_chain_missing_ds_count(ch); i++) {
+		if (json_array_append_new(
+			    mds, json_string(dk_chain_missing_ds(ch, i)))) {
+			bad = 1;
+		}
 	}
 	time_str(dk_chain_time(ch), now, sizeof(now));
 	for (size_t i = 0; i < dk_chain_warning_count(ch); i++) {
@@ -397,8 +518,7 @@ static int print_json(FILE *out, const struct dk_chain *ch)
 		}
 	}
 	for (size_t i = 0; i < dk_chain_link_count(ch); i++) {
-		if (json_array_append_new(
-			    links, json_link(dk_chain_link(ch, i), &bad))) {
+		if (json_array_append_new(links, json_link(ch, i, &bad))) {
 			bad = 1;
 		}
 	}
@@ -416,6 +536,29 @@ static int print_json(FILE *out, const struct dk_chain *ch)
 	    json_string(dk_dnssec_status_name(dk_chain_checked_status(ch))),
 	    &bad);
 	add(doc, "disagrees", json_boolean(dk_chain_disagrees(ch)), &bad);
+	add(doc, "outcome",
+	    json_string(dk_chain_outcome_name(dk_chain_outcome(ch))), &bad);
+	add(doc, "outcome_zone", json_str_or_null(dk_chain_outcome_zone(ch)),
+	    &bad);
+	add(doc, "failed_query", json_str_or_null(dk_chain_failed_query(ch)),
+	    &bad);
+	add(doc, "unsupported_algorithm",
+	    dk_chain_unsupported_algorithm(ch)
+		    ? json_integer(dk_chain_unsupported_algorithm(ch))
+		    : json_null(),
+	    &bad);
+	add(doc, "nsec3_iterations",
+	    dk_chain_nsec3_iterations(ch) >= 0
+		    ? json_integer(dk_chain_nsec3_iterations(ch))
+		    : json_null(),
+	    &bad);
+	add(doc, "nsec3_iterations_limit",
+	    dk_chain_nsec3_iterations_limit(ch) >= 0
+		    ? json_integer(dk_chain_nsec3_iterations_limit(ch))
+		    : json_null(),
+	    &bad);
+	add(doc, "missing_ds", mds, &bad);
+	add(doc, "servers", json_servers(ch, &bad), &bad);
 	add(doc, "validation_time", json_string(now), &bad);
 	add(doc, "warn_days", json_integer(dk_chain_warn_days(ch)), &bad);
 	add(doc, "warnings", warn, &bad);
@@ -434,8 +577,12 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		CLI_GLOBAL_LONGOPTS,
 		{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
+		{ "auth-port", required_argument, NULL, OPT_AUTH_PORT },
+		{ "no-auth-check", no_argument, NULL, OPT_NO_AUTH_CHECK },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct dk_chain_opts co = { 0 };
+	unsigned long port = 0;
 	struct dk_resolver *res = NULL;
 	struct dk_chain *ch = NULL;
 	const char *name = NULL;
@@ -464,11 +611,30 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 			}
 			continue;
 		}
+		if (opt == OPT_AUTH_PORT) {
+			if (cli_parse_ulong(optarg, 1, 65535, &port) < 0) {
+				return cli_usage(cli,
+						 "--auth-port: '%s' is not a "
+						 "port (1-65535)",
+						 optarg);
+			}
+			continue;
+		}
+		if (opt == OPT_NO_AUTH_CHECK) {
+			co.no_auth_check = 1;
+			continue;
+		}
 		r = cli_global_option(cli, opt, optarg);
 		if (r > 1) {
 			return r;
 		}
 	}
+	if (port && co.no_auth_check) {
+		return cli_usage(cli, "--auth-port and --no-auth-check "
+				      "contradict each other");
+	}
+	co.auth_port = (unsigned)port;
+	co.warn_days = (int)warn_days;
 	rc = cli_name_type(cli, argc, argv, &name, &type);
 	if (rc != EXIT_OK) {
 		return rc;
@@ -477,8 +643,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	if (rc != EXIT_OK) {
 		return rc;
 	}
-	r = dk_chain_build(res, name, (uint16_t)type, (int)warn_days, &ch,
-			   &diag);
+	r = dk_chain_build_opts(res, name, (uint16_t)type, &co, &ch, &diag);
 	dk_resolver_free(res);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
@@ -508,6 +673,11 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	}
 	if (rc == EXIT_OK) {
 		rc = cli_status_exit(dk_chain_status(ch));
+		if (dk_chain_status(ch) == DK_DNSSEC_INDETERMINATE) {
+			/* The report is out; say on stderr that it is
+			 * partial (exit 75). */
+			cli_err(cli, "%s", dk_chain_diagnosis(ch));
+		}
 	}
 	free(buf);
 	dk_chain_free(ch);

@@ -383,7 +383,10 @@ struct dk_chain_link {
 	size_t ds_count;
 	const struct dk_chain_sig *ds_sigs;
 	size_t ds_sig_count;
-	/* ZONE: the DNSKEY set and the RRSIGs over it. */
+	/* ZONE: the DNSKEY set and the RRSIGs over it. INSECURE_DELEGATION:
+	 * the child's own DNSKEY set and its RRSIGs (checked with those
+	 * keys) when the child is signed although its parent has no DS for
+	 * it (DK_CHAIN_OUTCOME_DS_MISSING); NULL/0 for an unsigned child. */
 	const struct dk_chain_key *keys;
 	size_t key_count;
 	const struct dk_chain_sig *key_sigs;
@@ -516,6 +519,222 @@ const char *dk_chain_proof_name(enum dk_chain_proof proof);
  * "not-checked"; "?" if unknown. Static storage.
  */
 const char *dk_chain_sig_state_name(enum dk_chain_sig_state state);
+
+/*
+ * What explains the verdict, one kind per chain (dk_chain_outcome()).
+ * Every non-secure verdict has one; the diagnosis says it in a sentence
+ * and the getters below give its facts.
+ */
+enum dk_chain_outcome {
+	DK_CHAIN_OUTCOME_UNKNOWN = 0, /* not known (NULL chain) */
+	DK_CHAIN_OUTCOME_SECURE = 1,  /* every link from the anchor is valid */
+	/* A link does not validate: bogus (expired or missing signature, a
+	 * DS that matches no key, altered data...). */
+	DK_CHAIN_OUTCOME_BROKEN = 2,
+	/* Unsigned: a delegation without DS proven by the parent, an NSEC3
+	 * opt-out span, or a name no trust anchor covers. */
+	DK_CHAIN_OUTCOME_UNSIGNED = 3,
+	/*
+	 * The lookup of the name failed with SERVFAIL and no validation
+	 * failure (dk_chain_build_opts() only): status
+	 * DK_DNSSEC_INDETERMINATE, the chain could not be finished.
+	 * dk_chain_failed_query() is the query, dk_chain_outcome_zone() the
+	 * zone whose name servers did not answer, and dk_chain_server() what
+	 * each name server asked directly answered.
+	 */
+	DK_CHAIN_OUTCOME_SERVFAIL = 4,
+	/*
+	 * The zone dk_chain_outcome_zone() is signed, but only with an
+	 * algorithm (or DS digest type) this build of libunbound cannot
+	 * validate, such as Ed448 (algorithm 16) under Debian's libunbound,
+	 * which is built with nettle. RFC 4035 section 5.2: such a zone is
+	 * treated as insecure. It is the validator, not the zone, that
+	 * lacks the algorithm: dk_chain_unsupported_algorithm().
+	 */
+	DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM = 5,
+	/*
+	 * An NSEC3 denial (a name that does not exist, a type it does not
+	 * have, or a delegation without DS) whose iteration count is over
+	 * the validator's limit (unbound's val-nsec3-keysize-iterations;
+	 * RFC 9276 section 3.2): the validator does not check it and calls
+	 * the answer insecure. dk_chain_nsec3_iterations() and
+	 * dk_chain_nsec3_iterations_limit() give the count and the limit.
+	 */
+	DK_CHAIN_OUTCOME_NSEC3_ITERATIONS = 6,
+	/*
+	 * The child zone dk_chain_outcome_zone() is signed (it has a DNSKEY
+	 * RRset), but its parent has no DS for it, so validators treat it
+	 * as unsigned: the fix is at the parent (dk_chain_missing_ds()).
+	 */
+	DK_CHAIN_OUTCOME_DS_MISSING = 7,
+	/*
+	 * libunbound and the chain check disagree and the check cannot say
+	 * why (dk_chain_disagrees()), or a lookup made for the explanation
+	 * (a DS or DNSKEY set) failed.
+	 */
+	DK_CHAIN_OUTCOME_UNEXPLAINED = 8,
+};
+
+/**
+ * "unknown", "secure", "broken", "unsigned", "servfail",
+ * "unsupported-algorithm", "nsec3-iterations", "ds-missing",
+ * "unexplained"; "?" if unknown. Static storage.
+ */
+const char *dk_chain_outcome_name(enum dk_chain_outcome outcome);
+
+/** Options of dk_chain_build_opts(); zero-initialise, then set fields. */
+struct dk_chain_opts {
+	/* As @warn_days of dk_chain_build(): 0 to 36500, 0 means no
+	 * warnings. */
+	int warn_days;
+	/* Port of the authoritative name servers asked directly when the
+	 * lookup fails with SERVFAIL; 0 means 53. */
+	unsigned auth_port;
+	/* Non-zero: never ask a name server directly. */
+	int no_auth_check;
+};
+
+/**
+ * As dk_chain_build(), with options, and one difference: when the lookup
+ * of @name fails with SERVFAIL and no validation failure, this is not
+ * DK_ESERVFAIL but a chain with status DK_DNSSEC_INDETERMINATE and
+ * outcome DK_CHAIN_OUTCOME_SERVFAIL: the links walked from the trust
+ * anchor, and (unless @opts->no_auth_check) the answers of the name
+ * servers asked directly, without recursion, from the deepest zone whose
+ * servers libunbound can list down the referrals, at @opts->auth_port.
+ * Each of them waits at most the resolver's time-out, and at most 3 s.
+ * @opts NULL means all zero. @return as dk_chain_build(); DK_EINVAL also
+ * for @opts->auth_port over 65535.
+ */
+int dk_chain_build_opts(struct dk_resolver *resolver, const char *name,
+			uint16_t type, const struct dk_chain_opts *opts,
+			struct dk_chain **ret_chain, struct dk_diag *diag);
+
+/**
+ * What explains the verdict (see enum dk_chain_outcome);
+ * DK_CHAIN_OUTCOME_UNKNOWN for NULL.
+ */
+enum dk_chain_outcome dk_chain_outcome(const struct dk_chain *chain);
+
+/**
+ * The zone the outcome is about: the zone that did not answer
+ * (SERVFAIL), the zone signed with an algorithm this build cannot
+ * validate, the zone whose NSEC3 records are over the iteration limit,
+ * the signed child without DS, the zone of the first broken or unsigned
+ * link. NULL when there is none, and for NULL. Borrowed.
+ */
+const char *dk_chain_outcome_zone(const struct dk_chain *chain);
+
+/**
+ * The query that failed, "NAME TYPE" ("mail.lame.test. A"), for
+ * DK_CHAIN_OUTCOME_SERVFAIL; else NULL. Borrowed.
+ */
+const char *dk_chain_failed_query(const struct dk_chain *chain);
+
+/** What a name server asked directly answered. */
+enum dk_chain_server_state {
+	DK_CHAIN_SERVER_NOT_ASKED = 0, /* no address was found for it */
+	/* An authoritative answer: data, NODATA or NXDOMAIN (AA set). */
+	DK_CHAIN_SERVER_ANSWER = 1,
+	/* A referral to a zone below: the servers of that zone are asked
+	 * next. */
+	DK_CHAIN_SERVER_REFERRAL = 2,
+	/* An answer without authority and without a referral down: a lame
+	 * server (not configured for the zone). */
+	DK_CHAIN_SERVER_LAME = 3,
+	/* An error rcode: REFUSED, SERVFAIL, NOTIMP, FORMERR... */
+	DK_CHAIN_SERVER_ERROR = 4,
+	/* No answer within the time limit. */
+	DK_CHAIN_SERVER_TIMEOUT = 5,
+	/* The network refused: connection refused (nothing listens), no
+	 * route to the address. */
+	DK_CHAIN_SERVER_UNREACHABLE = 6,
+	/* A reply that does not parse or does not match the query. */
+	DK_CHAIN_SERVER_BAD_REPLY = 7,
+};
+
+/**
+ * "not-asked", "answer", "referral", "lame", "error", "timeout",
+ * "unreachable", "bad-reply"; "?" if unknown. Static storage.
+ */
+const char *dk_chain_server_state_name(enum dk_chain_server_state state);
+
+/** One name server asked directly (SERVFAIL outcome). Read-only. */
+struct dk_chain_server {
+	/* The zone it was asked as a server of (its NS RRset's owner). */
+	const char *zone;
+	/* Its name (the NS target). */
+	const char *name;
+	/* Its address, IPv4 or IPv6 text; NULL when none was found. */
+	const char *address;
+	unsigned port;
+	/* The query sent, "NAME TYPE", without recursion desired. */
+	const char *query;
+	enum dk_chain_server_state state;
+	/* The rcode of its reply (LDNS_RCODE_*), -1 when it gave none. */
+	int rcode;
+	/* 1 when its reply has the AA bit. */
+	int authoritative;
+	/* One phrase: what it answered ("connection refused: nothing
+	 * listens on UDP port 53", "REFUSED", "a referral to lame.test.:
+	 * ns.lame.test."). */
+	const char *answer;
+};
+
+/** Number of name servers asked directly; 0 for NULL. */
+size_t dk_chain_server_count(const struct dk_chain *chain);
+
+/**
+ * Server @i, in the order asked (the zone nearest the anchor first).
+ * Borrowed; NULL when out of range or @chain is NULL.
+ */
+const struct dk_chain_server *dk_chain_server(const struct dk_chain *chain,
+					      size_t i);
+
+/**
+ * DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM: the DNSSEC algorithm number
+ * (16 for Ed448) that this build of libunbound cannot validate; 0 when
+ * the outcome is another, or when it is a DS digest type that the
+ * validator lacks (the diagnosis then names the digest type).
+ */
+uint8_t dk_chain_unsupported_algorithm(const struct dk_chain *chain);
+
+/**
+ * DK_CHAIN_OUTCOME_NSEC3_ITERATIONS (or an unsigned delegation whose NSEC3
+ * proof is over the limit): the iteration count of the NSEC3 records, and
+ * the validator's limit for the zone's smallest key (from
+ * val-nsec3-keysize-iterations). -1 when they do not apply.
+ */
+int dk_chain_nsec3_iterations(const struct dk_chain *chain);
+int dk_chain_nsec3_iterations_limit(const struct dk_chain *chain);
+
+/** DK_CHAIN_OUTCOME_DS_MISSING: the number of DS records to add. */
+size_t dk_chain_missing_ds_count(const struct dk_chain *chain);
+
+/**
+ * DS record @i to add at the parent (SHA-256, RFC 4509) for a key of the
+ * child that signs the child's DNSKEY RRset validly and has the SEP flag,
+ * in presentation format. None when the child's DNSKEY RRset does not
+ * validate by itself (adding a DS would then make the zone bogus).
+ * Borrowed; NULL when out of range.
+ */
+const char *dk_chain_missing_ds(const struct dk_chain *chain, size_t i);
+
+/**
+ * The TTL of link @i's RRset (ZONE: the DNSKEY RRset; CNAME, ANSWER: its
+ * records) as the zone serves it: the Original TTL of its RRSIG (RFC 4034
+ * section 3.1.4), else the TTL libunbound returned. The records in the
+ * link's text carry this TTL too. -1 when the link has no such RRset or
+ * @i is out of range.
+ */
+int64_t dk_chain_link_ttl(const struct dk_chain *chain, size_t i);
+
+/**
+ * The TTL libunbound returned for that RRset: lower than the served TTL
+ * when it comes from the cache, and capped (val-bogus-ttl, 60 s by
+ * default) for bogus data. -1 as for dk_chain_link_ttl().
+ */
+int64_t dk_chain_link_resolver_ttl(const struct dk_chain *chain, size_t i);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
