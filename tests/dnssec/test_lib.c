@@ -564,3 +564,269 @@ Test(dnssec_lib, config_errors_show_at_creation)
 	unlink(conf);
 	rmdir(tmpl);
 }
+
+/* The outcomes besides a broken link (issue 9), through the library. */
+
+static struct dk_chain *build_opts(struct dk_resolver *r, const char *name,
+				   uint16_t type,
+				   const struct dk_chain_opts *o)
+{
+	struct dk_chain *ch = NULL;
+	struct dk_diag d = { "" };
+
+	cr_assert_eq(dk_chain_build_opts(r, name, type, o, &ch, &d), 0,
+		     "%s: %s", name, d.why);
+	cr_assert_not_null(dk_chain_diagnosis(ch));
+	return ch;
+}
+
+/* unbound-host's verdict (it runs libunbound as danekit does). */
+static int ub_host_says(const char *type, const char *name, const char *what)
+{
+	char *out = NULL;
+	int yes;
+
+	lab_run(&out, "unbound-host -C '%s' -v -t %s %s 2>&1", lab_conf, type,
+		name);
+	yes = strstr(out, what) != NULL;
+	free(out);
+	return yes;
+}
+
+Test(dnssec_lib, chain_servfail)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain_opts o = { 0 };
+	struct dk_chain *ch = NULL;
+	struct dk_diag d = { "" };
+	const struct dk_chain_server *s;
+	const struct dk_chain_link *l;
+
+	cr_assert(ub_host_says("A", "mail.lame.test", "SERVFAIL"));
+	/* dk_chain_build() keeps its contract: an error, no chain. */
+	cr_expect_eq(dk_chain_build(r, "mail.lame.test", LDNS_RR_TYPE_A, 7, &ch,
+				    &d),
+		     DK_ESERVFAIL);
+	cr_expect_null(ch);
+	cr_expect(strstr(d.why, "SERVFAIL") != NULL, "%s", d.why);
+
+	o.warn_days = 7;
+	o.auth_port = (unsigned)atoi(dkt_lab("DK_LAB_PORT"));
+	ch = build_opts(r, "mail.lame.test", LDNS_RR_TYPE_A, &o);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INDETERMINATE);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_SERVFAIL);
+	cr_expect_str_eq(dk_chain_outcome_name(dk_chain_outcome(ch)),
+			 "servfail");
+	cr_expect_str_eq(dk_chain_outcome_zone(ch), "lame.test.");
+	cr_expect_str_eq(dk_chain_failed_query(ch), "mail.lame.test. A");
+	cr_expect_eq(dk_chain_rcode(ch), LDNS_RCODE_SERVFAIL);
+	cr_expect_null(dk_chain_get0_answer(ch));
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	cr_expect(strncmp(dk_chain_diagnosis(ch), "could not finish: ", 18) ==
+			  0,
+		  "%s", dk_chain_diagnosis(ch));
+	l = last_link(ch);
+	cr_expect_eq(l->type, DK_CHAIN_ANSWER);
+	cr_expect_eq(l->status, DK_DNSSEC_INDETERMINATE);
+	cr_expect_eq(l->rcode, LDNS_RCODE_SERVFAIL);
+	cr_expect_str_eq(l->zone, "lame.test.");
+	cr_assert_eq(dk_chain_server_count(ch), 2);
+	s = dk_chain_server(ch, 0);
+	cr_expect_str_eq(s->zone, "test.");
+	cr_expect_eq(s->state, DK_CHAIN_SERVER_REFERRAL);
+	cr_expect_eq(s->rcode, LDNS_RCODE_NOERROR);
+	cr_expect_eq(s->port, o.auth_port);
+	s = dk_chain_server(ch, 1);
+	cr_expect_str_eq(s->zone, "lame.test.");
+	cr_expect_str_eq(s->name, "ns.lame.test.");
+	cr_expect_str_eq(s->address, "127.53.0.99");
+	cr_expect_str_eq(s->query, "mail.lame.test. A");
+	cr_expect_eq(s->state, DK_CHAIN_SERVER_UNREACHABLE);
+	cr_expect_eq(s->rcode, -1);
+	cr_expect_null(dk_chain_server(ch, 2));
+	dk_chain_free(ch);
+
+	/* Nobody asked: the deepest zone of the walk is named. */
+	o.auth_port = 0;
+	o.no_auth_check = 1;
+	ch = build_opts(r, "mail.lame.test", LDNS_RR_TYPE_A, &o);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_SERVFAIL);
+	cr_expect_eq(dk_chain_server_count(ch), 0);
+	cr_expect_str_eq(dk_chain_outcome_zone(ch), "lame.test.");
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_unsupported_algorithm)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch;
+	const struct dk_chain_link *l;
+
+	if (!ub_host_says("A", "mail.ed448.test", "(insecure)")) {
+		/* This libunbound validates Ed448: nothing to explain. */
+		dk_resolver_free(r);
+		return;
+	}
+	ch = build_opts(r, "mail.ed448.test", LDNS_RR_TYPE_A, NULL);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
+	cr_expect_eq(dk_chain_checked_status(ch), DK_DNSSEC_INSECURE);
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	cr_expect_eq(dk_chain_outcome(ch),
+		     DK_CHAIN_OUTCOME_UNSUPPORTED_ALGORITHM);
+	cr_expect_eq(dk_chain_unsupported_algorithm(ch), 16);
+	cr_expect_str_eq(dk_chain_outcome_zone(ch), "ed448.test.");
+	l = dk_chain_link(ch, 1);
+	cr_expect_eq(l->type, DK_CHAIN_ZONE);
+	cr_expect_eq(l->status, DK_DNSSEC_INSECURE);
+	/* ldns (OpenSSL) verifies what libunbound cannot. */
+	cr_assert_geq(l->key_sig_count, 1);
+	cr_expect_eq(l->key_sigs[0].state, DK_CHAIN_SIG_VALID);
+	cr_expect_eq(l->key_sigs[0].algorithm, 16);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_nsec3_iterations)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch;
+	const struct dk_chain_link *l;
+
+	ch = build_opts(r, "nonexistent.iter.test", LDNS_RR_TYPE_A, NULL);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
+	cr_expect_eq(dk_chain_disagrees(ch), 0);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_NSEC3_ITERATIONS);
+	cr_expect_eq(dk_chain_nsec3_iterations(ch), 200);
+	cr_expect_eq(dk_chain_nsec3_iterations_limit(ch), 150);
+	cr_expect_str_eq(dk_chain_outcome_zone(ch), "iter.test.");
+	l = last_link(ch);
+	cr_expect_eq(l->proof, DK_CHAIN_PROOF_NSEC3);
+	cr_expect_eq(l->status, DK_DNSSEC_INSECURE);
+	/* The proof itself verifies. */
+	cr_assert_geq(l->proof_sig_count, 1);
+	cr_expect_eq(l->proof_sigs[0].state, DK_CHAIN_SIG_VALID);
+	dk_chain_free(ch);
+
+	ch = build_opts(r, "nonexistent.nsec3.test", LDNS_RR_TYPE_A, NULL);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_SECURE);
+	cr_expect_eq(dk_chain_nsec3_iterations(ch), -1);
+	cr_expect_eq(dk_chain_nsec3_iterations_limit(ch), -1);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_ds_missing)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch;
+	const struct dk_chain_link *l;
+	int ksk = -1;
+
+	ch = build_opts(r, "mail.nods.test", LDNS_RR_TYPE_A, NULL);
+	cr_expect_eq(dk_chain_status(ch), DK_DNSSEC_INSECURE);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_DS_MISSING);
+	cr_expect_str_eq(dk_chain_outcome_zone(ch), "nods.test.");
+	l = dk_chain_link(ch, 1);
+	cr_expect_eq(l->type, DK_CHAIN_INSECURE_DELEGATION);
+	cr_assert_eq(l->key_count, 2);
+	for (size_t i = 0; i < l->key_count; i++) {
+		if (l->keys[i].flags == 257) {
+			ksk = (int)i;
+		}
+	}
+	cr_assert_geq(ksk, 0);
+	cr_assert_eq(dk_chain_missing_ds_count(ch), 1);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), " IN DS %u 13 2 ",
+			 l->keys[ksk].key_tag);
+		cr_expect(strstr(dk_chain_missing_ds(ch, 0), want) != NULL,
+			  "%s", dk_chain_missing_ds(ch, 0));
+	}
+	cr_expect_null(dk_chain_missing_ds(ch, 1));
+	dk_chain_free(ch);
+
+	/* An unsigned child: no keys, no DS to add. */
+	ch = build_opts(r, "mail.insecure.test", LDNS_RR_TYPE_A, NULL);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_UNSIGNED);
+	cr_expect_eq(dk_chain_link(ch, 1)->key_count, 0);
+	cr_expect_eq(dk_chain_missing_ds_count(ch), 0);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_ttl_as_served)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain *ch;
+	size_t n;
+
+	ch = build_opts(r, "_25._tcp.mail.tampered.test", LDNS_RR_TYPE_TLSA,
+			NULL);
+	n = dk_chain_link_count(ch);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_BROKEN);
+	/* zone.in: $TTL 3600; val-bogus-ttl: 60 (unbound's default). */
+	cr_expect_eq(dk_chain_link_ttl(ch, n - 1), 3600);
+	cr_expect_eq(dk_chain_link_resolver_ttl(ch, n - 1), 60);
+	cr_expect(strstr(last_link(ch)->records[0], " 3600 IN TLSA ") != NULL,
+		  "%s", last_link(ch)->records[0]);
+	/* The DNSKEY RRset of the zone link. */
+	cr_expect_eq(dk_chain_link_ttl(ch, 1), 3600);
+	cr_expect_eq(dk_chain_link_ttl(ch, n), -1);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
+
+Test(dnssec_lib, chain_outcomes_null_and_invalid)
+{
+	struct dk_resolver *r = lab_resolver();
+	struct dk_chain_opts o = { 0 };
+	struct dk_chain *ch = NULL;
+	struct dk_diag d = { "" };
+
+	cr_expect_eq(dk_chain_build_opts(NULL, "a.test", 1, &o, &ch, &d),
+		     DK_EINVAL);
+	cr_expect_eq(dk_chain_build_opts(r, NULL, 1, &o, &ch, &d), DK_EINVAL);
+	cr_expect_eq(dk_chain_build_opts(r, "a.test", 0, &o, &ch, &d),
+		     DK_EINVAL);
+	cr_expect_eq(dk_chain_build_opts(r, "a.test", 1, &o, NULL, &d),
+		     DK_EINVAL);
+	o.warn_days = -1;
+	cr_expect_eq(dk_chain_build_opts(r, "a.test", 1, &o, &ch, &d),
+		     DK_EINVAL);
+	o.warn_days = 0;
+	o.auth_port = 65536;
+	cr_expect_eq(dk_chain_build_opts(r, "a.test", 1, &o, &ch, NULL),
+		     DK_EINVAL);
+	cr_expect_null(ch);
+	cr_expect_eq(dk_chain_outcome(NULL), DK_CHAIN_OUTCOME_UNKNOWN);
+	cr_expect_null(dk_chain_outcome_zone(NULL));
+	cr_expect_null(dk_chain_failed_query(NULL));
+	cr_expect_eq(dk_chain_server_count(NULL), 0);
+	cr_expect_null(dk_chain_server(NULL, 0));
+	cr_expect_eq(dk_chain_unsupported_algorithm(NULL), 0);
+	cr_expect_eq(dk_chain_nsec3_iterations(NULL), -1);
+	cr_expect_eq(dk_chain_nsec3_iterations_limit(NULL), -1);
+	cr_expect_eq(dk_chain_missing_ds_count(NULL), 0);
+	cr_expect_null(dk_chain_missing_ds(NULL, 0));
+	cr_expect_eq(dk_chain_link_ttl(NULL, 0), -1);
+	cr_expect_eq(dk_chain_link_resolver_ttl(NULL, 0), -1);
+	cr_expect_str_eq(dk_chain_outcome_name((enum dk_chain_outcome)99),
+			 "?");
+	cr_expect_str_eq(dk_chain_outcome_name(DK_CHAIN_OUTCOME_DS_MISSING),
+			 "ds-missing");
+	cr_expect_str_eq(
+		dk_chain_server_state_name((enum dk_chain_server_state)99),
+		"?");
+	cr_expect_str_eq(dk_chain_server_state_name(DK_CHAIN_SERVER_TIMEOUT),
+			 "timeout");
+	/* NULL options: all zero. */
+	ch = build_opts(r, "mail.secure.test", LDNS_RR_TYPE_A, NULL);
+	cr_expect_eq(dk_chain_outcome(ch), DK_CHAIN_OUTCOME_SECURE);
+	cr_expect_null(dk_chain_failed_query(ch));
+	cr_expect_eq(dk_chain_warn_days(ch), 0);
+	dk_chain_free(ch);
+	dk_resolver_free(r);
+}
