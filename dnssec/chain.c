@@ -1532,6 +1532,15 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 		r = dk_lookup(ch->resolver, dname_str(ch, n), LDNS_RR_TYPE_DS,
 			      &a, &diag);
 		pkt = r == 0 ? dk_answer_get0_packet(a) : NULL;
+		if (r == DK_ESERVFAIL && ch->failed) {
+			/*
+			 * The lookup of the name failed the same way (a CNAME
+			 * into a lame zone, or servers of @z that fail): the
+			 * servers asked directly will tell, not a DS link.
+			 */
+			ldns_rdf_deep_free(n);
+			return z;
+		}
 		if (r < 0 || !pkt) {
 			struct dk_chain_link l = { 0 };
 			struct lb b = LB_INIT;
@@ -1934,10 +1943,13 @@ static const char *rcode_str(struct dk_chain *ch, int rcode)
 	return lt && lt->name ? lt->name : fmt(ch, "rcode %d", rcode);
 }
 
-/* What the reply @p of a server of @zone to @qname says. */
+static ldns_rdf *cname_target(const ldns_pkt *p, const ldns_rdf *qname,
+			      uint16_t qtype);
+
+/* What the reply @p of a server of @zone to @qname/@qtype says. */
 static void classify(struct dk_chain *ch, struct dk_chain_server *s,
 		     const ldns_pkt *p, const ldns_rdf *zone,
-		     const ldns_rdf *qname)
+		     const ldns_rdf *qname, uint16_t qtype)
 {
 	int rc = (int)ldns_pkt_get_rcode(p);
 	size_t an = ldns_rr_list_rr_count(ldns_pkt_answer(p));
@@ -1952,8 +1964,12 @@ static void classify(struct dk_chain *ch, struct dk_chain_server *s,
 		return;
 	}
 	if (s->authoritative) {
+		ldns_rdf *cn = cname_target(p, qname, qtype);
+
 		s->state = DK_CHAIN_SERVER_ANSWER;
-		s->answer = rc == LDNS_RCODE_NXDOMAIN
+		s->answer = cn ? fmt(ch, "a CNAME to %s, authoritative",
+				     dname_str(ch, cn))
+			    : rc == LDNS_RCODE_NXDOMAIN
 				    ? "NXDOMAIN, authoritative"
 			    : an > 0
 				    ? fmt(ch, "an authoritative answer (%zu "
@@ -1961,6 +1977,7 @@ static void classify(struct dk_chain *ch, struct dk_chain_server *s,
 					  an, an == 1 ? "" : "s")
 				    : "no records of this type (NODATA), "
 				      "authoritative";
+		ldns_rdf_deep_free(cn);
 		return;
 	}
 	to = referral(p, zone, qname, &ns);
@@ -2191,7 +2208,7 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 			}
 		}
 		if (replies[i]) {
-			classify(ch, s, replies[i], zone, qname);
+			classify(ch, s, replies[i], zone, qname, qtype);
 		}
 	}
 	free(wire);
@@ -2218,113 +2235,171 @@ static const char *servers_str(struct dk_chain *ch, size_t first, size_t n)
 	return out;
 }
 
-/*
- * Ask the name servers for @qname/@qtype as an iterating resolver would.
- * Returns one sentence on what they answered, and the zone that did not
- * answer in *@ret_zone (NULL when none can be named).
- */
-static const char *probe(struct dk_chain *ch, const ldns_rdf *qname,
-			 uint16_t qtype, const char **ret_zone)
+/* The servers of the zone @child of a referral @via: glue, else libunbound. */
+static void referral_targets(struct dk_chain *ch, const ldns_pkt *via,
+			     const ldns_rr_list *ns, struct target *t,
+			     size_t *n)
 {
-	struct target t[MAX_TARGETS];
-	size_t n = 0;
-	const char *zname = start_zone(ch, qname, t, &n), *parent = NULL;
-	const char *found = NULL;
-	ldns_rdf *zone = NULL;
+	const ldns_rr_list *add = ldns_pkt_additional(via);
 
-	*ret_zone = NULL;
-	if (!zname) {
-		return fmt(ch,
-			   "libunbound cannot list the name servers of %s or "
-			   "of any zone above it, so none was asked",
-			   dname_str(ch, qname));
+	*n = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+		const ldns_rdf *nsn = ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
+		const char *nsname = dname_str(ch, nsn);
+		size_t before = *n;
+
+		for (size_t k = 0; k < ldns_rr_list_rr_count(add); k++) {
+			ldns_rr *g = ldns_rr_list_rr(add, k);
+			char *txt;
+
+			if ((ldns_rr_get_type(g) != LDNS_RR_TYPE_A &&
+			     ldns_rr_get_type(g) != LDNS_RR_TYPE_AAAA) ||
+			    !dname_eq(ldns_rr_owner(g), nsn)) {
+				continue;
+			}
+			txt = ldns_rdf2str(ldns_rr_rdf(g, 0));
+			if (txt) {
+				target_add(ch, t, n, nsname, txt, NULL);
+			}
+			free(txt);
+		}
+		if (*n == before) {
+			target_resolve(ch, t, n, nsname);
+		}
 	}
-	if (ldns_str2rdf_dname(&zone, zname) != LDNS_STATUS_OK) {
-		ch->oom = 1;
+}
+
+/* The target of a CNAME at @qname in the answer @p (new rdf), or NULL. */
+static ldns_rdf *cname_target(const ldns_pkt *p, const ldns_rdf *qname,
+			      uint16_t qtype)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(p);
+
+	if (qtype == LDNS_RR_TYPE_CNAME) {
 		return NULL;
 	}
-	for (int hop = 0; hop < MAX_REFERRALS && !found && !ch->oom; hop++) {
-		ldns_pkt *replies[MAX_TARGETS] = { NULL };
-		ldns_rdf *child = NULL;
-		ldns_rr_list *ns = NULL;
-		const ldns_pkt *via = NULL;
-		size_t first = 0;
-		int answered = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-		ask_all(ch, zone, t, n, qname, qtype, replies, &first);
-		for (size_t i = 0; i < n && first + i < ch->nservers; i++) {
-			const struct dk_chain_server *s =
-				&ch->servers[first + i];
-
-			answered |= s->state == DK_CHAIN_SERVER_ANSWER;
-			if (s->state == DK_CHAIN_SERVER_REFERRAL && !via) {
-				via = replies[i];
-			}
-		}
-		if (answered) {
-			*ret_zone = dname_str(ch, zone);
-			found = fmt(ch,
-				    "asked directly, the name servers of %s "
-				    "answer it (%s): the failure is not an "
-				    "unreachable server",
-				    *ret_zone, servers_str(ch, first, n));
-		} else if (via && (child = referral(via, zone, qname, &ns))) {
-			const ldns_rr_list *add = ldns_pkt_additional(via);
-
-			/* The servers of the child: glue, else libunbound. */
-			n = 0;
-			for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
-				const ldns_rdf *nsn =
-					ldns_rr_rdf(ldns_rr_list_rr(ns, i), 0);
-				const char *nsname = dname_str(ch, nsn);
-				size_t before = n;
-
-				for (size_t k = 0;
-				     k < ldns_rr_list_rr_count(add); k++) {
-					ldns_rr *g = ldns_rr_list_rr(add, k);
-					char *txt;
-
-					if ((ldns_rr_get_type(g) !=
-						     LDNS_RR_TYPE_A &&
-					     ldns_rr_get_type(g) !=
-						     LDNS_RR_TYPE_AAAA) ||
-					    !dname_eq(ldns_rr_owner(g), nsn)) {
-						continue;
-					}
-					txt = ldns_rdf2str(ldns_rr_rdf(g, 0));
-					if (txt) {
-						target_add(ch, t, &n, nsname,
-							   txt, NULL);
-					}
-					free(txt);
-				}
-				if (n == before) {
-					target_resolve(ch, t, &n, nsname);
-				}
-			}
-			parent = dname_str(ch, zone);
-			ldns_rdf_deep_free(zone);
-			zone = child;
-		} else {
-			*ret_zone = dname_str(ch, zone);
-			found = fmt(ch,
-				    "no name server of %s%s%s%s answered it: "
-				    "%s",
-				    *ret_zone,
-				    parent ? " (delegated from " : "",
-				    parent ? parent : "", parent ? ")" : "",
-				    n ? servers_str(ch, first, n)
-				      : "it has none with an address");
-		}
-		ldns_rr_list_deep_free(ns);
-		for (size_t i = 0; i < MAX_TARGETS; i++) {
-			ldns_pkt_free(replies[i]);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+		    dname_eq(ldns_rr_owner(rr), qname) && ldns_rr_rdf(rr, 0)) {
+			return ldns_rdf_clone(ldns_rr_rdf(rr, 0));
 		}
 	}
-	if (!found && !ch->oom) {
-		*ret_zone = dname_str(ch, zone);
-		found = fmt(ch, "the referrals go on below %s", *ret_zone);
+	return NULL;
+}
+
+/*
+ * Ask the name servers for @name/@qtype as an iterating resolver would,
+ * following referrals and CNAMEs. Returns one sentence on what they
+ * answered, and the zone that did not answer in *@ret_zone (NULL when
+ * none can be named).
+ */
+static const char *probe(struct dk_chain *ch, const ldns_rdf *name,
+			 uint16_t qtype, const char **ret_zone)
+{
+	ldns_rdf *qname = ldns_rdf_clone(name), *zone = NULL;
+	const char *found = NULL, *via_cname = "";
+
+	*ret_zone = NULL;
+	for (int cnames = 0; qname && !found && !ch->oom; cnames++) {
+		struct target t[MAX_TARGETS];
+		size_t n = 0;
+		const char *zname = start_zone(ch, qname, t, &n);
+		const char *parent = NULL;
+		ldns_rdf *next = NULL;
+
+		if (!zname) {
+			found = fmt(ch,
+				    "libunbound cannot list the name servers "
+				    "of %s or of any zone above it, so none "
+				    "was asked%s",
+				    dname_str(ch, qname), via_cname);
+			break;
+		}
+		ldns_rdf_deep_free(zone);
+		zone = NULL;
+		if (ldns_str2rdf_dname(&zone, zname) != LDNS_STATUS_OK) {
+			ch->oom = 1;
+			break;
+		}
+		for (int hop = 0; hop < MAX_REFERRALS && !found && !next &&
+				  !ch->oom;
+		     hop++) {
+			ldns_pkt *replies[MAX_TARGETS] = { NULL };
+			ldns_rdf *child = NULL;
+			ldns_rr_list *ns = NULL;
+			const ldns_pkt *via = NULL, *ans = NULL;
+			size_t first = 0;
+
+			ask_all(ch, zone, t, n, qname, qtype, replies, &first);
+			for (size_t i = 0; i < n && first + i < ch->nservers;
+			     i++) {
+				enum dk_chain_server_state st =
+					ch->servers[first + i].state;
+
+				if (st == DK_CHAIN_SERVER_ANSWER && !ans) {
+					ans = replies[i];
+				}
+				if (st == DK_CHAIN_SERVER_REFERRAL && !via) {
+					via = replies[i];
+				}
+			}
+			if (ans && cnames < MAX_REFERRALS &&
+			    (next = cname_target(ans, qname, qtype))) {
+				/* Follow the CNAME from its own zone. */
+				via_cname = fmt(ch, "%s, reached by the CNAME %s -> %s",
+						via_cname,
+						dname_str(ch, qname),
+						dname_str(ch, next));
+			} else if (ans) {
+				*ret_zone = dname_str(ch, zone);
+				found = fmt(ch,
+					    "asked directly, the name servers "
+					    "of %s answer %s %s%s (%s): the "
+					    "failure is not an unreachable "
+					    "server",
+					    *ret_zone, dname_str(ch, qname),
+					    type_str(qtype), via_cname,
+					    servers_str(ch, first, n));
+			} else if (via &&
+				   (child = referral(via, zone, qname, &ns))) {
+				referral_targets(ch, via, ns, t, &n);
+				parent = dname_str(ch, zone);
+				ldns_rdf_deep_free(zone);
+				zone = child;
+			} else {
+				*ret_zone = dname_str(ch, zone);
+				found = fmt(ch,
+					    "no name server of %s%s%s%s "
+					    "answered %s %s%s: %s",
+					    *ret_zone,
+					    parent ? " (delegated from " : "",
+					    parent ? parent : "",
+					    parent ? ")" : "",
+					    dname_str(ch, qname),
+					    type_str(qtype), via_cname,
+					    n ? servers_str(ch, first, n)
+					      : "it has none with an address");
+			}
+			ldns_rr_list_deep_free(ns);
+			for (size_t i = 0; i < MAX_TARGETS; i++) {
+				ldns_pkt_free(replies[i]);
+			}
+		}
+		if (next) {
+			ldns_rdf_deep_free(qname);
+			qname = next;
+		} else if (!found && !ch->oom) {
+			*ret_zone = dname_str(ch, zone);
+			found = fmt(ch, "the referrals go on below %s",
+				    *ret_zone);
+		}
 	}
+	if (!qname) {
+		ch->oom = 1;
+	}
+	ldns_rdf_deep_free(qname);
 	ldns_rdf_deep_free(zone);
 	return found;
 }

@@ -727,6 +727,53 @@ Test(dnssec_cli, servfail_lame_delegation)
 }
 
 /*
+ * A secure CNAME into the lame zone (lame.secure.test. -> mail.lame.test.):
+ * the servers of secure.test. answer with the CNAME, and the zone that
+ * does not answer is still lame.test.
+ */
+Test(dnssec_cli, servfail_through_cname)
+{
+	const char *port = lab_value("DK_LAB_PORT");
+	char *out = NULL, args[256];
+	json_t *doc, *servers;
+
+	cr_assert_str_eq(ub_host("A", "lame.secure.test"), "servfail");
+	lab_run(&out,
+		"dig +norec @127.53.0.1 -p %s lame.secure.test A +noall "
+		"+answer",
+		port);
+	cr_expect(strstr(out, "CNAME\tmail.lame.test.") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof(args),
+		 "--json chain --auth-port %s lame.secure.test A 2>/dev/null",
+		 port);
+	cr_expect_eq(dk(&out, args), 75);
+	doc = json_doc(out);
+	cr_expect_str_eq(jstr(doc, "outcome"), "servfail");
+	cr_expect_str_eq(jstr(doc, "outcome_zone"), "lame.test.");
+	cr_expect_str_eq(jstr(doc, "failed_query"), "lame.secure.test. A");
+	cr_expect(strstr(jstr(doc, "diagnosis"),
+			 "reached by the CNAME lame.secure.test. -> "
+			 "mail.lame.test.") != NULL,
+		  "%s", jstr(doc, "diagnosis"));
+	servers = json_object_get(doc, "servers");
+	cr_assert_eq(json_array_size(servers), 3, "%s", out);
+	cr_expect_str_eq(jstr(json_array_get(servers, 0), "zone"),
+			 "secure.test.");
+	cr_expect_str_eq(jstr(json_array_get(servers, 0), "state"), "answer");
+	cr_expect_str_eq(jstr(json_array_get(servers, 0), "answer"),
+			 "a CNAME to mail.lame.test., authoritative");
+	cr_expect_str_eq(jstr(json_array_get(servers, 1), "state"),
+			 "referral");
+	cr_expect_str_eq(jstr(json_array_get(servers, 2), "query"),
+			 "mail.lame.test. A");
+	cr_expect_str_eq(jstr(json_array_get(servers, 2), "state"),
+			 "unreachable");
+	json_decref(doc);
+	free(out);
+}
+
+/*
  * ed448.test. is signed only with Ed448 (algorithm 16). Debian's
  * libunbound is built with nettle, without Ed448: for it the zone is
  * insecure (RFC 4035 section 5.2), while BIND's delv validates it and
