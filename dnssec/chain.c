@@ -48,9 +48,9 @@ struct lx {
 	 * NSEC3_ITERATIONS, DS_MISSING), else UNKNOWN; and its zone. */
 	enum dk_chain_outcome reason;
 	const char *zone;
-	uint8_t alg;		/* UNSUPPORTED_ALGORITHM: the algorithm */
-	int n3_iter, n3_limit;	/* NSEC3 iterations and limit, or -1 */
-	const char **mds;	/* DS_MISSING: DS records to add */
+	uint8_t alg;	       /* UNSUPPORTED_ALGORITHM: the algorithm */
+	int n3_iter, n3_limit; /* NSEC3 iterations and limit, or -1 */
+	const char **mds;      /* DS_MISSING: DS records to add */
 	size_t nmds;
 };
 
@@ -537,9 +537,8 @@ static const char *sigs_why(struct dk_chain *ch, const char *what,
 }
 
 /* The link array, and its extras. */
-static struct dk_chain_link *link_add(struct dk_chain *ch,
-				      const struct dk_chain_link *l,
-				      const struct lx *x)
+static struct dk_chain_link *
+link_add(struct dk_chain *ch, const struct dk_chain_link *l, const struct lx *x)
 {
 	if (ch->nlinks == ch->caplinks) {
 		size_t cap = ch->caplinks ? ch->caplinks * 2 : 8;
@@ -584,8 +583,8 @@ struct lb {
 };
 
 /* A new link's arrays and extras: no TTL, no NSEC3 iterations. */
-#define LB_INIT                                                    \
-	{                                                          \
+#define LB_INIT                                                              \
+	{                                                                    \
 		.x = {.ttl = -1, .rttl = -1, .n3_iter = -1, .n3_limit = -1 } \
 	}
 
@@ -619,8 +618,6 @@ static void link_finish(struct dk_chain *ch, struct dk_chain_link *l,
 	b->x.ttl = b->x.rttl = -1;
 	b->x.n3_iter = b->x.n3_limit = -1;
 }
-
-
 
 static void add_record(struct dk_chain *ch, struct vec *v, const ldns_rr *rr,
 		       const ldns_rr_list *pool)
@@ -1273,8 +1270,8 @@ static void child_signed(struct dk_chain *ch, struct dk_chain_link *l,
 		dk_answer_free(a);
 		return;
 	}
-	check_sigs(ch, keys, ldns_pkt_answer(pkt), z->apex,
-		   LDNS_RR_TYPE_DNSKEY, z->apex, keys, &b->key_sigs);
+	check_sigs(ch, keys, ldns_pkt_answer(pkt), z->apex, LDNS_RR_TYPE_DNSKEY,
+		   z->apex, keys, &b->key_sigs);
 	k = b->keys.v;
 	sg = b->key_sigs.v;
 	nsig = b->key_sigs.n;
@@ -1291,7 +1288,8 @@ static void child_signed(struct dk_chain *ch, struct dk_chain_link *l,
 		for (size_t i = 0; i < b->keys.n; i++) {
 			int valid = 0;
 
-			if ((k[i].flags & 0x0080) || (k[i].flags & 0x0100) == 0 ||
+			if ((k[i].flags & 0x0080) ||
+			    (k[i].flags & 0x0100) == 0 ||
 			    (sep && !(k[i].flags & 1))) {
 				continue;
 			}
@@ -1418,9 +1416,8 @@ static struct zone *zone_unsigned(struct dk_chain *ch, const ldns_rdf *name,
 				b.x.zone = parent->name;
 			}
 		}
-		l.why = fmt(ch, "%s is an unsigned delegation: %s%s%s",
-			    z->name, how, over ? "; but " : "",
-			    over ? over : "");
+		l.why = fmt(ch, "%s is an unsigned delegation: %s%s%s", z->name,
+			    how, over ? "; but " : "", over ? over : "");
 		if (!ch->oom) {
 			child_signed(ch, &l, &b, z, parent,
 				     fmt(ch, "%s has no DS for it: %s%s%s",
@@ -1495,8 +1492,7 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 			ch->oom = 1;
 			return NULL;
 		}
-		z = zone_signed(ch, anchor, NULL, ds, NULL,
-				DK_DNSSEC_SECURE);
+		z = zone_signed(ch, anchor, NULL, ds, NULL, DK_DNSSEC_SECURE);
 		ldns_rr_list_deep_free(ds);
 		if (!z) {
 			return NULL;
@@ -1626,8 +1622,8 @@ enum {
 
 /* One name server address to ask. */
 struct target {
-	const char *name; /* arena */
-	const char *addr; /* arena; NULL when none was found */
+	const char *name;   /* arena */
+	const char *addr;   /* arena; NULL when none was found */
 	const char *noaddr; /* why there is none */
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -1764,18 +1760,17 @@ static const char *start_zone(struct dk_chain *ch, const ldns_rdf *name,
 		}
 		rrs = r == 0 ? dk_answer_get0_rrset(a) : NULL;
 		if (ldns_rr_list_rr_count(rrs) > 0 &&
-		    dname_eq(ldns_rr_owner(ldns_rr_list_rr(rrs, 0)),
-			     cand[i])) {
+		    dname_eq(ldns_rr_owner(ldns_rr_list_rr(rrs, 0)), cand[i])) {
 			found = zname;
 			for (size_t k = 0; k < ldns_rr_list_rr_count(rrs) &&
 					   k < MAX_TARGETS / 2;
 			     k++) {
-				target_resolve(ch, t, n,
-					       dname_str(ch,
-							 ldns_rr_rdf(
-								 ldns_rr_list_rr(
-									 rrs, k),
-								 0)));
+				target_resolve(
+					ch, t, n,
+					dname_str(ch,
+						  ldns_rr_rdf(ldns_rr_list_rr(
+								      rrs, k),
+							      0)));
 			}
 		}
 		dk_answer_free(a);
@@ -1827,9 +1822,9 @@ static ldns_pkt *tcp_ask(const struct target *t, const uint8_t *wire,
 	memcpy(out + 2, wire, wlen);
 	fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
-	if (fd < 0 || (connect(fd, (const struct sockaddr *)&t->sa,
-			       t->salen) < 0 &&
-		       errno != EINPROGRESS)) {
+	if (fd < 0 ||
+	    (connect(fd, (const struct sockaddr *)&t->sa, t->salen) < 0 &&
+	     errno != EINPROGRESS)) {
 		*ret_errno = errno;
 		goto out;
 	}
@@ -1902,9 +1897,8 @@ static int reply_matches(const ldns_pkt *p, uint16_t id, const ldns_rdf *qname,
 			 uint16_t qtype)
 {
 	const ldns_rr_list *q = ldns_pkt_question(p);
-	const ldns_rr *rr = ldns_rr_list_rr_count(q) == 1
-				    ? ldns_rr_list_rr(q, 0)
-				    : NULL;
+	const ldns_rr *rr =
+		ldns_rr_list_rr_count(q) == 1 ? ldns_rr_list_rr(q, 0) : NULL;
 
 	return ldns_pkt_id(p) == id && ldns_pkt_qr(p) && rr &&
 	       dname_eq(ldns_rr_owner(rr), qname) &&
@@ -1971,12 +1965,12 @@ static void classify(struct dk_chain *ch, struct dk_chain_server *s,
 				     dname_str(ch, cn))
 			    : rc == LDNS_RCODE_NXDOMAIN
 				    ? "NXDOMAIN, authoritative"
-			    : an > 0
-				    ? fmt(ch, "an authoritative answer (%zu "
-					      "record%s)",
-					  an, an == 1 ? "" : "s")
-				    : "no records of this type (NODATA), "
-				      "authoritative";
+			    : an > 0 ? fmt(ch,
+					   "an authoritative answer (%zu "
+					   "record%s)",
+					   an, an == 1 ? "" : "s")
+				     : "no records of this type (NODATA), "
+				       "authoritative";
 		ldns_rdf_deep_free(cn);
 		return;
 	}
@@ -1986,13 +1980,13 @@ static void classify(struct dk_chain *ch, struct dk_chain_server *s,
 
 		for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 			names = fmt(ch, "%s%s%s", names, i ? ", " : "",
-				    dname_str(ch, ldns_rr_rdf(
-							  ldns_rr_list_rr(ns, i),
-							  0)));
+				    dname_str(ch, ldns_rr_rdf(ldns_rr_list_rr(
+								      ns, i),
+							      0)));
 		}
 		s->state = DK_CHAIN_SERVER_REFERRAL;
-		s->answer = fmt(ch, "a referral to %s: %s",
-				dname_str(ch, to), names);
+		s->answer = fmt(ch, "a referral to %s: %s", dname_str(ch, to),
+				names);
 		ldns_rdf_deep_free(to);
 		ldns_rr_list_deep_free(ns);
 		return;
@@ -2048,12 +2042,12 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 		    const struct target *t, size_t n, const ldns_rdf *qname,
 		    uint16_t qtype, ldns_pkt **replies, size_t *first)
 {
-	ldns_pkt *q = ldns_pkt_query_new(ldns_rdf_clone(qname),
-					 (ldns_rr_type)qtype,
-					 LDNS_RR_CLASS_IN, 0);
+	ldns_pkt *q =
+		ldns_pkt_query_new(ldns_rdf_clone(qname), (ldns_rr_type)qtype,
+				   LDNS_RR_CLASS_IN, 0);
 	const char *zname = dname_str(ch, zone);
-	const char *query = fmt(ch, "%s %s", dname_str(ch, qname),
-				type_str(qtype));
+	const char *query =
+		fmt(ch, "%s %s", dname_str(ch, qname), type_str(qtype));
 	uint16_t id = ldns_get_random();
 	uint8_t *wire = NULL, buf[65535];
 	size_t wlen = 0, pending = 0;
@@ -2191,9 +2185,10 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 				e = EPROTO;
 			}
 			if (!replies[i]) {
-				s->state = e == ETIMEDOUT
-						   ? DK_CHAIN_SERVER_TIMEOUT
-						   : DK_CHAIN_SERVER_UNREACHABLE;
+				s->state =
+					e == ETIMEDOUT
+						? DK_CHAIN_SERVER_TIMEOUT
+						: DK_CHAIN_SERVER_UNREACHABLE;
 				s->answer =
 					e == ETIMEDOUT
 						? fmt(ch,
@@ -2223,8 +2218,7 @@ static const char *servers_str(struct dk_chain *ch, size_t first, size_t n)
 		const struct dk_chain_server *s = &ch->servers[i];
 
 		if (i - first == 4) {
-			return fmt(ch, "%s; and %zu more", out,
-				   first + n - i);
+			return fmt(ch, "%s; and %zu more", out, first + n - i);
 		}
 		out = s->address ? fmt(ch, "%s%s%s (%s port %u): %s", out,
 				       *out ? "; " : "", s->name, s->address,
@@ -2323,8 +2317,8 @@ static const char *probe(struct dk_chain *ch, const ldns_rdf *name,
 			ch->oom = 1;
 			break;
 		}
-		for (int hop = 0; hop < MAX_REFERRALS && !found && !next &&
-				  !ch->oom;
+		for (int hop = 0;
+		     hop < MAX_REFERRALS && !found && !next && !ch->oom;
 		     hop++) {
 			ldns_pkt *replies[MAX_TARGETS] = { NULL };
 			ldns_rdf *child = NULL;
@@ -2348,10 +2342,10 @@ static const char *probe(struct dk_chain *ch, const ldns_rdf *name,
 			if (ans && cnames < MAX_REFERRALS &&
 			    (next = cname_target(ans, qname, qtype))) {
 				/* Follow the CNAME from its own zone. */
-				via_cname = fmt(ch, "%s, reached by the CNAME %s -> %s",
-						via_cname,
-						dname_str(ch, qname),
-						dname_str(ch, next));
+				via_cname = fmt(
+					ch, "%s, reached by the CNAME %s -> %s",
+					via_cname, dname_str(ch, qname),
+					dname_str(ch, next));
 			} else if (ans) {
 				*ret_zone = dname_str(ch, zone);
 				found = fmt(ch,
@@ -3271,8 +3265,7 @@ const struct dk_chain_server *dk_chain_server(const struct dk_chain *chain,
 /* The extras of the link that explains the verdict, or NULL. */
 static const struct lx *explain_lx(const struct dk_chain *chain)
 {
-	return chain && chain->explain >= 0 ? &chain->lx[chain->explain]
-					    : NULL;
+	return chain && chain->explain >= 0 ? &chain->lx[chain->explain] : NULL;
 }
 
 uint8_t dk_chain_unsupported_algorithm(const struct dk_chain *chain)
@@ -3302,8 +3295,7 @@ size_t dk_chain_missing_ds_count(const struct dk_chain *chain)
 {
 	const struct lx *x = explain_lx(chain);
 
-	return x && chain->outcome == DK_CHAIN_OUTCOME_DS_MISSING ? x->nmds
-								  : 0;
+	return x && chain->outcome == DK_CHAIN_OUTCOME_DS_MISSING ? x->nmds : 0;
 }
 
 const char *dk_chain_missing_ds(const struct dk_chain *chain, size_t i)

@@ -365,11 +365,11 @@ static json_t *json_keys(const struct dk_chain_link *l, int *bad)
 		if (json_array_append_new(
 			    keys,
 			    json_pack("{s:i, s:i, s:i, s:i, s:s, s:b, s:s}",
-				      "flags", k->flags, "key_tag",
-				      k->key_tag, "algorithm", k->algorithm,
-				      "bits", (int)k->bits, "role",
-				      key_role(k), "has_ds", k->ds >= 0,
-				      "record", k->text ? k->text : ""))) {
+				      "flags", k->flags, "key_tag", k->key_tag,
+				      "algorithm", k->algorithm, "bits",
+				      (int)k->bits, "role", key_role(k),
+				      "has_ds", k->ds >= 0, "record",
+				      k->text ? k->text : ""))) {
 			*bad = 1;
 		}
 	}

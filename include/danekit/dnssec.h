@@ -285,6 +285,16 @@ dk_tlsa_rrset_get0_chain(const struct dk_tlsa_rrset *rrset);
  * of the resolver, to find the first broken link. The verdict is
  * libunbound's (dk_lookup()); the chain explains it. When the explanation
  * disagrees with a "secure" verdict, the chain is reported as not secure.
+ * Every verdict has an outcome (enum dk_chain_outcome, dk_chain_outcome()):
+ * what explains it, with its facts: a broken link, an unsigned
+ * delegation, a SERVFAIL and the zone whose servers did not answer, an
+ * algorithm this libunbound cannot validate, NSEC3 over the validator's
+ * iteration limit, a signed child whose DS is missing.
+ *
+ * Records are given with the TTL the zone serves them with: the Original
+ * TTL of their RRSIG (RFC 4034 section 3.1.4), not what is left of it in
+ * libunbound's cache nor val-bogus-ttl for bogus data; see
+ * dk_chain_link_ttl().
  *
  * The result is a read-only tree: struct dk_chain is opaque; the links it
  * gives out are plain structs, borrowed from the chain (valid until
@@ -433,6 +443,7 @@ struct dk_chain;
  * itself failed: @diag says why); DK_ENOMEM. *@ret_chain is untouched on
  * failure. Failures of the lookups made for the explanation (DS, DNSKEY)
  * are not errors: that link gets DK_DNSSEC_INDETERMINATE.
+ * dk_chain_build_opts() reports a SERVFAIL as a chain instead.
  */
 int dk_chain_build(struct dk_resolver *resolver, const char *name,
 		   uint16_t type, int warn_days, struct dk_chain **ret_chain,
@@ -448,7 +459,10 @@ void dk_chain_free(struct dk_chain *chain);
  */
 enum dk_dnssec_status dk_chain_status(const struct dk_chain *chain);
 
-/** libunbound's own status of the answer (dk_answer_status()). */
+/**
+ * libunbound's own status of the answer (dk_answer_status());
+ * DK_DNSSEC_INDETERMINATE when the lookup failed (SERVFAIL outcome).
+ */
 enum dk_dnssec_status dk_chain_resolver_status(const struct dk_chain *chain);
 
 /** What the link-by-link check found on its own. */
@@ -459,7 +473,8 @@ int dk_chain_disagrees(const struct dk_chain *chain);
 
 /**
  * The diagnosis: one sentence, without a final period, that names the
- * first broken (or unsigned) link, or says that the chain is secure.
+ * first broken (or unsigned) link, or says that the chain is secure. For
+ * the SERVFAIL outcome it begins with "could not finish: ".
  * Borrowed; never NULL for a chain, NULL for NULL.
  */
 const char *dk_chain_diagnosis(const struct dk_chain *chain);
@@ -473,7 +488,10 @@ const char *dk_chain_qname(const struct dk_chain *chain);
 /** The type asked; 0 for NULL. */
 uint16_t dk_chain_qtype(const struct dk_chain *chain);
 
-/** The rcode of the answer (LDNS_RCODE_*); SERVFAIL for NULL. */
+/**
+ * The rcode of the answer (LDNS_RCODE_*); SERVFAIL for NULL and when the
+ * lookup failed (SERVFAIL outcome).
+ */
 int dk_chain_rcode(const struct dk_chain *chain);
 
 /** The validation time the signatures were checked at. 0 for NULL. */
@@ -484,7 +502,8 @@ int dk_chain_warn_days(const struct dk_chain *chain);
 
 /**
  * The answer of the lookup of the name itself, borrowed (freed by
- * dk_chain_free()); NULL for NULL.
+ * dk_chain_free()); NULL for NULL, and when the lookup failed (SERVFAIL
+ * outcome: there is no answer).
  */
 const struct dk_answer *dk_chain_get0_answer(const struct dk_chain *chain);
 

@@ -569,11 +569,11 @@ static const char *ub_host(const char *type, const char *name)
 	lab_run(&out, "unbound-host -C '%s' -v -t %s %s 2>&1", lab_conf, type,
 		name);
 	snprintf(v, sizeof(v), "%s",
-		 strstr(out, "SERVFAIL")       ? "servfail"
-		 : strstr(out, "(BOGUS")       ? "bogus"
-		 : strstr(out, "(insecure)")   ? "insecure"
-		 : strstr(out, "(secure)")     ? "secure"
-					       : "?");
+		 strstr(out, "SERVFAIL")     ? "servfail"
+		 : strstr(out, "(BOGUS")     ? "bogus"
+		 : strstr(out, "(insecure)") ? "insecure"
+		 : strstr(out, "(secure)")   ? "secure"
+					     : "?");
 	free(out);
 	return v;
 }
@@ -619,8 +619,8 @@ Test(dnssec_cli, servfail_lame_delegation)
 	rc = dk(&out, args);
 	cr_expect_eq(rc, 75, "exit %d\n%s", rc, out);
 	line = first_line(out);
-	cr_expect(starts_with(line, "indeterminate: could not finish: "),
-		  "%s", line);
+	cr_expect(starts_with(line, "indeterminate: could not finish: "), "%s",
+		  line);
 	cr_expect(strstr(line, "mail.lame.test. A") != NULL, "%s", line);
 	cr_expect(strstr(line, "SERVFAIL") != NULL, "%s", line);
 	cr_expect(strstr(line, "no name server of lame.test. (delegated from "
@@ -653,8 +653,8 @@ Test(dnssec_cli, servfail_lame_delegation)
 	snprintf(args, sizeof(args),
 		 "chain --auth-port %s mail.lame.test A 2>&1 >/dev/null", port);
 	cr_expect_eq(dk(&err, args), 75);
-	cr_expect(starts_with(err, "danekit: chain: could not finish: "),
-		  "%s", err);
+	cr_expect(starts_with(err, "danekit: chain: could not finish: "), "%s",
+		  err);
 	cr_expect_eq(strchr(err, '\n'), err + strlen(err) - 1, "%s", err);
 	free(err);
 
@@ -686,7 +686,8 @@ Test(dnssec_cli, servfail_lame_delegation)
 	cr_expect_str_eq(jstr(s, "zone"), "test.");
 	cr_expect_str_eq(jstr(s, "name"), "ns.test.");
 	cr_expect_str_eq(jstr(s, "address"), "127.53.0.1");
-	cr_expect_eq(json_integer_value(json_object_get(s, "port")), atoi(port));
+	cr_expect_eq(json_integer_value(json_object_get(s, "port")),
+		     atoi(port));
 	cr_expect_str_eq(jstr(s, "query"), "mail.lame.test. A");
 	cr_expect_str_eq(jstr(s, "state"), "referral");
 	cr_expect_str_eq(jstr(s, "rcode"), "NOERROR");
@@ -721,8 +722,7 @@ Test(dnssec_cli, servfail_lame_delegation)
 	cr_expect_eq(dk(&out, "chain --auth-port 53 --no-auth-check "
 			      "mail.lame.test 2>&1 >/dev/null"),
 		     64);
-	cr_expect(starts_with(out, "danekit: chain: --auth-port"), "%s",
-		  out);
+	cr_expect(starts_with(out, "danekit: chain: --auth-port"), "%s", out);
 	free(out);
 }
 
@@ -763,8 +763,7 @@ Test(dnssec_cli, servfail_through_cname)
 	cr_expect_str_eq(jstr(json_array_get(servers, 0), "state"), "answer");
 	cr_expect_str_eq(jstr(json_array_get(servers, 0), "answer"),
 			 "a CNAME to mail.lame.test., authoritative");
-	cr_expect_str_eq(jstr(json_array_get(servers, 1), "state"),
-			 "referral");
+	cr_expect_str_eq(jstr(json_array_get(servers, 1), "state"), "referral");
 	cr_expect_str_eq(jstr(json_array_get(servers, 2), "query"),
 			 "mail.lame.test. A");
 	cr_expect_str_eq(jstr(json_array_get(servers, 2), "state"),
@@ -789,8 +788,9 @@ Test(dnssec_cli, unsupported_algorithm)
 	int rc;
 
 	/* The zone is validly signed with algorithm 16. */
-	cr_expect_eq(lab_run(&out, "ldns-verify-zone '%s/zones/ed448.test.signed' "
-				   "2>&1",
+	cr_expect_eq(lab_run(&out,
+			     "ldns-verify-zone '%s/zones/ed448.test.signed' "
+			     "2>&1",
 			     run),
 		     0, "%s", out);
 	free(out);
@@ -815,12 +815,11 @@ Test(dnssec_cli, unsupported_algorithm)
 	cr_expect_eq(rc, 2, "%s", out);
 	line = first_line(out);
 	cr_expect(starts_with(line, "insecure: ed448.test. is signed only with "
-			  "algorithm 16 (ED448), which this build of "
-			  "libunbound cannot validate"),
+				    "algorithm 16 (ED448), which this build of "
+				    "libunbound cannot validate"),
 		  "%s", line);
 	cr_expect(strstr(line, "RFC 4035 section 5.2") != NULL, "%s", line);
-	cr_expect(strstr(line, "the zone is not unsigned") != NULL, "%s",
-		  line);
+	cr_expect(strstr(line, "the zone is not unsigned") != NULL, "%s", line);
 	cr_expect(strstr(line, "found no broken link") == NULL, "%s", line);
 	free(line);
 	cr_expect(strstr(out, "\nzone ed448.test. (DS at test.): insecure\n") !=
@@ -895,8 +894,9 @@ Test(dnssec_cli, nsec3_iterations)
 	cr_expect_str_eq(jstr(doc, "outcome"), "nsec3-iterations");
 	cr_expect_str_eq(jstr(doc, "outcome_zone"), "iter.test.");
 	cr_expect(json_is_false(json_object_get(doc, "disagrees")));
-	cr_expect_eq(json_integer_value(json_object_get(doc, "nsec3_iterations")),
-		     200);
+	cr_expect_eq(
+		json_integer_value(json_object_get(doc, "nsec3_iterations")),
+		200);
 	cr_expect_eq(json_integer_value(
 			     json_object_get(doc, "nsec3_iterations_limit")),
 		     150);
@@ -907,14 +907,15 @@ Test(dnssec_cli, nsec3_iterations)
 	cr_expect_eq(dk(&out, "--json chain mail.unsigned.iter.test A"), 2);
 	doc = json_doc(out);
 	cr_expect_str_eq(jstr(doc, "outcome"), "nsec3-iterations");
-	cr_expect(strstr(jstr(doc, "diagnosis"), "unsigned.iter.test. is an "
-						 "unsigned delegation") !=
-			  NULL &&
+	cr_expect(strstr(jstr(doc, "diagnosis"),
+			 "unsigned.iter.test. is an "
+			 "unsigned delegation") != NULL &&
 			  strstr(jstr(doc, "diagnosis"), "200 iterations") !=
 				  NULL,
 		  "%s", jstr(doc, "diagnosis"));
-	cr_expect_eq(json_integer_value(json_object_get(doc, "nsec3_iterations")),
-		     200);
+	cr_expect_eq(
+		json_integer_value(json_object_get(doc, "nsec3_iterations")),
+		200);
 	json_decref(doc);
 	free(out);
 
@@ -963,13 +964,15 @@ Test(dnssec_cli, ds_missing)
 
 	cr_expect_eq(dk(&out, "chain mail.nods.test A"), 2, "%s", out);
 	line = first_line(out);
-	cr_expect(starts_with(line, "insecure: nods.test. is signed, only its DS is "
-			  "missing: its DNSKEY RRset ("),
+	cr_expect(starts_with(line,
+			      "insecure: nods.test. is signed, only its DS is "
+			      "missing: its DNSKEY RRset ("),
 		  "%s", line);
-	cr_expect(strstr(line, "the fix is at the parent: add the DS of key ") !=
-				  NULL &&
-			  strstr(line, " at test.") != NULL,
-		  "%s", line);
+	cr_expect(
+		strstr(line, "the fix is at the parent: add the DS of key ") !=
+				NULL &&
+			strstr(line, " at test.") != NULL,
+		"%s", line);
 	free(line);
 	cr_expect(strstr(out, "\nunsigned delegation nods.test. (no DS at "
 			      "test., proven by nsec): insecure\n") != NULL,
@@ -983,19 +986,17 @@ Test(dnssec_cli, ds_missing)
 	cr_expect_str_eq(jstr(doc, "outcome_zone"), "nods.test.");
 	mds = json_object_get(doc, "missing_ds");
 	cr_assert_eq(json_array_size(mds), 1, "%s", out);
-	cr_expect(strstr(json_string_value(json_array_get(mds, 0)), got) !=
-			  NULL,
-		  "%s, want %s", json_string_value(json_array_get(mds, 0)),
-		  got);
+	cr_expect(
+		strstr(json_string_value(json_array_get(mds, 0)), got) != NULL,
+		"%s, want %s", json_string_value(json_array_get(mds, 0)), got);
 	links = json_object_get(doc, "links");
 	l = json_array_get(links, 1);
 	cr_expect_str_eq(jstr(l, "type"), "insecure-delegation");
 	cr_expect_eq(json_array_size(json_object_get(l, "dnskeys")), 2);
-	cr_expect_str_eq(jstr(json_array_get(json_object_get(l,
-							     "dnskey_rrsigs"),
-					     0),
-			      "state"),
-			 "valid");
+	cr_expect_str_eq(
+		jstr(json_array_get(json_object_get(l, "dnskey_rrsigs"), 0),
+		     "state"),
+		"valid");
 	json_decref(doc);
 	free(out);
 	free(want);

@@ -568,8 +568,7 @@ Test(dnssec_lib, config_errors_show_at_creation)
 /* The outcomes besides a broken link (issue 9), through the library. */
 
 static struct dk_chain *build_opts(struct dk_resolver *r, const char *name,
-				   uint16_t type,
-				   const struct dk_chain_opts *o)
+				   uint16_t type, const struct dk_chain_opts *o)
 {
 	struct dk_chain *ch = NULL;
 	struct dk_diag d = { "" };
@@ -604,9 +603,9 @@ Test(dnssec_lib, chain_servfail)
 
 	cr_assert(ub_host_says("A", "mail.lame.test", "SERVFAIL"));
 	/* dk_chain_build() keeps its contract: an error, no chain. */
-	cr_expect_eq(dk_chain_build(r, "mail.lame.test", LDNS_RR_TYPE_A, 7, &ch,
-				    &d),
-		     DK_ESERVFAIL);
+	cr_expect_eq(
+		dk_chain_build(r, "mail.lame.test", LDNS_RR_TYPE_A, 7, &ch, &d),
+		DK_ESERVFAIL);
 	cr_expect_null(ch);
 	cr_expect(strstr(d.why, "SERVFAIL") != NULL, "%s", d.why);
 
@@ -813,8 +812,7 @@ Test(dnssec_lib, chain_outcomes_null_and_invalid)
 	cr_expect_null(dk_chain_missing_ds(NULL, 0));
 	cr_expect_eq(dk_chain_link_ttl(NULL, 0), -1);
 	cr_expect_eq(dk_chain_link_resolver_ttl(NULL, 0), -1);
-	cr_expect_str_eq(dk_chain_outcome_name((enum dk_chain_outcome)99),
-			 "?");
+	cr_expect_str_eq(dk_chain_outcome_name((enum dk_chain_outcome)99), "?");
 	cr_expect_str_eq(dk_chain_outcome_name(DK_CHAIN_OUTCOME_DS_MISSING),
 			 "ds-missing");
 	cr_expect_str_eq(
