@@ -2049,14 +2049,16 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 	const char *query =
 		fmt(ch, "%s %s", dname_str(ch, qname), type_str(qtype));
 	uint16_t id = ldns_get_random();
-	uint8_t *wire = NULL, buf[65535];
+	uint8_t *wire = NULL, *buf = malloc(65535);
 	size_t wlen = 0, pending = 0;
 	int fds[MAX_TARGETS], tcp[MAX_TARGETS] = { 0 };
 	double wait = probe_wait(ch), deadline;
 
 	*first = ch->nservers;
-	if (!q) {
+	if (!q || !buf) {
 		ch->oom = 1;
+		ldns_pkt_free(q);
+		free(buf);
 		return;
 	}
 	ldns_pkt_set_id(q, id);
@@ -2065,6 +2067,7 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 	if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK) {
 		ch->oom = 1;
 		ldns_pkt_free(q);
+		free(buf);
 		return;
 	}
 	ldns_pkt_free(q);
@@ -2133,7 +2136,7 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 			if (!pfd[k].revents) {
 				continue;
 			}
-			got = recv(fds[i], buf, sizeof(buf), 0);
+			got = recv(fds[i], buf, 65535, 0);
 			if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
 				continue;
 			}
@@ -2207,6 +2210,7 @@ static void ask_all(struct dk_chain *ch, const ldns_rdf *zone,
 		}
 	}
 	free(wire);
+	free(buf);
 }
 
 /* "ns.lame.test. (127.53.0.99 port 53): connection refused..." */
