@@ -2368,17 +2368,30 @@ static const char *probe(struct dk_chain *ch, const ldns_rdf *name,
 				zone = child;
 			} else {
 				*ret_zone = dname_str(ch, zone);
-				found = fmt(ch,
-					    "no name server of %s%s%s%s "
-					    "answered %s %s%s: %s",
-					    *ret_zone,
-					    parent ? " (delegated from " : "",
-					    parent ? parent : "",
-					    parent ? ")" : "",
-					    dname_str(ch, qname),
-					    type_str(qtype), via_cname,
-					    n ? servers_str(ch, first, n)
-					      : "it has none with an address");
+				found = fmt(
+					ch,
+					"no name server of %s%s%s%s "
+					"answered %s %s%s: %s%s",
+					*ret_zone,
+					parent ? " (delegated from " : "",
+					parent ? parent : "", parent ? ")" : "",
+					dname_str(ch, qname), type_str(qtype),
+					via_cname,
+					n ? servers_str(ch, first, n)
+					  : "it has none with an address",
+					/* libunbound listed them: it
+					 * reaches the zone somehow */
+					hop == 0 ? fmt(ch,
+						       "; but libunbound "
+						       "resolves in %s "
+						       "(it gave its NS "
+						       "RRset): its servers "
+						       "may answer only "
+						       "through the "
+						       "resolver, or at "
+						       "another port",
+						       *ret_zone)
+						 : "");
 			}
 			ldns_rr_list_deep_free(ns);
 			for (size_t i = 0; i < MAX_TARGETS; i++) {
