@@ -326,13 +326,15 @@ enum dk_chain_proof {
 
 /** The outcome of checking one RRSIG with ldns. */
 enum dk_chain_sig_state {
-	DK_CHAIN_SIG_VALID = 0,		/* verifies, and now is in its window */
-	DK_CHAIN_SIG_EXPIRED = 1,	/* verifies, but expiration is past */
-	DK_CHAIN_SIG_NOT_YET_VALID = 2, /* verifies, but inception is ahead */
-	DK_CHAIN_SIG_BAD = 3,		/* the cryptographic check fails */
-	DK_CHAIN_SIG_NO_KEY = 4,      /* no DNSKEY of the signer has its tag */
-	DK_CHAIN_SIG_UNSUPPORTED = 5, /* algorithm this build cannot verify */
-	DK_CHAIN_SIG_NOT_CHECKED = 6, /* the signer's keys are not known */
+	/* the signer's keys are not known (a zero-filled signature never
+	 * reads as valid) */
+	DK_CHAIN_SIG_NOT_CHECKED = 0,
+	DK_CHAIN_SIG_VALID = 1,		/* verifies, and now is in its window */
+	DK_CHAIN_SIG_EXPIRED = 2,	/* verifies, but expiration is past */
+	DK_CHAIN_SIG_NOT_YET_VALID = 3, /* verifies, but inception is ahead */
+	DK_CHAIN_SIG_BAD = 4,		/* the cryptographic check fails */
+	DK_CHAIN_SIG_NO_KEY = 5,      /* no DNSKEY of the signer has its tag */
+	DK_CHAIN_SIG_UNSUPPORTED = 6, /* algorithm this build cannot verify */
 };
 
 /** One DS record (or a trust anchor, as DS). Read-only. */
