@@ -3,6 +3,8 @@
 #ifndef DANEKIT_DNSSEC_INTERNAL_H
 #define DANEKIT_DNSSEC_INTERNAL_H
 
+#include <time.h>
+
 #include <danekit/dnssec.h>
 
 #include "tlsa/internal.h"
@@ -26,9 +28,132 @@ uint32_t dki_answer_orig_ttl(const struct dk_answer *a);
  * as dk_tlsa_lookup(). Never exported: a caller of the library cannot
  * make a secure RRset without validating it. The records are copied.
  */
-int dki_tlsa_rrset_new(const char *owner, struct dk_tlsa *const *recs,
-		       size_t n, enum dk_dnssec_status resolver_status,
+int dki_tlsa_rrset_new(const char *owner, struct dk_tlsa *const *recs, size_t n,
+		       enum dk_dnssec_status resolver_status,
 		       enum dk_dnssec_status chain_status, const char *why,
 		       struct dk_tlsa_rrset **ret);
+
+/* The set-up: trust anchors and the files handed to libunbound (setup.c) */
+
+/* Where a trust anchor comes from. */
+enum dki_anchor_origin {
+	DKI_ANCHOR_OPTION = 1, /* dk_resolver_opts.anchor_file (--anchor) */
+	DKI_ANCHOR_DEFAULT,    /* the system root anchor */
+	DKI_ANCHOR_FILE,       /* trust-anchor-file: of the unbound.conf */
+	DKI_ANCHOR_AUTO,       /* auto-trust-anchor-file: (RFC 5011) */
+	DKI_ANCHOR_INLINE,     /* trust-anchor: "RR" */
+	DKI_ANCHOR_BIND,       /* trusted-keys-file: (BIND syntax) */
+};
+
+/* "--anchor", "default", "trust-anchor-file", ... Static storage. */
+const char *dki_anchor_origin_name(enum dki_anchor_origin origin);
+
+/* One zone's trust anchor, as read from one source. */
+struct dki_anchor {
+	enum dki_anchor_origin origin;
+	char *zone;		  /* absolute, lower case */
+	char *file;		  /* the file read; NULL for an inline anchor */
+	char *conf;		  /* the unbound.conf (or include) naming it */
+	unsigned int line;	  /* and its line there; 0 without conf */
+	int rfc5011;		  /* the file is an RFC 5011 state file */
+	time_t mtime;		  /* of the file; 0 without a file */
+	time_t last_queried;	  /* ";;last_queried:" of a state file, or 0 */
+	time_t last_success;	  /* ";;last_success:" of a state file, or 0 */
+	unsigned int ds_count;	  /* DS records */
+	unsigned int key_count;	  /* DNSKEY records */
+	unsigned int digest_mask; /* 1 << digest type of each DS (< 32) */
+	uint8_t algorithms[8];	  /* DNSSEC algorithms of its records */
+	unsigned int nalgorithms;
+};
+
+/* What dki_setup_scan() found. */
+struct dki_setup {
+	struct dki_anchor *anchors;
+	size_t nanchors;
+	char **zones; /* distinct anchor zones, in order of appearance */
+	size_t nzones;
+};
+
+/*
+ * Check every file dk_resolver_new() hands to libunbound, before
+ * libunbound sees it: the anchor file, the unbound.conf and the files it
+ * names (include:, include-toplevel:, trust-anchor-file:,
+ * auto-trust-anchor-file:, trusted-keys-file:, trust-anchor:,
+ * root-hints:, an existing zonefile:). Each must be a regular, readable
+ * file of sane size; an anchor must parse. @chroot_default is
+ * libunbound's built-in chroot: (anchor paths under it are read without
+ * it, as unbound does). 0 and *@ret filled (release with
+ * dki_setup_clear()), or DK_ENOENT, DK_EACCES, DK_EISDIR, DK_EIO (not a
+ * regular file), DK_ETOOBIG, DK_EDATA, DK_ENOANCHOR (no default anchor),
+ * DK_ENOMEM + @diag.
+ */
+int dki_setup_scan(const struct dk_resolver_opts *opts,
+		   const char *chroot_default, struct dki_setup *ret,
+		   struct dk_diag *diag);
+
+/*
+ * 0 when @s has a trust anchor, else DK_ENOANCHOR and @diag (checked
+ * after libunbound has parsed the unbound.conf, so that its syntax errors
+ * come first).
+ */
+int dki_setup_require_anchor(const struct dk_resolver_opts *opts,
+			     const struct dki_setup *s, struct dk_diag *diag);
+
+/*
+ * Read @a's file again for its modification time and RFC 5011 state
+ * (libunbound updates an auto-trust-anchor-file when it probes). Keeps
+ * the old values when the file cannot be read.
+ */
+void dki_anchor_refresh(struct dki_anchor *a);
+
+/* A deep copy of @src into *@dst: 0 or DK_ENOMEM. */
+int dki_setup_copy(const struct dki_setup *src, struct dki_setup *dst);
+
+/* Free what a dki_setup holds (not @s itself). NULL is accepted. */
+void dki_setup_clear(struct dki_setup *s);
+
+/* The resolver's set-up (borrowed; never NULL for a resolver). */
+const struct dki_setup *dki_resolver_setup(const struct dk_resolver *r);
+
+/*
+ * The warnings libunbound logged while it started about trust anchors it
+ * ignores ("trust anchor X. has no supported algorithms, the anchor is
+ * ignored ..."), one a line, or NULL. Borrowed.
+ */
+const char *dki_resolver_anchor_warning(const struct dk_resolver *r);
+
+/*
+ * Make a resolver as dk_resolver_new() does, with extra libunbound
+ * options set after the configuration: @extra is NULL or a list of
+ * "name:", "value" pairs ended by NULL.
+ */
+int dki_resolver_new(const struct dk_resolver_opts *opts,
+		     const char *const *extra, struct dk_resolver **ret,
+		     struct dk_diag *diag);
+
+/* The outcome of the self-test for one anchor zone. */
+struct dki_selftest {
+	const char *zone;	  /* borrowed from the set-up */
+	int err;		  /* 0, or the lookup's error */
+	struct dk_answer *answer; /* its DNSKEY answer, or NULL */
+};
+
+/*
+ * Ask the DNSKEY RRset of every anchor zone at once. *@ret gets one
+ * entry per zone of the set-up (free with dki_selftest_free()).
+ * 0, or DK_ENOMEM / DK_ERESOLVER.
+ */
+int dki_selftest_run(struct dk_resolver *r, struct dki_selftest **ret,
+		     size_t *ret_n);
+void dki_selftest_free(struct dki_selftest *t, size_t n);
+
+/*
+ * Judge one self-test entry: 0 when the zone's DNSKEY RRset is secure
+ * and not empty; DK_EUNFIT with the reason in @diag when it is bogus,
+ * insecure or missing; the lookup's error (DK_ETIMEDOUT ...) when it
+ * could not be asked.
+ */
+int dki_selftest_judge(const struct dk_resolver *r,
+		       const struct dki_selftest *t, struct dk_diag *diag);
 
 #endif

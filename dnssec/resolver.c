@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,8 @@ struct dk_resolver {
 	double timeout;
 	struct pending *pending;
 	size_t npending;
+	struct dki_setup setup; /* the anchors and where they come from */
+	char *anchor_warning;	/* libunbound's warnings about anchors */
 };
 
 struct dk_answer {
@@ -74,18 +78,60 @@ double dki_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int file_check(const char *path, const char *what, struct dk_diag *diag)
+/*
+ * A forwarder is "ADDR" or "ADDR@PORT": a numeric IPv4 or IPv6 address
+ * (libunbound does not resolve names here) and a port from 1 to 65535.
+ */
+static int check_forwarder(const char *fwd, struct dk_diag *diag)
 {
-	if (access(path, R_OK) == 0) {
-		return 0;
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	const char *at = strchr(fwd, '@');
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	size_t n = at ? (size_t)(at - fwd) : strlen(fwd);
+
+	if (at) {
+		const char *p = at + 1;
+		unsigned long port = 0;
+
+		if (!*p) {
+			dki_diagf(diag, "--resolver '%s': no port after '@'",
+				  fwd);
+			return DK_EINVAL;
+		}
+		for (; *p; p++) {
+			if (!isdigit((unsigned char)*p) || port > 65535) {
+				break;
+			}
+			port = port * 10 + (unsigned long)(*p - '0');
+		}
+		if (*p || port < 1 || port > 65535) {
+			dki_diagf(diag,
+				  "--resolver '%s': the port must be a number "
+				  "from 1 to 65535",
+				  fwd);
+			return DK_EINVAL;
+		}
 	}
-	if (errno == ENOENT || errno == ENOTDIR) {
-		dki_diagf(diag, "%s %s does not exist", what, path);
-		return DK_ENOENT;
+	if (n == 0 || n >= sizeof(addr)) {
+		dki_diagf(diag,
+			  "--resolver '%s' is not ADDR[@PORT] with a numeric "
+			  "address (e.g. 127.0.0.1@53 or ::1@5353)",
+			  fwd);
+		return DK_EINVAL;
 	}
-	dki_diagf(diag, "%s %s is not readable: %s", what, path,
-		  strerror(errno));
-	return DK_EACCES;
+	memcpy(addr, fwd, n);
+	addr[n] = '\0';
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_family = AF_UNSPEC;
+	if (getaddrinfo(addr, NULL, &hints, &ai) != 0) {
+		dki_diagf(diag,
+			  "--resolver '%s': '%s' is not a numeric IP address "
+			  "(give ADDR[@PORT], e.g. 127.0.0.1@53 or ::1@5353)",
+			  fwd, addr);
+		return DK_EINVAL;
+	}
+	freeaddrinfo(ai);
+	return 0;
 }
 
 /*
@@ -112,12 +158,112 @@ static const char *last_log_error(FILE *log, char **buf, const char *fallback)
 	return line;
 }
 
-int dk_resolver_new(const struct dk_resolver_opts *opts,
-		    struct dk_resolver **ret_resolver, struct dk_diag *diag)
+/*
+ * The warnings of the set-up log @buf that libunbound ignores a trust
+ * anchor ("trust anchor X. has no supported algorithms, the anchor is
+ * ignored ..."), one a line, without their prefix; NULL when none.
+ */
+static char *anchor_warnings(const char *buf)
+{
+	static const char key[] = "has no supported algorithms";
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *p = buf;
+
+	if (!f) {
+		return NULL;
+	}
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		const char *w = memmem(p, n, "warning: ", 9);
+
+		if (w && memmem(p, n, key, sizeof(key) - 1)) {
+			w += 9;
+			fprintf(f, "%.*s\n", (int)(n - (size_t)(w - p)), w);
+		}
+		p += n;
+		if (*p) {
+			p++;
+		}
+	}
+	if (fclose(f) != 0 || len == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The warning about the anchor of @zone in @warnings, or NULL. */
+static const char *warning_for(const char *warnings, const char *zone,
+			       char *buf, size_t len)
+{
+	char needle[300];
+	const char *p;
+
+	if (!warnings) {
+		return NULL;
+	}
+	snprintf(needle, sizeof(needle), "trust anchor %s ", zone);
+	p = strstr(warnings, needle);
+	if (!p) {
+		return NULL;
+	}
+	while (p > warnings && p[-1] != '\n') {
+		p--;
+	}
+	snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
+	return buf;
+}
+
+/* @name's value as libunbound has it, or NULL (malloc()ed). */
+static char *ub_option(struct ub_ctx *ctx, const char *name)
+{
+	char *v = NULL;
+
+	if (ub_ctx_get_option(ctx, name, &v) != 0) {
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Options that make libunbound answer "insecure" whatever it gets: no
+ * validator module, or bogus answers passed on (val-permissive-mode).
+ */
+static int check_validator(struct ub_ctx *ctx, const char *conf,
+			   struct dk_diag *diag)
+{
+	char *v = ub_option(ctx, "module-config");
+	int r = 0;
+
+	if (v && !strstr(v, "validator")) {
+		dki_diagf(diag,
+			  "module-config: \"%s\" in %s has no validator: "
+			  "libunbound would not validate DNSSEC at all",
+			  v, conf ? conf : "the configuration");
+		r = DK_EUNFIT;
+	}
+	free(v);
+	v = ub_option(ctx, "val-permissive-mode");
+	if (r == 0 && v && strcmp(v, "yes") == 0) {
+		dki_diagf(diag,
+			  "val-permissive-mode: yes in %s turns bogus answers "
+			  "into insecure ones; DANE needs it off",
+			  conf ? conf : "the configuration");
+		r = DK_EUNFIT;
+	}
+	free(v);
+	return r;
+}
+
+int dki_resolver_new(const struct dk_resolver_opts *opts,
+		     const char *const *extra,
+		     struct dk_resolver **ret_resolver, struct dk_diag *diag)
 {
 	struct dk_resolver *r;
 	const char *anchor = NULL;
-	char *abs_anchor = NULL, *setup_buf = NULL;
+	char *abs_anchor = NULL, *setup_buf = NULL, *chroot_default = NULL;
 	size_t setup_len = 0;
 	FILE *setup_log = NULL;
 	int u, e, rc, cwd = -1;
@@ -125,33 +271,41 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 	if (!opts || !ret_resolver) {
 		return DK_EINVAL;
 	}
-	if (opts->anchor_file) {
-		e = file_check(opts->anchor_file, "the trust anchor file",
-			       diag);
+	if (opts->forwarder) {
+		e = check_forwarder(opts->forwarder, diag);
 		if (e < 0) {
 			return e;
-		}
-		anchor = opts->anchor_file;
-	} else if (!opts->unbound_conf) {
-		if (access(DK_ROOT_ANCHOR_UNBOUND, R_OK) == 0) {
-			anchor = DK_ROOT_ANCHOR_UNBOUND;
-		} else if (access(DK_ROOT_ANCHOR_DNS_ROOT_DATA, R_OK) == 0) {
-			anchor = DK_ROOT_ANCHOR_DNS_ROOT_DATA;
-		} else {
-			dki_diagf(
-				diag,
-				"no trust anchor: neither %s nor %s exists; "
-				"run unbound-anchor, install dns-root-data, or "
-				"give --anchor FILE",
-				DK_ROOT_ANCHOR_UNBOUND,
-				DK_ROOT_ANCHOR_DNS_ROOT_DATA);
-			return DK_ENOANCHOR;
 		}
 	}
-	if (opts->unbound_conf) {
-		e = file_check(opts->unbound_conf, "the unbound.conf", diag);
-		if (e < 0) {
-			return e;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		return DK_ENOMEM;
+	}
+	r->timeout = opts->timeout > 0 ? opts->timeout : 10.0;
+	r->ctx = ub_ctx_create();
+	if (!r->ctx) {
+		free(r);
+		dki_diagf(diag, "cannot create the libunbound context");
+		return DK_ERESOLVER;
+	}
+	/*
+	 * Every file libunbound will read is checked first: libunbound
+	 * exits, blocks or spins on some (a folder, a FIFO), and an
+	 * anchor-less set-up answers "insecure" to everything.
+	 */
+	chroot_default = ub_option(r->ctx, "chroot");
+	e = dki_setup_scan(opts, chroot_default, &r->setup, diag);
+	free(chroot_default);
+	if (e < 0) {
+		dk_resolver_free(r);
+		return e;
+	}
+	/* The file named by --anchor, or the system's default. */
+	for (size_t i = 0; i < r->setup.nanchors; i++) {
+		if (r->setup.anchors[i].origin == DKI_ANCHOR_OPTION ||
+		    r->setup.anchors[i].origin == DKI_ANCHOR_DEFAULT) {
+			anchor = r->setup.anchors[i].file;
+			break;
 		}
 	}
 	if (anchor && anchor[0] != '/') {
@@ -160,23 +314,12 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		if (!abs_anchor) {
 			dki_diagf(diag, "the trust anchor file %s: %s", anchor,
 				  strerror(errno));
+			dk_resolver_free(r);
 			return DK_ENOENT;
 		}
 		anchor = abs_anchor;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		free(abs_anchor);
-		return DK_ENOMEM;
-	}
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r->timeout = opts->timeout > 0 ? opts->timeout : 10.0;
-	r->ctx = ub_ctx_create();
-	if (!r->ctx) {
-		free(r);
-		dki_diagf(diag, "cannot create the libunbound context");
-		return DK_ERESOLVER;
-	}
 	/* Asynchronous work runs in a thread, not a forked process. */
 	ub_ctx_async(r->ctx, 1);
 	/*
@@ -193,6 +336,14 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		dki_diagf(diag, "libunbound refuses %s: %s", opts->unbound_conf,
 			  ub_strerror(u));
 		rc = DK_EDATA;
+		goto fail;
+	}
+	rc = dki_setup_require_anchor(opts, &r->setup, diag);
+	if (rc < 0) {
+		goto fail;
+	}
+	rc = check_validator(r->ctx, opts->unbound_conf, diag);
+	if (rc < 0) {
 		goto fail;
 	}
 	if (opts->forwarder &&
@@ -227,6 +378,15 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 		rc = DK_ERESOLVER;
 		goto fail;
 	}
+	for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2) {
+		if ((u = ub_ctx_set_option(r->ctx, extra[i], extra[i + 1])) !=
+		    0) {
+			dki_diagf(diag, "libunbound: %s %s: %s", extra[i],
+				  extra[i + 1], ub_strerror(u));
+			rc = DK_ERESOLVER;
+			goto fail;
+		}
+	}
 	/*
 	 * ub_ctx_config() moves the process into the config's "directory:",
 	 * and libunbound reads the files it names (trust anchors, hints)
@@ -259,10 +419,19 @@ int dk_resolver_new(const struct dk_resolver_opts *opts,
 	r->log = fopen("/dev/null", "we");
 	ub_ctx_debugout(r->ctx, r->log);
 	if (setup_log) {
-		fclose(setup_log);
+		if (fclose(setup_log) == 0 && setup_buf) {
+			r->anchor_warning = anchor_warnings(setup_buf);
+		}
 		free(setup_buf);
 	}
 	free(abs_anchor);
+	if (!opts->no_selftest) {
+		rc = dk_resolver_selftest(r, diag);
+		if (rc < 0) {
+			dk_resolver_free(r);
+			return rc;
+		}
+	}
 	*ret_resolver = r;
 	return 0;
 fail:
@@ -286,6 +455,234 @@ fail:
 	return rc;
 }
 
+int dk_resolver_new(const struct dk_resolver_opts *opts,
+		    struct dk_resolver **ret_resolver, struct dk_diag *diag)
+{
+	return dki_resolver_new(opts, NULL, ret_resolver, diag);
+}
+
+const struct dki_setup *dki_resolver_setup(const struct dk_resolver *r)
+{
+	return &r->setup;
+}
+
+const char *dki_resolver_anchor_warning(const struct dk_resolver *r)
+{
+	return r->anchor_warning;
+}
+
+static void selftest_cb(void *arg, int err, struct dk_answer *answer)
+{
+	struct dki_selftest *t = arg;
+
+	t->err = err;
+	t->answer = answer;
+}
+
+#define SELFTEST_PENDING 1 /* err of an entry whose answer is awaited */
+
+static size_t selftest_left(const struct dki_selftest *t, size_t n)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		left += t[i].err == SELFTEST_PENDING;
+	}
+	return left;
+}
+
+int dki_selftest_run(struct dk_resolver *r, struct dki_selftest **ret,
+		     size_t *ret_n)
+{
+	size_t n = r->setup.nzones;
+	struct dki_selftest *t = calloc(n ? n : 1, sizeof(*t));
+	int e = 0;
+
+	if (!t) {
+		return DK_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		t[i].zone = r->setup.zones[i];
+		t[i].err = SELFTEST_PENDING;
+		e = dk_lookup_async(r, t[i].zone, LDNS_RR_TYPE_DNSKEY,
+				    selftest_cb, &t[i]);
+		if (e < 0) {
+			t[i].err = e;
+		}
+	}
+	/* Wait for these lookups only (others may be in flight). */
+	e = 0;
+	while (selftest_left(t, n) > 0) {
+		e = dk_resolver_process(r);
+		if (e < 0 || selftest_left(t, n) == 0) {
+			break;
+		}
+		e = dki_resolver_poll(r);
+		if (e < 0) {
+			break;
+		}
+	}
+	if (e < 0) {
+		/* Cancel what is left: its callback must never run. */
+		for (struct pending *p = r->pending; p; p = p->next) {
+			for (size_t i = 0; i < n; i++) {
+				if (p->arg == &t[i] && !p->done) {
+					ub_cancel(r->ctx, p->async_id);
+					p->done = 1;
+				}
+			}
+		}
+		dki_selftest_free(t, n);
+		return e;
+	}
+	*ret = t;
+	*ret_n = n;
+	return 0;
+}
+
+void dki_selftest_free(struct dki_selftest *t, size_t n)
+{
+	if (!t) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		dk_answer_free(t[i].answer);
+	}
+	free(t);
+}
+
+/* Where the anchor of @zone comes from, for messages. */
+static void anchor_source(const struct dk_resolver *r, const char *zone,
+			  char *buf, size_t len)
+{
+	for (size_t i = 0; i < r->setup.nanchors; i++) {
+		const struct dki_anchor *a = &r->setup.anchors[i];
+
+		if (strcmp(a->zone, zone) != 0) {
+			continue;
+		}
+		if (a->file) {
+			snprintf(buf, len, " (%s)", a->file);
+		} else {
+			snprintf(buf, len, " (trust-anchor: in %s, line %u)",
+				 a->conf ? a->conf : "?", a->line);
+		}
+		return;
+	}
+	buf[0] = '\0';
+}
+
+int dki_selftest_judge(const struct dk_resolver *r,
+		       const struct dki_selftest *t, struct dk_diag *diag)
+{
+	const struct dk_answer *a = t->answer;
+	char src[PATH_MAX + 64];
+
+	anchor_source(r, t->zone, src, sizeof(src));
+	if (t->err == DK_ETIMEDOUT) {
+		dki_diagf(diag,
+			  "the resolver self-test could not finish: no answer "
+			  "for the DNSKEY RRset of %s within %.1f s (are the "
+			  "resolver and the name servers reachable?)",
+			  t->zone, r->timeout);
+		return DK_ETIMEDOUT;
+	}
+	if (t->err < 0 || !a) {
+		dki_diagf(diag,
+			  "the resolver self-test could not finish: the "
+			  "DNSKEY RRset of %s: %s",
+			  t->zone,
+			  t->err == DK_ESERVFAIL
+				  ? "the name servers failed (SERVFAIL) with "
+				    "no validation reason"
+				  : dk_strerror(t->err < 0 ? t->err
+							   : DK_ERESOLVER));
+		return t->err < 0 ? t->err : DK_ERESOLVER;
+	}
+	switch (dk_answer_status(a)) {
+	case DK_DNSSEC_SECURE:
+		if (ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
+			return 0;
+		}
+		dki_diagf(diag,
+			  "the trust anchor for %s%s cannot be right: the zone "
+			  "has no DNSKEY RRset (%s)",
+			  t->zone, src,
+			  dk_answer_nxdomain(a) ? "NXDOMAIN" : "NODATA");
+		return DK_EUNFIT;
+	case DK_DNSSEC_BOGUS:
+		dki_diagf(diag,
+			  "the trust anchor for %s%s does not validate its own "
+			  "zone: the DNSKEY RRset of %s is bogus (%s)",
+			  t->zone, src, t->zone,
+			  dk_answer_why(a) ? dk_answer_why(a)
+					   : "no reason given");
+		return DK_EUNFIT;
+	default: {
+		char wbuf[512];
+		const char *w = warning_for(r->anchor_warning, t->zone, wbuf,
+					    sizeof(wbuf));
+		char *insecure = ub_option(r->ctx, "domain-insecure");
+
+		if (w) {
+			dki_diagf(diag,
+				  "the DNSKEY RRset of %s comes out insecure "
+				  "despite its trust anchor%s: libunbound says "
+				  "\"%s\"",
+				  t->zone, src, w);
+		} else {
+			dki_diagf(diag,
+				  "the DNSKEY RRset of %s comes out insecure "
+				  "despite its trust anchor%s: libunbound does "
+				  "not use the anchor%s%s%s",
+				  t->zone, src,
+				  insecure && *insecure ? " (domain-insecure: "
+							: "",
+				  insecure && *insecure ? insecure : "",
+				  insecure && *insecure ? ")" : "");
+		}
+		free(insecure);
+		return DK_EUNFIT;
+	}
+	}
+}
+
+int dk_resolver_selftest(struct dk_resolver *resolver, struct dk_diag *diag)
+{
+	struct dki_selftest *t = NULL;
+	struct dk_diag first = { "" };
+	size_t n = 0;
+	int rc = 0, e;
+
+	if (!resolver) {
+		return DK_EINVAL;
+	}
+	e = dki_selftest_run(resolver, &t, &n);
+	if (e < 0) {
+		dki_diagf(diag, "the resolver self-test failed: %s",
+			  dk_strerror(e));
+		return e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dk_diag d = { "" };
+
+		e = dki_selftest_judge(resolver, &t[i], &d);
+		if (e == DK_EUNFIT && rc != DK_EUNFIT) {
+			/* A set-up that is wrong wins over one not reached. */
+			rc = e;
+			first = d;
+		} else if (e < 0 && rc == 0) {
+			rc = e;
+			first = d;
+		}
+	}
+	dki_selftest_free(t, n);
+	if (rc < 0) {
+		dki_diagf(diag, "%s", first.why);
+	}
+	return rc;
+}
+
 void dk_resolver_free(struct dk_resolver *resolver)
 {
 	struct pending *p, *next;
@@ -305,6 +702,8 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	if (resolver->log) {
 		fclose(resolver->log);
 	}
+	dki_setup_clear(&resolver->setup);
+	free(resolver->anchor_warning);
 	free(resolver);
 }
 

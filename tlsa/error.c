@@ -56,6 +56,8 @@ const char *dk_strerror(int err)
 		return "protocol error";
 	case DK_ENOSTARTTLS:
 		return "the server offers no STARTTLS";
+	case DK_EUNFIT:
+		return "the resolver set-up cannot validate DNSSEC";
 	case DK_EEXIST:
 		return "file exists";
 	case DK_EREFUSED:

@@ -114,6 +114,7 @@ int cli_exit_for(int dk_err)
 	case DK_ENOANCHOR:
 		return EXIT_NOINPUT;
 	case DK_EDATA:
+	case DK_EUNFIT:
 	case DK_EENCRYPTED:
 	case DK_ETOOBIG:
 	case DK_EEMPTY:
@@ -278,6 +279,59 @@ int cli_name_type(const struct cli *cli, int argc, char **argv,
 			return cli_usage(cli, "'%s' is not a DNS record type",
 					 argv[optind + 1]);
 		}
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The resolver of the global options. dk_resolver_new() checks the files
+ * and runs the self-test: a set-up that cannot validate is an error here
+ * (65, or 66 without an anchor), never a run of "insecure" answers.
+ */
+int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_diag diag = { "" };
+	char first[256] = "";
+	FILE *tmp = NULL;
+	int r, saved;
+
+	o.anchor_file = cli->anchor;
+	o.unbound_conf = cli->unbound_conf;
+	o.forwarder = cli->resolver;
+	o.timeout = cli->timeout;
+	/*
+	 * libunbound's configuration parser prints each error on stderr;
+	 * catch them so that the failure is one line naming the first.
+	 */
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	tmp = saved >= 0 ? tmpfile() : NULL;
+	if (tmp) {
+		dup2(fileno(tmp), STDERR_FILENO);
+	}
+	r = dk_resolver_new(&o, ret, &diag);
+	if (tmp) {
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		rewind(tmp);
+		if (r < 0 && fgets(first, sizeof(first), tmp)) {
+			first[strcspn(first, "\n")] = '\0';
+		}
+		fclose(tmp);
+	}
+	if (saved >= 0) {
+		close(saved);
+	}
+	if (r < 0) {
+		if (first[0]) {
+			cli_err(cli, "%s (%s)",
+				diag.why[0] ? diag.why : dk_strerror(r), first);
+		} else {
+			cli_err(cli, "%s",
+				diag.why[0] ? diag.why : dk_strerror(r));
+		}
+		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
 	}
 	return EXIT_OK;
 }

@@ -29,17 +29,25 @@ static const char main_help[] =
 	"  hook      ACME renewal hook: certbot | acme.sh | dehydrated | lego\n"
 	"  publish   add or remove TLSA records by DNS UPDATE (RFC 2136, "
 	"TSIG)\n"
+	"  doctor    is this resolver set-up fit for DANE? (anchor, "
+	"self-test,\n"
+	"            clock, algorithms, SHA-1, NSEC3, UDP and TCP)\n"
 	"\n"
 	"Global options:\n"
 	"  --anchor FILE          trust anchor file (DS/DNSKEY lines or an RFC "
 	"5011\n"
 	"                         state file); default: the system root "
 	"anchor\n"
+	"                         (the anchor's zone must validate: a set-up "
+	"that\n"
+	"                         cannot validate is an error, never "
+	"'insecure')\n"
 	"  --unbound-conf FILE    an unbound.conf for libunbound (stub/forward "
 	"zones,\n"
 	"                         trust anchors, options)\n"
 	"  --resolver ADDR[@PORT] send queries to this resolver; validation "
 	"stays local\n"
+	"                         (a numeric address, port 1-65535)\n"
 	"  --timeout SECONDS      limit for each network operation (default "
 	"10)\n"
 	"  --json                 machine-readable output (one JSON document)\n"
@@ -63,7 +71,7 @@ static const struct command commands[] = {
 	{ "tlsa", cmd_tlsa },	      { "lookup", cmd_lookup },
 	{ "chain", cmd_chain },	      { "check", cmd_check },
 	{ "rollover", cmd_rollover }, { "hook", cmd_hook },
-	{ "publish", cmd_publish },
+	{ "publish", cmd_publish },   { "doctor", cmd_doctor },
 };
 
 int main(int argc, char **argv)

@@ -54,6 +54,7 @@ const char *dk_version(void);
 #define DK_ETLS (DK_EBASE - 11)	       /* TLS connection or handshake failed */
 #define DK_EPROTO (DK_EBASE - 12)      /* peer spoke the protocol wrongly */
 #define DK_ENOSTARTTLS (DK_EBASE - 13) /* the server offers no STARTTLS */
+#define DK_EUNFIT (DK_EBASE - 14)      /* the resolver set-up cannot validate */
 #define DK_EEXIST (-EEXIST)	       /* a file not to overwrite exists */
 #define DK_EREFUSED (DK_EBASE - 40)    /* a DNS UPDATE was refused */
 #define DK_ECONFLICT (DK_EBASE - 41)   /* an UPDATE prerequisite failed */

@@ -49,17 +49,29 @@ struct dk_resolver_opts {
 	 * Trust anchor file (DS/DNSKEY lines or an RFC 5011 state file). When
 	 * NULL and @unbound_conf is NULL too, the system root anchor is used
 	 * (DK_ROOT_ANCHOR_UNBOUND, else DK_ROOT_ANCHOR_DNS_ROOT_DATA). When
-	 * NULL and @unbound_conf is set, the anchors of that file are used.
+	 * NULL and @unbound_conf is set, the anchors of that file are used
+	 * (it must have one).
 	 */
 	const char *anchor_file;
 	/* An unbound.conf read with ub_ctx_config(), or NULL. */
 	const char *unbound_conf;
-	/* "ADDR" or "ADDR@PORT": forward all queries there, or NULL. */
+	/*
+	 * "ADDR" or "ADDR@PORT": forward all queries there, or NULL. ADDR is
+	 * a numeric IPv4 or IPv6 address, PORT 1-65535 (default 53).
+	 */
 	const char *forwarder;
 	/* Limit for each lookup in seconds; <= 0 means 10. */
 	double timeout;
 	/* Validation time (val-override-date); 0 means the real time. */
 	time_t now;
+	/*
+	 * 1: skip the self-test of dk_resolver_new(). Only for callers that
+	 * run dk_resolver_selftest() themselves, or that study a broken
+	 * set-up on purpose (danekit doctor does): without the self-test, a
+	 * set-up that cannot validate gives "insecure" answers instead of
+	 * an error, and DANE would be off in silence.
+	 */
+	int no_selftest;
 };
 
 struct dk_tlsa;	 /* danekit/tlsa.h */
@@ -69,14 +81,57 @@ struct dk_chain; /* below */
 struct dk_resolver;
 
 /**
- * Make a resolver. On success *@ret_resolver is freed with
- * dk_resolver_free(). @return 0; DK_EINVAL; DK_ENOANCHOR (no anchor file
- * found: @diag says which were tried); DK_ENOENT/DK_EACCES (a named file
- * is missing or unreadable); DK_EDATA (a file libunbound refuses);
- * DK_ERESOLVER; DK_ENOMEM. @diag says what went wrong.
+ * Make a resolver. DANE must fail closed, so a set-up that cannot
+ * validate is an error here, never a stream of "insecure" answers:
+ *
+ * 1. Every file handed to libunbound is checked before libunbound reads
+ *    it (libunbound would exit, block or spin on some): the anchor file,
+ *    the unbound.conf and the files it names (include:,
+ *    include-toplevel:, trust-anchor-file:, auto-trust-anchor-file:,
+ *    trusted-keys-file:, root-hints:, an existing zonefile:). Each must
+ *    be a regular, readable file; an anchor file must parse and hold DS
+ *    or DNSKEY records, and so must each trust-anchor: line.
+ * 2. A trust anchor must be configured: @opts->anchor_file, one in the
+ *    unbound.conf, or (with neither option) the system root anchor.
+ *    libunbound must validate (module-config has "validator") and must
+ *    not pass bogus answers on (val-permissive-mode: no).
+ * 3. The self-test (unless @opts->no_selftest): the DNSKEY RRset of each
+ *    anchor's zone must validate as secure, as dk_resolver_selftest()
+ *    says. It costs one lookup per anchor zone (in parallel), whose
+ *    answer stays in the cache for the lookups that follow.
+ *
+ * Never exits, never blocks beyond @opts->timeout, whatever the files
+ * are (folders, FIFOs, devices, binary or huge files are refused).
+ *
+ * On success *@ret_resolver is freed with dk_resolver_free(). @return 0;
+ * DK_EINVAL (NULL argument, or a forwarder that is not ADDR[@PORT] as
+ * above: @diag says why); DK_ENOANCHOR (no trust anchor configured or
+ * found); DK_ENOENT, DK_EACCES (a file is missing or unreadable);
+ * DK_EISDIR (a folder); DK_EIO (not a regular file: a FIFO, a device);
+ * DK_ETOOBIG (a file over the size limit: 1 MiB for an anchor, 4 MiB
+ * for an unbound.conf); DK_EDATA (an anchor that does not parse or holds
+ * no DS/DNSKEY record, a configuration libunbound refuses); DK_EUNFIT
+ * (the set-up cannot validate: no validator, val-permissive-mode, or the
+ * self-test found an anchor zone bogus, insecure or without DNSKEY; @diag
+ * has libunbound's reason); DK_ETIMEDOUT, DK_ESERVFAIL, DK_ERESOLVER (the
+ * self-test could not finish: resolver or name servers unreachable);
+ * DK_ENOMEM. @diag says what went wrong.
  */
 int dk_resolver_new(const struct dk_resolver_opts *opts,
 		    struct dk_resolver **ret_resolver, struct dk_diag *diag);
+
+/**
+ * The self-test dk_resolver_new() runs: look up the DNSKEY RRset of
+ * every trust anchor's zone (all at once, each limited by the
+ * time-out) and require each to be secure, with keys. Only this test's
+ * lookups are waited for; other lookups in flight stay in flight.
+ * @return 0; DK_EUNFIT (a zone's DNSKEY RRset is bogus, insecure or
+ * missing: @diag gives the zone, where its anchor comes from and
+ * libunbound's reason); DK_ETIMEDOUT, DK_ESERVFAIL, DK_ERESOLVER (could
+ * not finish); DK_EINVAL (NULL); DK_ENOMEM. When zones fail in several
+ * ways, DK_EUNFIT wins.
+ */
+int dk_resolver_selftest(struct dk_resolver *resolver, struct dk_diag *diag);
 
 /** Free a resolver, cancelling what is in flight. NULL is accepted. */
 void dk_resolver_free(struct dk_resolver *resolver);
@@ -273,6 +328,176 @@ const struct dk_tlsa *dk_tlsa_rrset_get0(const struct dk_tlsa_rrset *rrset,
 /** The chain walk behind the status, borrowed (freed with the RRset). */
 const struct dk_chain *
 dk_tlsa_rrset_get0_chain(const struct dk_tlsa_rrset *rrset);
+
+/**
+ * Whether this build of libunbound validates DNSSEC algorithm
+ * @algorithm (RFC 8624 numbers), found by validating a small zone
+ * signed with it, offline, in a throwaway libunbound context (no
+ * network; a temporary folder under $TMPDIR or /tmp for the zone files).
+ * Debian's libunbound is built with nettle, which has no Ed448 (16):
+ * zones signed only with it come out insecure. The test runs once per
+ * process, for every algorithm at once (a few milliseconds); the results
+ * are kept. Thread-safe. @return 1 validates, 0 does not (the zone comes
+ * out insecure), DK_ERANGE (@algorithm is not one danekit can test:
+ * 5, 7, 8, 10, 13, 14, 15, 16), DK_EIO (no temporary folder),
+ * DK_ERESOLVER (libunbound failed, or the zone came out bogus: @diag says
+ * why), DK_ENOMEM.
+ */
+int dk_dnssec_algorithm_validates(uint8_t algorithm, struct dk_diag *diag);
+
+/* The doctor: is this resolver set-up fit for DANE? */
+
+/*
+ * dk_doctor_run() makes a resolver from the options (without the
+ * self-test of dk_resolver_new(), so that a failing self-test is
+ * reported, not returned), runs each check and keeps the outcome in an
+ * opaque report read with getters. The checks, in this order, by id:
+ *
+ *   "setup"      the files and options handed to libunbound
+ *   "anchor"     each trust anchor, where it comes from, and the age of
+ *                an RFC 5011 state file (unbound-anchor's)
+ *   "selftest"   each anchor's zone: its DNSKEY RRset must be secure
+ *   "clock"      the clock against the RRSIG windows over those RRsets
+ *   "algorithms" which DNSSEC algorithms this libunbound validates
+ *   "sha1"       links secure only through SHA-1 (algorithms 5/7, DS
+ *                digest type 1; RFC 9904, RFC 9905)
+ *   "nsec3"      NSEC3 iteration counts (RFC 9276) against this
+ *                validator's limit (val-nsec3-keysize-iterations)
+ *   "transport"  answers over UDP and over TCP
+ *   "name"       (only with a name) that name's DNSSEC status
+ */
+
+/** The outcome of one check; 0 is "not tried". */
+enum dk_doctor_status {
+	DK_DOCTOR_UNKNOWN = 0, /* not run, or could not be tested */
+	DK_DOCTOR_FAIL = 1,    /* this makes the set-up unfit for DANE */
+	DK_DOCTOR_WARNING = 2, /* fit, but read why */
+	DK_DOCTOR_OK = 3,
+};
+
+/** "unknown", "fail", "warning", "ok"; "?" if unknown. Static storage. */
+const char *dk_doctor_status_name(enum dk_doctor_status status);
+
+/** The report of dk_doctor_run(). Opaque. */
+struct dk_doctor;
+
+/**
+ * Examine the set-up of @opts (as dk_resolver_new() takes it;
+ * @opts->no_selftest is ignored: the self-test is one of the checks)
+ * and, when @name is not NULL, the chain of trust of @name/@type (@type
+ * 0 means A): its SHA-1-only links and NSEC3 iterations. A set-up that
+ * dk_resolver_new() refuses (a missing or broken file, no anchor) is a
+ * report with a failed check, not an error. Takes up to a few times
+ * @opts->timeout when servers do not answer.
+ * @return 0 and *@ret_doctor (free with dk_doctor_free()); DK_EINVAL
+ * (NULL @opts or @ret_doctor, a bad forwarder, a bad @name: @diag says
+ * why); DK_ENOMEM. *@ret_doctor is untouched on failure.
+ */
+int dk_doctor_run(const struct dk_resolver_opts *opts, const char *name,
+		  uint16_t type, struct dk_doctor **ret_doctor,
+		  struct dk_diag *diag);
+
+/** Free a report. NULL is accepted. */
+void dk_doctor_free(struct dk_doctor *doctor);
+
+/**
+ * The verdict: DK_DOCTOR_FAIL when a check failed (the set-up is not fit
+ * for DANE); else DK_DOCTOR_UNKNOWN when the self-test could not be run
+ * (not tested: servers unreachable); else DK_DOCTOR_WARNING when a check
+ * warns or could not be run; else DK_DOCTOR_OK. NULL gives UNKNOWN.
+ */
+enum dk_doctor_status dk_doctor_verdict(const struct dk_doctor *doctor);
+
+/** Number of checks run (0 for NULL). */
+size_t dk_doctor_check_count(const struct dk_doctor *doctor);
+
+/**
+ * Check @i: its id ("anchor", ...), status and why (one sentence, no
+ * final period). Borrowed; NULL / DK_DOCTOR_UNKNOWN when out of range.
+ */
+const char *dk_doctor_check_id(const struct dk_doctor *doctor, size_t i);
+enum dk_doctor_status dk_doctor_check_status(const struct dk_doctor *doctor,
+					     size_t i);
+const char *dk_doctor_check_why(const struct dk_doctor *doctor, size_t i);
+
+/** Lines of detail of check @i (one per zone, anchor ...). Borrowed. */
+size_t dk_doctor_check_detail_count(const struct dk_doctor *doctor, size_t i);
+const char *dk_doctor_check_detail(const struct dk_doctor *doctor, size_t i,
+				   size_t j);
+
+/** The check of id @id, as an index, or -1 when it was not run. */
+int dk_doctor_check_find(const struct dk_doctor *doctor, const char *id);
+
+/** The time the clock check used (the validation time). 0 for NULL. */
+time_t dk_doctor_time(const struct dk_doctor *doctor);
+
+/** The name examined (absolute), or NULL. Borrowed. */
+const char *dk_doctor_name(const struct dk_doctor *doctor);
+
+/** Number of trust anchors found (one per zone and source). */
+size_t dk_doctor_anchor_count(const struct dk_doctor *doctor);
+
+/** Anchor @i's zone (absolute, lower case). Borrowed; NULL if none. */
+const char *dk_doctor_anchor_zone(const struct dk_doctor *doctor, size_t i);
+
+/** The file it was read from; NULL for a trust-anchor: line. Borrowed. */
+const char *dk_doctor_anchor_file(const struct dk_doctor *doctor, size_t i);
+
+/**
+ * Where it comes from: "--anchor" (dk_resolver_opts.anchor_file),
+ * "default" (the system root anchor), "trust-anchor-file",
+ * "auto-trust-anchor-file", "trust-anchor", "trusted-keys-file" (of the
+ * unbound.conf). Static storage; NULL if out of range.
+ */
+const char *dk_doctor_anchor_source(const struct dk_doctor *doctor, size_t i);
+
+/** The unbound.conf (or include) that names it, or NULL. Borrowed. */
+const char *dk_doctor_anchor_conf(const struct dk_doctor *doctor, size_t i);
+
+/** 1 when its file is an RFC 5011 state file, else 0. */
+int dk_doctor_anchor_rfc5011(const struct dk_doctor *doctor, size_t i);
+
+/**
+ * Its file's modification time, and for an RFC 5011 state file the
+ * ";;last_queried:" and ";;last_success:" times unbound writes into it;
+ * 0 when unknown.
+ */
+time_t dk_doctor_anchor_mtime(const struct dk_doctor *doctor, size_t i);
+time_t dk_doctor_anchor_last_queried(const struct dk_doctor *doctor, size_t i);
+time_t dk_doctor_anchor_last_success(const struct dk_doctor *doctor, size_t i);
+
+/** Number of DNSSEC algorithms tested (dk_dnssec_algorithm_validates()). */
+size_t dk_doctor_algorithm_count(const struct dk_doctor *doctor);
+
+/** Algorithm @i's number, 0 when out of range. */
+uint8_t dk_doctor_algorithm(const struct dk_doctor *doctor, size_t i);
+
+/** As dk_dnssec_algorithm_validates() said for algorithm @i. */
+int dk_doctor_algorithm_validates(const struct dk_doctor *doctor, size_t i);
+
+/**
+ * The clock against the RRSIGs over the anchor zones' DNSKEY RRsets: 1
+ * and *@ret_seconds (0 when the clock lies inside every validity window,
+ * > 0 how far it is past the earliest expiration, < 0 how far before the
+ * latest inception), or 0 when no RRSIG was seen.
+ */
+int dk_doctor_clock_skew(const struct dk_doctor *doctor, int64_t *ret_seconds);
+
+/**
+ * Whether the DNSKEY query of the first anchor zone was answered over UDP
+ * and over TCP: 1 answered, 0 not, -1 not tested. dk_doctor_transport_via()
+ * says whom it asked (borrowed; NULL when not tested).
+ */
+int dk_doctor_udp(const struct dk_doctor *doctor);
+int dk_doctor_tcp(const struct dk_doctor *doctor);
+const char *dk_doctor_transport_via(const struct dk_doctor *doctor);
+
+/**
+ * The highest NSEC3 iteration count seen (-1: no NSEC3 seen) and this
+ * validator's limit for it (val-nsec3-keysize-iterations; -1 unknown).
+ */
+int dk_doctor_nsec3_iterations(const struct dk_doctor *doctor);
+int dk_doctor_nsec3_limit(const struct dk_doctor *doctor);
 
 /* The chain of trust */
 
