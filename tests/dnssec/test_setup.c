@@ -593,6 +593,8 @@ Test(setup, ignored_anchor_algorithm)
 
 /* The doctor */
 
+TestSuite(doctor, .fini = cleanup);
+
 static json_t *doctor_json(struct res *r, const char *args)
 {
 	json_error_t e;
