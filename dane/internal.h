@@ -28,9 +28,8 @@ double dki_mono(void);
  * DK_ETIMEDOUT with @why filled in. Connection helpers return error
  * codes, never verdict values: dki_addr_status() maps them.
  */
-int dki_conn_open(struct dki_conn *c, const char *addr,
-				       unsigned port, double deadline,
-				       char *why, size_t whylen);
+int dki_conn_open(struct dki_conn *c, const char *addr, unsigned port,
+		  double deadline, char *why, size_t whylen);
 
 /* Close the connection (fd -1 accepted). */
 void dki_conn_close(struct dki_conn *c);
@@ -40,19 +39,16 @@ void dki_conn_close(struct dki_conn *c);
  * line (may be cut). Returns 0 when TLS may start, else DK_ENOSTARTTLS /
  * DK_EPROTO / DK_ETIMEDOUT with @why.
  */
-int dki_starttls(struct dki_conn *c,
-				      enum dk_starttls proto, const char *ehlo,
-				      const char *domain, char *banner,
-				      size_t bannerlen, char *why,
-				      size_t whylen);
+int dki_starttls(struct dki_conn *c, enum dk_starttls proto, const char *ehlo,
+		 const char *domain, char *banner, size_t bannerlen, char *why,
+		 size_t whylen);
 
 /*
  * The TLS handshake on c->fd before the deadline. Returns 0 when the
  * handshake completed (the caller then reads the verification result),
  * else DK_ETLS / DK_ETIMEDOUT.
  */
-int dki_tls_handshake(struct dki_conn *c, SSL *ssl,
-					   char *why, size_t whylen);
+int dki_tls_handshake(struct dki_conn *c, SSL *ssl, char *why, size_t whylen);
 
 /* The outcome at an address of a connection helper's error code. */
 enum dk_dane_addr_status dki_addr_status(int err);
