@@ -100,6 +100,11 @@ write_hook_conf() {
 # are the deploy location (one file: key, then chain).
 mta_start() {
     local m="$W/mta"
+    # another run of the same test (another build folder) would share the
+    # address: the watcher would then see its keys too
+    if (exec 3<>"/dev/tcp/$MTA_ADDR/25") 2>/dev/null; then
+        fail "$MTA_ADDR:25 is in use (another run of this test?)"
+    fi
     mkdir -p "$m/etc" "$m/queue" "$m/data"
     chown postfix "$m/data"
     chmod 700 "$m/data"
