@@ -32,6 +32,7 @@ static const char main_help[] =
 	"  doctor    is this resolver set-up fit for DANE? (anchor, "
 	"self-test,\n"
 	"            clock, algorithms, SHA-1, NSEC3, UDP and TCP)\n"
+	"  audit     mail DNS audit: MX, SPF, DKIM, DMARC, BIMI, reverse DNS\n"
 	"\n"
 	"Global options:\n"
 	"  --anchor FILE          trust anchor file (DS/DNSKEY lines or an RFC "
@@ -72,6 +73,7 @@ static const struct command commands[] = {
 	{ "chain", cmd_chain },	      { "check", cmd_check },
 	{ "rollover", cmd_rollover }, { "hook", cmd_hook },
 	{ "publish", cmd_publish },   { "doctor", cmd_doctor },
+	{ "audit", cmd_audit },
 };
 
 int main(int argc, char **argv)
