@@ -13,7 +13,7 @@ c=$here/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in input tlsa_parse host wire starttls lint; do
+for t in input tlsa_parse host wire starttls lint spf dmarc dkim bimi; do
 	mkdir -p "$c/$t"
 	find "$c/$t" -type f ! -name 'repro-*' -delete
 done
@@ -176,6 +176,35 @@ rec() { # u s m hex
 { printf '\x03'; rec 3 1 0 "$(openssl x509 -in leaf.pem -noout -pubkey |
 	openssl pkey -pubin -outform DER | xxd -p | tr -d '\n')"; } >"$l/full-nochain"
 { printf '\x01'; for _ in $(seq 13); do rec 3 1 1 "$leaf_spki"; done; } >"$l/many"
+
+# --- spf, dmarc, dkim, bimi: mail records (RFC 7208, RFC 7489, RFC 6376,
+# BIMI), one record per file; keys from openssl (RFC 8463 raw Ed25519) --
+s=$c/spf
+printf 'v=spf1 -all' >"$s/minimal"
+printf 'v=spf1 a mx/24//64 ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.example.com ~all' >"$s/mechanisms"
+printf 'v=spf1 exists:%%{ir}.%%{l1r+-}._spf.%%{d} include:%%{d2}.example.net ?all exp=explain.%%{d}' >"$s/macros"
+printf 'v=spf1 redirect=_spf.example.com' >"$s/redirect"
+printf 'v=spf1 ip4:192.0.2.300 a:localhost exists:%%{z} -all' >"$s/bad"
+printf 'v=spf1 -all ip4:192.0.2.1 foo=bar %%{L}.x' >"$s/after-all"
+d=$c/dmarc
+printf 'v=DMARC1; p=reject; sp=quarantine; np=none; pct=50; t=y; psd=n; rua=mailto:a@example.com!10m,https://r.example/x; ruf=mailto:f@example.net; adkim=s; aspf=r; fo=1; foo=bar' >"$d/full"
+printf 'v=DMARC1 p=reject' >"$d/no-sep"
+printf 'v = dmarc1 ;p=block;pct=101;junk' >"$d/bad"
+k=$c/dkim
+rsa=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 2>/dev/null | openssl pkey -pubout -outform DER | base64 -w0)
+openssl genpkey -algorithm ed25519 -out ed-dkim.key
+ed=$(openssl pkey -in ed-dkim.key -pubout -outform DER | tail -c 32 | base64 -w0)
+edspki=$(openssl pkey -in ed-dkim.key -pubout -outform DER | base64 -w0)
+printf 'v=DKIM1; k=rsa; h=sha256; s=email; t=s; p=%s' "$rsa" >"$k/rsa"
+printf 'v=DKIM1; k=ed25519; p=%s' "$ed" >"$k/ed25519"
+printf 'v=DKIM1; k=ed25519; p=%s' "$edspki" >"$k/ed25519-spki"
+printf 'k=rsa; v=DKIM1; h=sha1; s=tlsrpt; t=y; p=%s' "${rsa:0:40} ${rsa:40}" >"$k/flags-fws"
+printf 'v=DKIM1; p=' >"$k/revoked"
+printf 'v=DKIM1; p="MIGf!!"; x' >"$k/bad"
+b=$c/bimi
+printf 'v=BIMI1; l=https://example.com/logo.svg; a=https://example.com/vmc.pem;' >"$b/full"
+printf 'v=BIMI1; l=; a=;' >"$b/declined"
+printf 'v=BIMI1; l=http://a.example/1.svg,https://a.example/2.svg; l=x' >"$b/bad"
 
 # The chain the lint target presents: leaf and intermediate.
 {
