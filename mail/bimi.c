@@ -36,8 +36,8 @@ static size_t candidates(const struct dkm_q *q, struct dkm_txt *t,
 
 void dkm_bimi(struct dkm_ctx *ctx)
 {
-	const char *sel = ctx->opts->bimi_selector ? ctx->opts->bimi_selector
-						   : "default";
+	const char *sel =
+		ctx->opts->bimi_selector ? ctx->opts->bimi_selector : "default";
 	struct dk_mail_value *rec = dkm_obj(), *ev;
 	char *name = NULL, *oname = NULL, *org;
 	const struct dkm_q *q, *oq = NULL, *used;
@@ -67,8 +67,7 @@ void dkm_bimi(struct dkm_ctx *ctx)
 		dkm_set_str(ev, "rcode", dkm_rcode(q));
 		dkm_finding(ctx, DK_MAIL_AREA_BIMI, DK_MAIL_WARNING,
 			    "bimi.temperror", name, ev, REF("Assertion Record"),
-			    "the lookup of %s failed (%s)", name,
-			    dkm_rcode(q));
+			    "the lookup of %s failed (%s)", name, dkm_rcode(q));
 		goto out;
 	}
 	n = candidates(q, &t, &raw);
@@ -155,8 +154,7 @@ void dkm_bimi(struct dkm_ctx *ctx)
 				    "the DMARC policy in force for %s is %s: "
 				    "no BIMI logo is shown",
 				    ctx->domain,
-				    ctx->dmarc.p == 0 ? "none"
-						      : "missing");
+				    ctx->dmarc.p == 0 ? "none" : "missing");
 		} else if (ctx->dmarc.p == 1 && ctx->dmarc.pct < 100) {
 			ev = dkm_ev(used);
 			dkm_set_int(ev, "pct", ctx->dmarc.pct);

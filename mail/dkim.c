@@ -40,15 +40,14 @@ static void selector(struct dkm_ctx *ctx, const char *sel,
 	if (dkm_failed(q)) {
 		ev = dkm_ev(q);
 		dkm_set_str(ev, "rcode", dkm_rcode(q));
-		dkm_finding(ctx, DK_MAIL_AREA_DKIM,
-			    dkm_status_enum(q) == DK_DNSSEC_BOGUS
-				    ? DK_MAIL_ERROR
-				    : DK_MAIL_WARNING,
-			    "dkim.temperror", name, ev, R6376("6.1.2"),
-			    "the key record at %s could not be read (%s)", name,
-			    dkm_status_enum(q) == DK_DNSSEC_BOGUS
-				    ? "bogus"
-				    : dkm_rcode(q));
+		dkm_finding(
+			ctx, DK_MAIL_AREA_DKIM,
+			dkm_status_enum(q) == DK_DNSSEC_BOGUS ? DK_MAIL_ERROR
+							      : DK_MAIL_WARNING,
+			"dkim.temperror", name, ev, R6376("6.1.2"),
+			"the key record at %s could not be read (%s)", name,
+			dkm_status_enum(q) == DK_DNSSEC_BOGUS ? "bogus"
+							      : dkm_rcode(q));
 		free(name);
 		return;
 	}
@@ -74,10 +73,9 @@ static void selector(struct dkm_ctx *ctx, const char *sel,
 		ev = dkm_ev(q);
 		dkm_set_int(ev, "records", (int64_t)t.n);
 		dkm_finding(ctx, DK_MAIL_AREA_DKIM, DK_MAIL_ERROR,
-			    "dkim.multiple_records", name, ev,
-			    R6376("3.6.2.2"),
-			    "%zu TXT records at %s: verifiers may pick any", t.n,
-			    name);
+			    "dkim.multiple_records", name, ev, R6376("3.6.2.2"),
+			    "%zu TXT records at %s: verifiers may pick any",
+			    t.n, name);
 		goto out;
 	}
 	if (dkm_dkim_parse(t.rec[0], &k) == DK_ENOMEM) {
@@ -174,10 +172,10 @@ static void selector(struct dkm_ctx *ctx, const char *sel,
 		dkm_set_str(ev, "algorithm",
 			    strcmp(algo, "rsa") == 0 ? "rsa" : "ed25519");
 		dkm_set_int(ev, "bits", k.bits);
-		dkm_finding(ctx, DK_MAIL_AREA_DKIM, DK_MAIL_INFO,
-			    "dkim.key_ok", name, ev, R6376("3.6.1"),
-			    "selector %s: usable %s key of %d bits", sel,
-			    algo, k.bits);
+		dkm_finding(ctx, DK_MAIL_AREA_DKIM, DK_MAIL_INFO, "dkim.key_ok",
+			    name, ev, R6376("3.6.1"),
+			    "selector %s: usable %s key of %d bits", sel, algo,
+			    k.bits);
 	}
 out:
 	dkm_txt_free(&t);

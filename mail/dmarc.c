@@ -16,8 +16,8 @@
 #define MAX_WALK 8 /* RFC 9989 4.10: at most 8 queries */
 
 static const char *const known_tags[] = {
-	"v",  "p",  "sp",  "np", "rua", "ruf", "adkim",
-	"aspf", "fo", "ri", "rf", "pct", "t",   "psd",
+	"v",	"p",  "sp", "np", "rua", "ruf", "adkim",
+	"aspf", "fo", "ri", "rf", "pct", "t",	"psd",
 };
 
 /* One level of the walk: the name, its lookup, its only valid record. */
@@ -158,8 +158,8 @@ static void check_uris(struct dkm_ctx *ctx, const struct level *lv,
 				}
 				memmove(uri, t, strlen(t) + 1);
 				for (size_t k = strlen(uri);
-				     k > 0 && (uri[k - 1] == ' ' ||
-					       uri[k - 1] == '\t');
+				     k > 0 &&
+				     (uri[k - 1] == ' ' || uri[k - 1] == '\t');
 				     k--) {
 					uri[k - 1] = '\0';
 				}
@@ -221,7 +221,11 @@ static void check_uris(struct dkm_ctx *ctx, const struct level *lv,
 							for (size_t i = 0;
 							     i < t.n; i++) {
 								if (strncmp(t.rec[i],
-									    "v=DMARC1",
+									    "v="
+									    "DM"
+									    "AR"
+									    "C"
+									    "1",
 									    8) ==
 								    0) {
 									ok = 1;
@@ -243,8 +247,16 @@ static void check_uris(struct dkm_ctx *ctx, const struct level *lv,
 								"dmarc.rua_"
 								"unauthorized",
 								NULL, ev,
-								R7489("7.1") "; "
-								"RFC 9990",
+								R7489("7.1") ";"
+									     " "
+									     "R"
+									     "F"
+									     "C"
+									     " "
+									     "9"
+									     "9"
+									     "9"
+									     "0",
 								"%s does not "
 								"authorise "
 								"reports for "
@@ -408,10 +420,8 @@ void dkm_dmarc(struct dkm_ctx *ctx)
 	}
 	dkm_set_str(rec, "org_domain_rfc7489", org7);
 	dkm_set_str(rec, "org_domain_rfc9989", org9);
-	dkm_set_str(rec, "policy_domain_rfc7489",
-		    f7 >= 0 ? lv[f7].name : NULL);
-	dkm_set_str(rec, "policy_domain_rfc9989",
-		    f9 >= 0 ? lv[f9].name : NULL);
+	dkm_set_str(rec, "policy_domain_rfc7489", f7 >= 0 ? lv[f7].name : NULL);
+	dkm_set_str(rec, "policy_domain_rfc9989", f9 >= 0 ? lv[f9].name : NULL);
 	if (org7 && strcmp(org7, org9) != 0) {
 		struct dk_mail_value *verdicts = dkm_obj();
 
@@ -447,8 +457,7 @@ void dkm_dmarc(struct dkm_ctx *ctx)
 		if (lv[0].ncand == 0) {
 			ev = dkm_ev(lv[0].q);
 			dkm_finding(ctx, DK_MAIL_AREA_DMARC, DK_MAIL_ERROR,
-				    "dmarc.missing", NULL, ev,
-				    R7489("6.6.3"),
+				    "dmarc.missing", NULL, ev, R7489("6.6.3"),
 				    "no DMARC record for %s (none at "
 				    "_dmarc.%s, none inherited)",
 				    ctx->domain, ctx->domain);
@@ -481,19 +490,21 @@ void dkm_dmarc(struct dkm_ctx *ctx)
 		if (L != &lv[0] || (f9 >= 0 && f9 != f7)) {
 			ev = dkm_ev(L->q);
 			dkm_set_str(ev, "policy_domain", L->name);
-			dkm_set_str(ev, "effective_policy",
-				    dkm_dmarc_policy_name(
-					    f7 >= 0 ? pol7 : pol9));
+			dkm_set_str(
+				ev, "effective_policy",
+				dkm_dmarc_policy_name(f7 >= 0 ? pol7 : pol9));
 			dkm_set_str(ev, "via",
 				    f7 > 0 ? (lv[f7].rec.sp >= 0 ? "sp" : "p")
 					   : via9);
 			verdicts = dkm_obj();
 			dkm_set(verdicts, "rfc7489",
-				f7 >= 0 ? dkm_strf("%s from %s",
-						   dkm_dmarc_policy_name(pol7)
-						   ? dkm_dmarc_policy_name(pol7)
-						   : "no processing",
-						   lv[f7].name)
+				f7 >= 0 ? dkm_strf(
+						  "%s from %s",
+						  dkm_dmarc_policy_name(pol7)
+							  ? dkm_dmarc_policy_name(
+								    pol7)
+							  : "no processing",
+						  lv[f7].name)
 					: dkm_str("no DMARC record applies"));
 			dkm_set(verdicts, "rfc9989",
 				f9 >= 0 ? dkm_strf("%s from %s (%s)",
@@ -586,12 +597,14 @@ void dkm_dmarc(struct dkm_ctx *ctx)
 				    dkm_dmarc_tag(r, "pct"));
 		}
 		if (r->p >= 1 && (r->sp == 0 || r->np == 0)) {
-			int npe = r->np >= 0 ? r->np : r->sp >= 0 ? r->sp : r->p;
+			int npe = r->np >= 0   ? r->np
+				  : r->sp >= 0 ? r->sp
+					       : r->p;
 
 			ev = dkm_ev(L->q);
-			dkm_set_str(ev, "sp", r->sp >= 0
-						      ? dkm_dmarc_policy_name(r->sp)
-						      : NULL);
+			dkm_set_str(ev, "sp",
+				    r->sp >= 0 ? dkm_dmarc_policy_name(r->sp)
+					       : NULL);
 			dkm_set_str(ev, "np_effective",
 				    dkm_dmarc_policy_name(npe));
 			dkm_finding(ctx, DK_MAIL_AREA_DMARC, DK_MAIL_WARNING,

@@ -275,9 +275,8 @@ int dkm_dmarc_parse(const char *txt, struct dkm_dmarc_record *ret)
 		char *end = NULL;
 		long x = strtol(v, &end, 10);
 
-		ret->pct = (*v && end && !*end && x >= 0 && x <= 100)
-				   ? (int)x
-				   : -2;
+		ret->pct = (*v && end && !*end && x >= 0 && x <= 100) ? (int)x
+								      : -2;
 	}
 	v = dkm_dmarc_tag(ret, "t");
 	if (v) {

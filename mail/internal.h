@@ -58,10 +58,10 @@ struct dkm_q {
 /* A parsed TXT RRset: each record joined, and its strings. */
 struct dkm_txt {
 	size_t n;
-	char **rec;	 /* joined strings, NUL-terminated (NULs -> '?') */
-	size_t *len;	 /* octets of the joined record */
-	char **first;	 /* the first character-string of each record */
-	size_t *nstr;	 /* number of character-strings of each */
+	char **rec;	     /* joined strings, NUL-terminated (NULs -> '?') */
+	size_t *len;	     /* octets of the joined record */
+	char **first;	     /* the first character-string of each record */
+	size_t *nstr;	     /* number of character-strings of each */
 	size_t rdata_octets; /* sum of the RDATA lengths */
 };
 
@@ -99,11 +99,11 @@ char *dkm_name(const char *name);
 /* --- the audit (report.c) ------------------------------------------------ */
 
 struct dkm_dmarc_state {
-	int found;	       /* a policy record applies (7489) */
-	int p;		       /* effective policy (7489): -1 none applies,
-				* 0 none, 1 quarantine, 2 reject */
-	int pct;	       /* 0-100 */
-	char *org_psl;	       /* RFC 7489 organisational domain */
+	int found;     /* a policy record applies (7489) */
+	int p;	       /* effective policy (7489): -1 none applies,
+			* 0 none, 1 quarantine, 2 reject */
+	int pct;       /* 0-100 */
+	char *org_psl; /* RFC 7489 organisational domain */
 };
 
 struct dk_mail_report {
@@ -178,10 +178,10 @@ enum dkm_spf_kind {
 
 struct dkm_spf_term {
 	enum dkm_spf_kind kind;
-	char qualifier;	 /* '+', '-', '~', '?' (mechanisms) */
-	int explicit_q;	 /* the qualifier was written */
-	char *text;	 /* the term as written */
-	char *domain;	 /* domain-spec as written, or NULL */
+	char qualifier;	  /* '+', '-', '~', '?' (mechanisms) */
+	int explicit_q;	  /* the qualifier was written */
+	char *text;	  /* the term as written */
+	char *domain;	  /* domain-spec as written, or NULL */
 	int cidr4, cidr6; /* -1 when absent */
 	uint8_t addr[16]; /* ip4 / ip6 network */
 };
@@ -248,8 +248,8 @@ const char *dkm_dmarc_policy_name(int p);
 struct dkm_taglist {
 	struct dkm_tag *tags;
 	size_t n;
-	int dup;	 /* a tag appears twice (RFC 6376 3.2: invalid) */
-	int bad;	 /* malformed tag-spec */
+	int dup; /* a tag appears twice (RFC 6376 3.2: invalid) */
+	int bad; /* malformed tag-spec */
 	char why[160];
 };
 
@@ -261,15 +261,15 @@ const char *dkm_taglist_get(const struct dkm_taglist *t, const char *name);
 struct dkm_dkim_key {
 	int version_not_first;
 	int bad_version;
-	char k[16];	  /* "rsa", "ed25519", other (truncated) */
-	int revoked;	  /* p= empty */
-	int testing;	  /* t has y */
-	int sha1_only;	  /* h= lists sha1 only */
-	int email_ok;	  /* s= includes * or email (or no s=) */
+	char k[16];    /* "rsa", "ed25519", other (truncated) */
+	int revoked;   /* p= empty */
+	int testing;   /* t has y */
+	int sha1_only; /* h= lists sha1 only */
+	int email_ok;  /* s= includes * or email (or no s=) */
 	char services[64];
-	int key_invalid;  /* p= does not decode to a key */
-	long decoded_len; /* bytes of p= after base64, -1 not decoded */
-	int bits;	  /* RSA modulus bits, 256 for Ed25519, 0 unknown */
+	int key_invalid;    /* p= does not decode to a key */
+	long decoded_len;   /* bytes of p= after base64, -1 not decoded */
+	int bits;	    /* RSA modulus bits, 256 for Ed25519, 0 unknown */
 	int ed25519_format; /* k=ed25519 and p= is not 32 raw bytes */
 	char why[160];
 };
@@ -281,7 +281,7 @@ int dkm_dkim_parse(const char *txt, struct dkm_dkim_key *ret);
 /* BIMI assertion record. */
 struct dkm_bimi_record {
 	int valid;
-	int declined;	 /* l= and a= both empty */
+	int declined; /* l= and a= both empty */
 	int l_missing;
 	int l_not_https;
 	int l_multiple;

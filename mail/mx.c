@@ -179,19 +179,19 @@ static int host(struct dkm_ctx *ctx, const char *name, int implicit,
 		ev = dkm_ev(a);
 		dkm_set_str(ev, "target", name);
 		dkm_set_str(ev, "cname", cn);
-		dkm_finding(ctx, DK_MAIL_AREA_MX, DK_MAIL_ERROR,
-			    "mx.target_cname", NULL, ev, "RFC 2181 section 10.3",
-			    "MX exchange %s is an alias (CNAME to %s)", name,
-			    cn);
+		dkm_finding(
+			ctx, DK_MAIL_AREA_MX, DK_MAIL_ERROR, "mx.target_cname",
+			NULL, ev, "RFC 2181 section 10.3",
+			"MX exchange %s is an alias (CNAME to %s)", name, cn);
 		dkm_set_str(rec, "cname", cn);
 	}
 	free(cn);
 	if (total == 0) {
 		ev = dkm_ev(a);
 		dkm_set_str(ev, "target", name);
-		dkm_set_str(ev, "rcode", dk_answer_nxdomain(a->ans)
-						 ? "NXDOMAIN"
-						 : "NOERROR");
+		dkm_set_str(ev, "rcode",
+			    dk_answer_nxdomain(a->ans) ? "NXDOMAIN"
+						       : "NOERROR");
 		dkm_finding(ctx, DK_MAIL_AREA_MX, DK_MAIL_ERROR,
 			    "mx.target_unresolvable", NULL, ev, R5321,
 			    "%s has no address (%s)", name,
@@ -340,8 +340,8 @@ void dkm_mx(struct dkm_ctx *ctx)
 	}
 	if (nnull > 0 && nnull < n) {
 		ev = dkm_ev(q);
-		dkm_finding(ctx, DK_MAIL_AREA_MX, DK_MAIL_ERROR, "mx.null_mixed",
-			    NULL, ev, R7505,
+		dkm_finding(ctx, DK_MAIL_AREA_MX, DK_MAIL_ERROR,
+			    "mx.null_mixed", NULL, ev, R7505,
 			    "a null MX next to %zu other MX record%s",
 			    n - nnull, n - nnull == 1 ? "" : "s");
 	} else if (nnull == n) {
@@ -353,8 +353,8 @@ void dkm_mx(struct dkm_ctx *ctx)
 		}
 		ev = dkm_ev(q);
 		dkm_finding(ctx, DK_MAIL_AREA_MX, DK_MAIL_INFO, "mx.null", NULL,
-			    ev, R7505,
-			    "null MX: %s accepts no mail", ctx->domain);
+			    ev, R7505, "null MX: %s accepts no mail",
+			    ctx->domain);
 		return;
 	}
 	if (usable == 0 && unusable > 0 && unusable == n - nnull) {

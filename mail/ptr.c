@@ -100,7 +100,8 @@ void dkm_ptr(struct dkm_ctx *ctx)
 			dkm_set_str(ev, "ip", ip);
 			dkm_set_int(ev, "count", (int64_t)n);
 			dkm_finding(ctx, DK_MAIL_AREA_PTR, DK_MAIL_WARNING,
-				    "ptr.multiple", ip, ev, "RFC 1912 section 2.1",
+				    "ptr.multiple", ip, ev,
+				    "RFC 1912 section 2.1",
 				    "%s has %zu PTR records (receivers may "
 				    "check any one)",
 				    ip, n);
@@ -144,7 +145,8 @@ void dkm_ptr(struct dkm_ctx *ctx)
 			dkm_set(ev, "forward", fwd);
 			dkm_finding(ctx, DK_MAIL_AREA_PTR, DK_MAIL_ERROR,
 				    "ptr.fcrdns_mismatch", ip, ev, R8601,
-				    "no PTR name of %s resolves back to it", ip);
+				    "no PTR name of %s resolves back to it",
+				    ip);
 		} else {
 			npass++;
 			dkm_push_str(passed, ip);

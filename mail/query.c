@@ -183,7 +183,8 @@ int dkm_txt(const struct dkm_q *q, struct dkm_txt *ret)
 		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
 			const ldns_rdf *d = ldns_rr_rdf(rr, j);
 			const uint8_t *p = ldns_rdf_data(d);
-			size_t len = ldns_rdf_size(d) ? ldns_rdf_size(d) - 1 : 0;
+			size_t len =
+				ldns_rdf_size(d) ? ldns_rdf_size(d) - 1 : 0;
 
 			if (len > (size_t)p[0]) {
 				len = p[0];
@@ -213,8 +214,8 @@ int dkm_reverse_name(const char *ip, uint8_t addr[16], char *buf, size_t len)
 	size_t o = 0;
 
 	if (inet_pton(AF_INET, ip, addr) == 1) {
-		snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa", addr[3],
-			 addr[2], addr[1], addr[0]);
+		snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa", addr[3], addr[2],
+			 addr[1], addr[0]);
 		return 4;
 	}
 	if (inet_pton(AF_INET6, ip, addr) != 1) {
@@ -222,8 +223,8 @@ int dkm_reverse_name(const char *ip, uint8_t addr[16], char *buf, size_t len)
 	}
 	buf[0] = '\0';
 	for (int i = 15; i >= 0 && o + 5 < len; i--) {
-		o += (size_t)snprintf(buf + o, len - o, "%x.%x.",
-				      addr[i] & 0xf, addr[i] >> 4);
+		o += (size_t)snprintf(buf + o, len - o, "%x.%x.", addr[i] & 0xf,
+				      addr[i] >> 4);
 	}
 	snprintf(buf + o, len - o, "ip6.arpa");
 	return 6;

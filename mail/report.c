@@ -275,8 +275,7 @@ static int check_args(const char *domain, const struct dk_mail_opts *o,
 		char *n = NULL;
 		int r;
 
-		if (asprintf(&n, "%s._bimi.%s", o->bimi_selector, domain) <
-		    0) {
+		if (asprintf(&n, "%s._bimi.%s", o->bimi_selector, domain) < 0) {
 			return DK_ENOMEM;
 		}
 		r = dki_check_name(n, NULL);
@@ -298,8 +297,8 @@ static int check_args(const char *domain, const struct dk_mail_opts *o,
 		}
 	}
 	for (size_t i = 0; i < o->nhelo_names; i++) {
-		if (!o->helo_names || dki_check_name(o->helo_names[i], diag) <
-					      0) {
+		if (!o->helo_names ||
+		    dki_check_name(o->helo_names[i], diag) < 0) {
 			return DK_EINVAL;
 		}
 	}

@@ -22,7 +22,11 @@
 
 #define R(s) "RFC 7208 section " s
 
-enum spf_via { VIA_TOP, VIA_INCLUDE, VIA_REDIRECT };
+enum spf_via {
+	VIA_TOP,
+	VIA_INCLUDE,
+	VIA_REDIRECT
+};
 
 /* One walk of a tree: the counts, and what was found on the way. */
 struct walk {
@@ -42,7 +46,7 @@ struct walk {
 static const char *kind_name(enum dkm_spf_kind k)
 {
 	static const char *const names[] = {
-		"all", "include", "a",	 "mx",	     "ptr", "ip4",
+		"all", "include", "a",	      "mx",  "ptr",	 "ip4",
 		"ip6", "exists",  "redirect", "exp", "modifier",
 	};
 
@@ -70,8 +74,7 @@ static struct dk_mail_value *ev_top(struct walk *w, const struct dkm_q *q)
 	return ev;
 }
 
-static void temperror(struct walk *w, const struct dkm_q *q,
-		      const char *what)
+static void temperror(struct walk *w, const struct dkm_q *q, const char *what)
 {
 	struct dk_mail_value *ev = ev_top(w, q);
 	int bogus = dkm_status_enum(q) == DK_DNSSEC_BOGUS;
@@ -84,8 +87,7 @@ static void temperror(struct walk *w, const struct dkm_q *q,
 		    bogus ? DK_MAIL_ERROR : DK_MAIL_WARNING, "spf.temperror",
 		    w->top, ev, R("4.4") "; " R("5"),
 		    "the lookup of %s (%s) %s: SPF gives temperror", what,
-		    q ? q->name : "?",
-		    bogus ? "is bogus (DNSSEC)" : "failed");
+		    q ? q->name : "?", bogus ? "is bogus (DNSSEC)" : "failed");
 }
 
 /* Select the SPF record of a TXT answer (section 4.5). Returns the
@@ -199,8 +201,8 @@ static void addr_voids(struct walk *w, const char *name,
 }
 
 static void walk_term(struct walk *w, const struct dkm_spf_term *term,
-		      const char *domain, struct dk_mail_value *t,
-		      int *pending, int findings)
+		      const char *domain, struct dk_mail_value *t, int *pending,
+		      int findings)
 {
 	char *target = NULL;
 	const struct dkm_q *q;
@@ -355,9 +357,10 @@ static struct dk_mail_value *walk_domain(struct walk *w, const char *domain,
 	size_t n;
 
 	dkm_set_str(node, "domain", domain);
-	dkm_set_str(node, "via", via == VIA_TOP		 ? "top"
-				 : via == VIA_INCLUDE ? "include"
-						      : "redirect");
+	dkm_set_str(node, "via",
+		    via == VIA_TOP	 ? "top"
+		    : via == VIA_INCLUDE ? "include"
+					 : "redirect");
 	if (++w->nodes > MAX_NODES || w->depth > MAX_DEPTH) {
 		dkm_set_bool(node, "truncated", true);
 		return node;
@@ -570,8 +573,7 @@ static struct dk_mail_value *walk_domain(struct walk *w, const char *domain,
 			dkm_set(ev, "ignored", ign);
 			dkm_set_str(ev, "domain", domain);
 			dkm_finding(w->ctx, DK_MAIL_AREA_SPF, DK_MAIL_WARNING,
-				    "spf.terms_after_all", w->top, ev,
-				    R("5.1"),
+				    "spf.terms_after_all", w->top, ev, R("5.1"),
 				    "%zu term(s) after 'all' at %s are "
 				    "ignored",
 				    dk_mail_value_count(ign), domain);
@@ -602,7 +604,8 @@ static struct dk_mail_value *walk_domain(struct walk *w, const char *domain,
 				w->permerror++;
 				dkm_finding(w->ctx, DK_MAIL_AREA_SPF,
 					    DK_MAIL_ERROR, "spf.redirect_loop",
-					    w->top, ev, R("4.6.4") "; " R("6.1"),
+					    w->top, ev,
+					    R("4.6.4") "; " R("6.1"),
 					    "redirect loop: %s redirects back "
 					    "to %s",
 					    domain, target);
@@ -697,8 +700,8 @@ static int in_net(const uint8_t *ip, const uint8_t *net, int bits, int len)
  * -2 temperror, -3 permerror (void limit), 0/1. */
 static int addr_match(struct check *c, const char *name, int cidr4, int cidr6)
 {
-	const struct dkm_q *q =
-		dkm_get(c->ctx, name, c->v6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A);
+	const struct dkm_q *q = dkm_get(
+		c->ctx, name, c->v6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A);
 	const ldns_rr_list *l;
 
 	if (!q) {
@@ -767,8 +770,7 @@ static int mech_match(struct check *c, const struct dkm_spf_term *t,
 	if (t->kind == SPF_ALL) {
 		return 1;
 	}
-	if (dkm_spf_expand(t->domain ? t->domain : domain, &m, &target) !=
-	    1) {
+	if (dkm_spf_expand(t->domain ? t->domain : domain, &m, &target) != 1) {
 		*res = RES_PERMERROR;
 		return -9;
 	}
@@ -802,8 +804,8 @@ static int mech_match(struct check *c, const struct dkm_spf_term *t,
 		r = addr_match(c, target, t->cidr4, t->cidr6);
 		break;
 	case SPF_MX: {
-		const struct dkm_q *q = dkm_get(c->ctx, target,
-						 LDNS_RR_TYPE_MX);
+		const struct dkm_q *q =
+			dkm_get(c->ctx, target, LDNS_RR_TYPE_MX);
 		size_t n;
 
 		if (!q) {
@@ -844,8 +846,7 @@ static int mech_match(struct check *c, const struct dkm_spf_term *t,
 		break;
 	}
 	case SPF_EXISTS: {
-		const struct dkm_q *q =
-			dkm_get(c->ctx, target, LDNS_RR_TYPE_A);
+		const struct dkm_q *q = dkm_get(c->ctx, target, LDNS_RR_TYPE_A);
 
 		if (!q) {
 			r = -1;
@@ -1115,8 +1116,8 @@ static struct dk_mail_value *tree(struct dkm_ctx *ctx, const char *name,
 	}
 	ev = dkm_obj();
 	dkm_set_int(ev, "count", w.count);
-	dkm_set_str(ev, "dnssec", w.worst_status ? w.worst_status
-						 : "indeterminate");
+	dkm_set_str(ev, "dnssec",
+		    w.worst_status ? w.worst_status : "indeterminate");
 	dkm_finding(ctx, DK_MAIL_AREA_SPF, DK_MAIL_INFO, "spf.lookup_count",
 		    name, ev, R("4.6.4"),
 		    "%d DNS-querying terms in the SPF tree of %s (limit %d)",

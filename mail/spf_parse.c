@@ -219,10 +219,9 @@ static const struct {
 	const char *name;
 	enum dkm_spf_kind kind;
 } mechs[] = {
-	{ "all", SPF_ALL },	    { "include", SPF_INCLUDE },
-	{ "a", SPF_A },		    { "mx", SPF_MX },
-	{ "ptr", SPF_PTR },	    { "ip4", SPF_IP4 },
-	{ "ip6", SPF_IP6 },	    { "exists", SPF_EXISTS },
+	{ "all", SPF_ALL }, { "include", SPF_INCLUDE }, { "a", SPF_A },
+	{ "mx", SPF_MX },   { "ptr", SPF_PTR },		{ "ip4", SPF_IP4 },
+	{ "ip6", SPF_IP6 }, { "exists", SPF_EXISTS },
 };
 
 static void term_clear(struct dkm_spf_term *t)
@@ -383,11 +382,11 @@ known:
 		if (slash) {
 			*slash = '\0';
 			if (v6) {
-				t->cidr6 = cidr(slash + 1, strlen(slash + 1),
-						128);
+				t->cidr6 =
+					cidr(slash + 1, strlen(slash + 1), 128);
 			} else {
-				t->cidr4 = cidr(slash + 1, strlen(slash + 1),
-						32);
+				t->cidr4 =
+					cidr(slash + 1, strlen(slash + 1), 32);
 			}
 			if ((v6 ? t->cidr6 : t->cidr4) < 0) {
 				snprintf(why, whylen, "bad CIDR length in '%s'",
@@ -459,8 +458,8 @@ int dkm_spf_parse(const char *txt, struct dkm_spf_record *ret)
 		}
 		free(tok);
 		{
-			struct dkm_spf_term *nt = realloc(
-				ret->terms, (ret->n + 1) * sizeof(*nt));
+			struct dkm_spf_term *nt =
+				realloc(ret->terms, (ret->n + 1) * sizeof(*nt));
 
 			if (!nt) {
 				term_clear(&t);
@@ -561,8 +560,7 @@ static void transform(struct sbuf *b, const char *value, unsigned long keep,
 	free(tmp.s);
 }
 
-int dkm_spf_expand(const char *spec, const struct dkm_spf_macros *m,
-		   char **ret)
+int dkm_spf_expand(const char *spec, const struct dkm_spf_macros *m, char **ret)
 {
 	struct sbuf b = { 0 };
 	int known = 1;

@@ -215,8 +215,8 @@ enum dk_mail_value_type dk_mail_value_type(const struct dk_mail_value *v)
 
 int64_t dk_mail_value_int(const struct dk_mail_value *v)
 {
-	if (!v || (v->type != DK_MAIL_VALUE_INT &&
-		   v->type != DK_MAIL_VALUE_BOOL)) {
+	if (!v ||
+	    (v->type != DK_MAIL_VALUE_INT && v->type != DK_MAIL_VALUE_BOOL)) {
 		return 0;
 	}
 	return v->i;

@@ -31,16 +31,21 @@ static const char audit_help[] =
 	"  --dkim-selector SEL   a DKIM selector in use (repeatable): its key\n"
 	"                        record is checked\n"
 	"  --bimi-selector SEL   the BIMI selector (default: default)\n"
-	"  --sending-ip IP       an outbound address (repeatable): reverse DNS\n"
+	"  --sending-ip IP       an outbound address (repeatable): reverse "
+	"DNS\n"
 	"                        and the domain's SPF result for it\n"
-	"  --helo NAME           a HELO/EHLO name of the senders (repeatable):\n"
+	"  --helo NAME           a HELO/EHLO name of the senders "
+	"(repeatable):\n"
 	"                        its own SPF record is checked\n"
-	"  --at TIME             the audit's now, RFC 3339 (2026-09-01T00:00:00Z)\n"
+	"  --at TIME             the audit's now, RFC 3339 "
+	"(2026-09-01T00:00:00Z)\n"
 	"  --no-connect          DNS only (this version never connects)\n"
-	"  --https-ca FILE       PEM trust store for the HTTPS and certificate\n"
+	"  --https-ca FILE       PEM trust store for the HTTPS and "
+	"certificate\n"
 	"                        checks (kept for the checks that connect)\n"
 	"  --connect-port PORT   SMTP port instead of 25 (likewise)\n"
-	"  --json                the AUDIT.md document: findings, records read,\n"
+	"  --json                the AUDIT.md document: findings, records "
+	"read,\n"
 	"                        their DNSSEC states\n"
 	"  -v, --verbose         evidence under each finding, the SPF tree\n"
 	"  -q, --quiet           the verdict line alone\n"
@@ -146,8 +151,9 @@ static json_t *value_json(const struct dk_mail_value *v)
 	case DK_MAIL_VALUE_OBJECT:
 		j = json_object();
 		for (size_t i = 0; j && i < dk_mail_value_count(v); i++) {
-			json_object_set_new(j, dk_mail_value_key(v, i),
-					    value_json(dk_mail_value_item(v, i)));
+			json_object_set_new(
+				j, dk_mail_value_key(v, i),
+				value_json(dk_mail_value_item(v, i)));
 		}
 		return j;
 	default:
@@ -162,9 +168,8 @@ static json_t *finding_json(const struct dk_mail_finding *f)
 	for (size_t i = 0; refs && i < f->nrefs; i++) {
 		json_array_append_new(refs, json_string(f->refs[i]));
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "code",
-			 f->code, "severity",
-			 dk_mail_severity_name(f->severity), "area",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "code", f->code,
+			 "severity", dk_mail_severity_name(f->severity), "area",
 			 dk_mail_area_name(f->area), "subject", f->subject,
 			 "message", f->message, "refs",
 			 refs ? refs : json_array(), "evidence",
@@ -173,8 +178,8 @@ static json_t *finding_json(const struct dk_mail_finding *f)
 
 static const char *area_title(enum dk_mail_area a)
 {
-	static const char *const t[] = { "SPF",	    "DKIM",	"DMARC",
-					 "BIMI",    "PTR",	"MX",
+	static const char *const t[] = { "SPF",	    "DKIM",    "DMARC",
+					 "BIMI",    "PTR",     "MX",
 					 "MTA-STS", "TLS-RPT", "DANE",
 					 "SMTP/TLS" };
 
@@ -218,26 +223,26 @@ static json_t *report_json(const struct dk_mail_report *r, int rc)
 	fmt_time(dk_mail_report_at(r), at, sizeof(at));
 	for (int a = 0; a < DK_MAIL_AREA_COUNT; a++) {
 		long first = dk_mail_report_area_first(r, a);
-		json_t *o = json_pack(
-			"{s:s, s:s, s:b, s:s}", "area", dk_mail_area_name(a),
-			"direction", dk_mail_area_direction(a), "checked",
-			dk_mail_report_area_checked(r, a), "verdict",
-			area_verdict(r, a));
+		json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "area",
+				      dk_mail_area_name(a), "direction",
+				      dk_mail_area_direction(a), "checked",
+				      dk_mail_report_area_checked(r, a),
+				      "verdict", area_verdict(r, a));
 
 		if (o) {
 			json_object_set_new(
 				o, "fix_first",
-				first >= 0 ? json_string(
-						     dk_mail_report_finding(
-							     r, (size_t)first)
-							     ->code)
-					   : json_null());
+				first >= 0
+					? json_string(dk_mail_report_finding(
+							      r, (size_t)first)
+							      ->code)
+					: json_null());
 		}
 		json_array_append_new(areas, o);
 	}
 	for (size_t i = 0; i < dk_mail_report_finding_count(r); i++) {
-		json_array_append_new(findings,
-				      finding_json(dk_mail_report_finding(r, i)));
+		json_array_append_new(
+			findings, finding_json(dk_mail_report_finding(r, i)));
 	}
 	doc = json_pack("{s:i, s:s, s:i, s:s, s:s, s:b, s:s?, s:o, s:o, s:o, "
 			"s:{s:I, s:I}}",
@@ -256,8 +261,10 @@ static json_t *report_json(const struct dk_mail_report *r, int rc)
 static void print_tree(FILE *out, const struct dk_mail_value *node, int depth)
 {
 	const struct dk_mail_value *terms = dk_mail_value_get(node, "terms");
-	const char *rec = dk_mail_value_string(dk_mail_value_get(node, "record"));
-	const char *err = dk_mail_value_string(dk_mail_value_get(node, "error"));
+	const char *rec =
+		dk_mail_value_string(dk_mail_value_get(node, "record"));
+	const char *err =
+		dk_mail_value_string(dk_mail_value_get(node, "error"));
 
 	fprintf(out, "%*s%s [%s]: %s%s%s\n", 6 + 2 * depth, "",
 		dk_mail_value_string(dk_mail_value_get(node, "domain")),
@@ -268,12 +275,12 @@ static void print_tree(FILE *out, const struct dk_mail_value *node, int depth)
 		rec ? rec : "(no SPF record)", err ? "  <- " : "",
 		err ? err : "");
 	if (dk_mail_value_int(dk_mail_value_get(node, "truncated"))) {
-		fprintf(out, "%*s(deeper records not shown)\n",
-			8 + 2 * depth, "");
+		fprintf(out, "%*s(deeper records not shown)\n", 8 + 2 * depth,
+			"");
 	}
 	for (size_t i = 0; i < dk_mail_value_count(terms); i++) {
-		const struct dk_mail_value *sub =
-			dk_mail_value_get(dk_mail_value_item(terms, i), "record");
+		const struct dk_mail_value *sub = dk_mail_value_get(
+			dk_mail_value_item(terms, i), "record");
 
 		if (sub) {
 			print_tree(out, sub, depth + 1);
@@ -297,8 +304,8 @@ static void print_text(const struct cli *cli, FILE *out,
 		counts[f->severity]++;
 		if (f->severity >= DK_MAIL_WARNING &&
 		    (first < 0 ||
-		     f->severity >
-			     dk_mail_report_finding(r, (size_t)first)->severity)) {
+		     f->severity > dk_mail_report_finding(r, (size_t)first)
+					   ->severity)) {
 			first = (long)i;
 		}
 	}
@@ -348,14 +355,16 @@ static void print_text(const struct cli *cli, FILE *out,
 					if (cli->verbosity > 0) {
 						json_t *j =
 							value_json(f->evidence);
-						char *s = j ? json_dumps(
-								      j,
-								      JSON_COMPACT |
-									      JSON_PRESERVE_ORDER)
-							    : NULL;
+						char *s =
+							j ? json_dumps(
+								    j,
+								    JSON_COMPACT |
+									    JSON_PRESERVE_ORDER)
+							  : NULL;
 
 						fprintf(out,
-							"             evidence: "
+							"             "
+							"evidence: "
 							"%s\n",
 							s ? s : "{}");
 						free(s);
@@ -373,11 +382,10 @@ static void print_text(const struct cli *cli, FILE *out,
 					if (dk_mail_value_get(spf, "tree")) {
 						fprintf(out,
 							"    include tree:\n");
-						print_tree(
-							out,
-							dk_mail_value_get(
-								spf, "tree"),
-							0);
+						print_tree(out,
+							   dk_mail_value_get(
+								   spf, "tree"),
+							   0);
 					}
 				}
 			}
@@ -511,7 +519,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (argc - optind > 1) {
-		rc = cli_usage(cli, "too many arguments (danekit audit DOMAIN)");
+		rc = cli_usage(cli,
+			       "too many arguments (danekit audit DOMAIN)");
 		goto done;
 	}
 	domain = argv[optind];

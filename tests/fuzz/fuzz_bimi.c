@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(e == 0 || e == DK_EDATA);
 	FUZZ_CHECK((e == 0) == (b.valid == 1));
 	if (e == 0) {
-		FUZZ_CHECK(b.tags.n > 0 && strcmp(b.tags.tags[0].name, "v") == 0);
+		FUZZ_CHECK(b.tags.n > 0 &&
+			   strcmp(b.tags.tags[0].name, "v") == 0);
 		l = dkm_taglist_get(&b.tags, "l");
 		FUZZ_CHECK(b.l_missing == (l == NULL));
 		if (b.declined) {

@@ -154,13 +154,11 @@ Test(audit, good_configuration_passes)
 Test(audit, text_report)
 {
 	char *out = NULL;
-	int rc = dkt_run(&out,
-			 "%s --unbound-conf '%s' audit limit.spf.test -v",
+	int rc = dkt_run(&out, "%s --unbound-conf '%s' audit limit.spf.test -v",
 			 dkt_env("DANEKIT"), conf());
 
 	cr_assert_eq(rc, 1);
-	cr_expect(strstr(out, "Outbound") && strstr(out, "Inbound"), "%s",
-		  out);
+	cr_expect(strstr(out, "Outbound") && strstr(out, "Inbound"), "%s", out);
 	cr_expect(strstr(out, "fix first: spf.lookup_limit"), "%s", out);
 	cr_expect(strstr(out, "verdict: FAIL"), "%s", out);
 	/* the whole include tree, past the limit */
@@ -180,7 +178,8 @@ Test(audit, spf_codes)
 	expect_codes("noterm.spf.test", "spf.no_terminal");
 	expect_codes("afterall.spf.test", "spf.terms_after_all");
 	expect_codes("redirign.spf.test", "spf.redirect_ignored");
-	expect_codes("headroom.spf.test", "spf.lookup_count spf.lookup_headroom");
+	expect_codes("headroom.spf.test",
+		     "spf.lookup_count spf.lookup_headroom");
 	expect_codes("limit.spf.test", "spf.lookup_limit");
 	expect_codes("mxlimit.spf.test", "spf.mx_host_limit");
 	expect_codes("void2.spf.test", "spf.void_lookups");
@@ -192,11 +191,13 @@ Test(audit, spf_codes)
 	expect_codes("rednone.spf.test", "spf.redirect_none");
 	expect_codes("dupmod.spf.test", "spf.duplicate_modifier");
 	expect_codes("ptr.spf.test", "spf.ptr_deprecated spf.macro_unresolved");
-	expect_codes("macro.spf.test", "spf.macro_expanded spf.macro_unresolved");
+	expect_codes("macro.spf.test",
+		     "spf.macro_expanded spf.macro_unresolved");
 	expect_codes("big.spf.test", "spf.size");
 	expect_codes("huge.spf.test", "spf.size");
-	expect_codes("mail-ok.test --helo nohelo.spf.test --sending-ip 192.0.2.9",
-		     "spf.helo_missing spf.ip_not_authorized");
+	expect_codes(
+		"mail-ok.test --helo nohelo.spf.test --sending-ip 192.0.2.9",
+		"spf.helo_missing spf.ip_not_authorized");
 }
 
 Test(audit, spf_evidence)
@@ -233,8 +234,7 @@ Test(audit, spf_evidence)
 	doc = audit(&rc, "macro.spf.test");
 	f = finding(doc, "spf.macro_expanded", NULL);
 	cr_assert_not_null(f);
-	cr_expect_str_eq(json_string_value(ev(f, "to")),
-			 "_spf.macro.spf.test");
+	cr_expect_str_eq(json_string_value(ev(f, "to")), "_spf.macro.spf.test");
 	json_decref(doc);
 }
 
@@ -244,8 +244,9 @@ static void pyspf(const char *domain, const char *ip, char *result,
 		  long *lookups, long *voids)
 {
 	char *out = NULL;
-	int rc = dkt_run(&out, "/usr/bin/python3 '%s/tests/mail/spf_oracle.py' "
-			       "%s %s %s %s",
+	int rc = dkt_run(&out,
+			 "/usr/bin/python3 '%s/tests/mail/spf_oracle.py' "
+			 "%s %s %s %s",
 			 dkt_env("DK_SRCDIR"), ns(), port(), domain, ip);
 
 	cr_assert_eq(rc, 0, "pyspf failed for %s", domain);
@@ -255,10 +256,11 @@ static void pyspf(const char *domain, const char *ip, char *result,
 }
 
 static const char *const permerror_codes[] = {
-	"spf.syntax",	     "spf.multiple_records", "spf.lookup_limit",
-	"spf.mx_host_limit", "spf.void_limit",	     "spf.include_loop",
-	"spf.redirect_loop", "spf.include_none",     "spf.redirect_none",
-	"spf.duplicate_modifier",
+	"spf.syntax",	     "spf.multiple_records",
+	"spf.lookup_limit",  "spf.mx_host_limit",
+	"spf.void_limit",    "spf.include_loop",
+	"spf.redirect_loop", "spf.include_none",
+	"spf.redirect_none", "spf.duplicate_modifier",
 };
 
 Test(audit, spf_against_pyspf)
@@ -266,12 +268,12 @@ Test(audit, spf_against_pyspf)
 	/* cases without client macros and without redirect next to all
 	 * (pyspf counts that redirect, RFC 7208 6.1 and AUDIT.md do not) */
 	static const char *const cases[] = {
-		"mail-ok.test",	     "leaf.spf.test",	  "headroom.spf.test",
-		"limit.spf.test",    "void2.spf.test",	  "void3.spf.test",
-		"void6.spf.test",    "loop.spf.test",	  "rloop.spf.test",
-		"incnone.spf.test",  "rednone.spf.test",  "dupmod.spf.test",
-		"mxlimit.spf.test",  "noterm.spf.test",	  "syntax.spf.test",
-		"multi.spf.test",    "plusall.spf.test",  "afterall.spf.test",
+		"mail-ok.test",	    "leaf.spf.test",	"headroom.spf.test",
+		"limit.spf.test",   "void2.spf.test",	"void3.spf.test",
+		"void6.spf.test",   "loop.spf.test",	"rloop.spf.test",
+		"incnone.spf.test", "rednone.spf.test", "dupmod.spf.test",
+		"mxlimit.spf.test", "noterm.spf.test",	"syntax.spf.test",
+		"multi.spf.test",   "plusall.spf.test", "afterall.spf.test",
 		"neutral.spf.test",
 	};
 
@@ -280,8 +282,8 @@ Test(audit, spf_against_pyspf)
 		long l4, v4, l6, v6;
 		int rc, perm = 0;
 		json_t *doc = audit(&rc, cases[i]);
-		json_t *spf = json_object_get(json_object_get(doc, "records"),
-					      "spf");
+		json_t *spf =
+			json_object_get(json_object_get(doc, "records"), "spf");
 
 		pyspf(cases[i], "198.51.100.254", r4, &l4, &v4);
 		pyspf(cases[i], "2001:db8::fe", r6, &l6, &v6);
@@ -304,12 +306,12 @@ Test(audit, spf_against_pyspf)
 		cr_expect_eq(json_integer_value(
 				     json_object_get(spf, "lookup_count")),
 			     l4, "%s: lookups pyspf %ld", cases[i], l4);
-		cr_expect_eq(json_integer_value(
-				     json_object_get(spf, "void_ipv4")),
-			     v4, "%s: IPv4 voids pyspf %ld", cases[i], v4);
-		cr_expect_eq(json_integer_value(
-				     json_object_get(spf, "void_ipv6")),
-			     v6, "%s: IPv6 voids pyspf %ld", cases[i], v6);
+		cr_expect_eq(
+			json_integer_value(json_object_get(spf, "void_ipv4")),
+			v4, "%s: IPv4 voids pyspf %ld", cases[i], v4);
+		cr_expect_eq(
+			json_integer_value(json_object_get(spf, "void_ipv6")),
+			v6, "%s: IPv6 voids pyspf %ld", cases[i], v6);
 		json_decref(doc);
 	}
 	/* the lookup limit: pyspf stops at the 11th term, danekit counts
@@ -375,13 +377,14 @@ static long openssl_bits(const char *key)
 Test(audit, dkim_codes_and_keys)
 {
 	int rc;
-	json_t *doc = audit(&rc, "dkim.test --dkim-selector good "
-				 "--dkim-selector weak --dkim-selector short "
-				 "--dkim-selector edspki --dkim-selector badb64 "
-				 "--dkim-selector quoted --dkim-selector revoked "
-				 "--dkim-selector testing --dkim-selector sha1 "
-				 "--dkim-selector vlate --dkim-selector multi "
-				 "--dkim-selector tlsrpt --dkim-selector nosuch");
+	json_t *doc =
+		audit(&rc, "dkim.test --dkim-selector good "
+			   "--dkim-selector weak --dkim-selector short "
+			   "--dkim-selector edspki --dkim-selector badb64 "
+			   "--dkim-selector quoted --dkim-selector revoked "
+			   "--dkim-selector testing --dkim-selector sha1 "
+			   "--dkim-selector vlate --dkim-selector multi "
+			   "--dkim-selector tlsrpt --dkim-selector nosuch");
 	json_t *f;
 	char *out = NULL;
 	long size;
@@ -402,15 +405,14 @@ Test(audit, dkim_codes_and_keys)
 	f = finding(doc, "dkim.ed25519_key_format",
 		    "edspki._domainkey.dkim.test");
 	cr_assert_not_null(f);
-	dkt_run(&out, "stat -c %%s '%s/dkim/ed25519.spki.der'",
-		run_dir());
+	dkt_run(&out, "stat -c %%s '%s/dkim/ed25519.spki.der'", run_dir());
 	size = strtol(out, NULL, 10);
 	free(out);
 	cr_expect_eq(json_integer_value(ev(f, "decoded_len")), size);
-	cr_expect_not_null(
-		finding(doc, "dkim.key_invalid", "badb64._domainkey.dkim.test"));
-	cr_expect_not_null(
-		finding(doc, "dkim.key_invalid", "quoted._domainkey.dkim.test"));
+	cr_expect_not_null(finding(doc, "dkim.key_invalid",
+				   "badb64._domainkey.dkim.test"));
+	cr_expect_not_null(finding(doc, "dkim.key_invalid",
+				   "quoted._domainkey.dkim.test"));
 	cr_expect_not_null(
 		finding(doc, "dkim.revoked", "revoked._domainkey.dkim.test"));
 	cr_expect_not_null(finding(doc, "dkim.testing_flag",
@@ -554,8 +556,8 @@ Test(audit, dmarc_evidence)
 	cr_expect_str_eq(json_string_value(ev(f, "effective_policy")),
 			 "quarantine");
 	cr_expect_str_eq(json_string_value(ev(f, "via")), "sp");
-	cr_expect(strstr(json_string_value(json_object_get(ev(f, "verdicts"),
-							   "rfc9989")),
+	cr_expect(strstr(json_string_value(
+				 json_object_get(ev(f, "verdicts"), "rfc9989")),
 			 "none from sub.org.test"));
 	json_decref(doc);
 }
@@ -599,7 +601,8 @@ Test(audit, mx_codes)
 	expect_codes("nullmx.test", "mx.null");
 	expect_codes("nullmixed.mx.test", "mx.null_mixed");
 	expect_codes("nullbad.mx.test", "mx.null_malformed");
-	expect_codes("mx-literal.test", "mx.target_ip_literal mx.no_usable_target");
+	expect_codes("mx-literal.test",
+		     "mx.target_ip_literal mx.no_usable_target");
 	expect_codes("cname.mx.test", "mx.target_cname");
 	expect_codes("unres.mx.test",
 		     "mx.target_unresolvable mx.no_usable_target");
@@ -639,16 +642,13 @@ Test(audit, ptr_against_dig)
 	int rc;
 	json_t *doc, *f;
 
-	dkt_run(&out, "dig +short @%s -p %s -x 127.53.5.4",
-		ns(), port());
+	dkt_run(&out, "dig +short @%s -p %s -x 127.53.5.4", ns(), port());
 	cr_assert_str_eq(out, "liar.mail-ok.test.\n");
 	free(out);
-	dkt_run(&out, "dig +short @%s -p %s A liar.mail-ok.test",
-		ns(), port());
+	dkt_run(&out, "dig +short @%s -p %s A liar.mail-ok.test", ns(), port());
 	cr_assert_str_eq(out, "127.53.5.99\n");
 	free(out);
-	dkt_run(&out, "dig +short @%s -p %s -x 127.53.5.3",
-		ns(), port());
+	dkt_run(&out, "dig +short @%s -p %s -x 127.53.5.3", ns(), port());
 	cr_assert(strstr(out, "out3a") && strstr(out, "out3b"), "%s", out);
 	free(out);
 	doc = audit(&rc, "mail-ok.test --sending-ip 127.53.5.2 "
@@ -734,8 +734,7 @@ Test(audit, usage_errors)
 			     d, conf()),
 		     64);
 	cr_expect(strncmp(out, "danekit: audit: ", 16) == 0, "%s", out);
-	cr_expect_eq(strchr(out, '\n') - out + 1, (long)strlen(out), "%s",
-		     out);
+	cr_expect_eq(strchr(out, '\n') - out + 1, (long)strlen(out), "%s", out);
 	free(out);
 	cr_expect_eq(dkt_run(&out, "%s audit --help", d), 0);
 	cr_expect(strstr(out, "--dkim-selector"));

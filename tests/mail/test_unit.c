@@ -88,8 +88,7 @@ Test(spf, syntax_errors)
 		"exists:%{z}.example.com");
 	spf_bad("v=spf1 exists:%{i0}.example.com -all",
 		"exists:%{i0}.example.com");
-	spf_bad("v=spf1 exists:%{i.example.com -all",
-		"exists:%{i.example.com");
+	spf_bad("v=spf1 exists:%{i.example.com -all", "exists:%{i.example.com");
 	spf_bad("v=spf1 a:exa%mple.com -all", "a:exa%mple.com");
 	spf_bad("v=spf1 -all\tip4:192.0.2.1", NULL);
 	/* c, r, t are for exp= only (RFC 7208 7.2) */
@@ -195,10 +194,11 @@ Test(dmarc, tags)
 {
 	struct dkm_dmarc_record r;
 
-	cr_assert_eq(dkm_dmarc_parse("v=DMARC1; p=quarantine; sp=none; np=reject;"
-				     " pct=25; t=y; psd=n; rua=mailto:a@b.example",
-				     &r),
-		     0);
+	cr_assert_eq(
+		dkm_dmarc_parse("v=DMARC1; p=quarantine; sp=none; np=reject;"
+				" pct=25; t=y; psd=n; rua=mailto:a@b.example",
+				&r),
+		0);
 	cr_assert(r.valid);
 	cr_assert_eq(r.p, 1);
 	cr_assert_eq(r.sp, 0);
@@ -253,10 +253,10 @@ Test(dmarc, discarded)
 /* ---- DKIM ------------------------------------------------------------- */
 
 /* RFC 6376 appendix C: the example 1024-bit RSA key */
-#define RFC6376_KEY                                                           \
-	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkM"    \
-	"oGeLnQg1fWn7/zYtIxN2SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/R"    \
-	"tdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToI"    \
+#define RFC6376_KEY                                                        \
+	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkM" \
+	"oGeLnQg1fWn7/zYtIxN2SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/R" \
+	"tdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToI" \
 	"MmPSPDdQPNUYckcQ2QIDAQAB"
 /* RFC 8463 appendix A.2: the example Ed25519 key */
 #define RFC8463_KEY "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
@@ -294,12 +294,14 @@ Test(dkim, tag_lists)
 
 	cr_assert_eq(dkm_dkim_parse("k=rsa; v=DKIM1; p=" RFC6376_KEY, &k), 0);
 	cr_assert(k.version_not_first);
-	cr_assert_eq(dkm_dkim_parse("v=DKIM1; h=sha1; t=s:y; s=tlsrpt; p=" RFC6376_KEY,
-				    &k),
-		     0);
+	cr_assert_eq(
+		dkm_dkim_parse(
+			"v=DKIM1; h=sha1; t=s:y; s=tlsrpt; p=" RFC6376_KEY, &k),
+		0);
 	cr_assert(k.sha1_only && k.testing && !k.email_ok);
 	cr_assert_str_eq(k.services, "tlsrpt");
-	cr_assert_eq(dkm_dkim_parse("v=DKIM1; h=sha1:sha256; s=email:tlsrpt; p=" RFC6376_KEY,
+	cr_assert_eq(dkm_dkim_parse("v=DKIM1; h=sha1:sha256; s=email:tlsrpt; "
+				    "p=" RFC6376_KEY,
 				    &k),
 		     0);
 	cr_assert(!k.sha1_only && !k.testing && k.email_ok);
