@@ -425,7 +425,7 @@ void dkm_dmarc(struct dkm_ctx *ctx)
 	if (org7 && strcmp(org7, org9) != 0) {
 		struct dk_mail_value *verdicts = dkm_obj();
 
-		ev = dkm_obj();
+		ev = dkm_ev(lv[0].q);
 		dkm_set(verdicts, "rfc7489",
 			dkm_strf("organisational domain %s (public suffix "
 				 "list)",

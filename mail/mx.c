@@ -291,7 +291,14 @@ void dkm_mx(struct dkm_ctx *ctx)
 		int u;
 
 		dkm_set_int(h, "preference", pref);
-		dkm_set_str(h, "exchange", ex);
+		if (ex && strcmp(ex, ".") != 0) {
+			char *nn = dkm_name(ex);
+
+			dkm_set_str(h, "exchange", nn);
+			free(nn);
+		} else {
+			dkm_set_str(h, "exchange", ex);
+		}
 		dkm_push(list, h);
 		if (!ex) {
 			ctx->oom = 1;

@@ -46,6 +46,7 @@ void dkm_ptr(struct dkm_ctx *ctx)
 {
 	struct dk_mail_value *arr = dkm_arr(), *confirmed = dkm_arr(), *ev;
 	struct dk_mail_value *passed = dkm_arr();
+	enum dk_dnssec_status worst = DK_DNSSEC_SECURE;
 	size_t npass = 0;
 
 	dkm_set(ctx->records, "ptr", arr);
@@ -57,6 +58,7 @@ void dkm_ptr(struct dkm_ctx *ctx)
 		const struct dkm_q *q;
 		struct dk_mail_value *o, *names, *fwd;
 		const ldns_rr_list *l;
+		enum dk_dnssec_status wip;
 		size_t n, ok = 0;
 		int pending = 0;
 
@@ -67,6 +69,7 @@ void dkm_ptr(struct dkm_ctx *ctx)
 		if (!q) {
 			continue;
 		}
+		wip = dkm_status_enum(q);
 		o = dkm_obj();
 		dkm_set_str(o, "ip", ip);
 		dkm_set_str(o, "name", rev);
@@ -125,8 +128,25 @@ void dkm_ptr(struct dkm_ctx *ctx)
 			if (!f) {
 				pending = 1;
 			} else if (holds(f, addr, fam == 4 ? 4 : 16, fwd)) {
+				int dup = 0;
+
 				ok++;
-				dkm_push_str(confirmed, h);
+				for (size_t k = 0;
+				     k < dk_mail_value_count(confirmed); k++) {
+					if (strcmp(dk_mail_value_string(
+							   dk_mail_value_item(
+								   confirmed,
+								   k)),
+						   h) == 0) {
+						dup = 1;
+					}
+				}
+				if (!dup) {
+					dkm_push_str(confirmed, h);
+				}
+				if (dkm_status_enum(f) < wip) {
+					wip = dkm_status_enum(f);
+				}
 			}
 			free(h);
 		}
@@ -149,6 +169,9 @@ void dkm_ptr(struct dkm_ctx *ctx)
 				    ip);
 		} else {
 			npass++;
+			if (wip < worst) {
+				worst = wip;
+			}
 			dkm_push_str(passed, ip);
 			dkm_value_free(names);
 			dkm_value_free(fwd);
@@ -156,6 +179,7 @@ void dkm_ptr(struct dkm_ctx *ctx)
 	}
 	if (npass > 0) {
 		ev = dkm_obj();
+		dkm_set_str(ev, "dnssec", dk_dnssec_status_name(worst));
 		dkm_set_int(ev, "count", (int64_t)npass);
 		dkm_set(ev, "confirmed_by", confirmed);
 		dkm_set(ev, "addresses", passed);

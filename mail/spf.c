@@ -40,7 +40,8 @@ struct walk {
 	struct dk_mail_value *unresolved; /* terms with client macros */
 	const char *stack[MAX_DEPTH + 2];
 	int depth;
-	const char *worst_status;
+	enum dk_dnssec_status worst;
+	int seen;
 };
 
 static const char *kind_name(enum dkm_spf_kind k)
@@ -53,17 +54,27 @@ static const char *kind_name(enum dkm_spf_kind k)
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
+/* The tree's DNSSEC status: the worst of its lookups (indeterminate,
+ * bogus, insecure, secure: enum order). */
 static void note_status(struct walk *w, const struct dkm_q *q)
 {
-	enum dk_dnssec_status s = dkm_status_enum(q);
+	enum dk_dnssec_status st = dkm_status_enum(q);
 
-	if (!w->worst_status || s < DK_DNSSEC_SECURE) {
-		if (!w->worst_status ||
-		    strcmp(w->worst_status, "secure") == 0 ||
-		    s < DK_DNSSEC_INSECURE) {
-			w->worst_status = dk_dnssec_status_name(s);
-		}
+	if (!w->seen || st < w->worst) {
+		w->worst = st;
 	}
+	w->seen = 1;
+}
+
+/* Evidence with the tree's DNSSEC status so far. */
+static struct dk_mail_value *ev_tree(const struct walk *w)
+{
+	struct dk_mail_value *ev = dkm_obj();
+
+	dkm_set_str(ev, "dnssec",
+		    dk_dnssec_status_name(w->seen ? w->worst
+						  : DK_DNSSEC_INDETERMINATE));
+	return ev;
 }
 
 static struct dk_mail_value *ev_top(struct walk *w, const struct dkm_q *q)
@@ -108,7 +119,7 @@ static size_t select_record(struct walk *w, const struct dkm_txt *t,
 		} else if (t->nstr[i] > 1 && dkm_spf_is_record(t->first[i]) &&
 			   strncasecmp(t->rec[i], "v=spf1", 6) == 0 &&
 			   findings) {
-			struct dk_mail_value *ev = dkm_obj();
+			struct dk_mail_value *ev = ev_tree(w);
 
 			dkm_set_str(ev, "joined", t->rec[i]);
 			dkm_set_str(ev, "domain", domain);
@@ -159,7 +170,7 @@ static int expand_static(struct walk *w, const char *spec, const char *d,
 	m.o = w->top;
 	r = dkm_spf_expand(spec, &m, ret);
 	if (r == 1 && strchr(spec, '%') && findings) {
-		struct dk_mail_value *ev = dkm_obj();
+		struct dk_mail_value *ev = ev_tree(w);
 
 		dkm_set_str(ev, "from", spec);
 		dkm_set_str(ev, "to", *ret);
@@ -209,7 +220,7 @@ static void walk_term(struct walk *w, const struct dkm_spf_term *term,
 	const char *spec = term->domain ? term->domain : domain;
 
 	if (term->kind == SPF_PTR && findings) {
-		struct dk_mail_value *ev = dkm_obj();
+		struct dk_mail_value *ev = ev_tree(w);
 
 		dkm_set_str(ev, "domain", domain);
 		dkm_finding(w->ctx, DK_MAIL_AREA_SPF, DK_MAIL_WARNING,
@@ -228,7 +239,7 @@ static void walk_term(struct walk *w, const struct dkm_spf_term *term,
 	case SPF_INCLUDE:
 		for (int i = 0; i < w->depth; i++) {
 			if (strcasecmp(w->stack[i], target) == 0) {
-				struct dk_mail_value *ev = dkm_obj();
+				struct dk_mail_value *ev = ev_tree(w);
 				struct dk_mail_value *cyc = dkm_arr();
 
 				for (int j = i; j < w->depth; j++) {
@@ -1078,7 +1089,8 @@ static void check_ips(struct dkm_ctx *ctx, struct dk_mail_value *rec)
 		if (r == RES_PENDING || r == RES_PASS) {
 			continue;
 		}
-		o = dkm_obj();
+		/* the DNSSEC status of the domain's own SPF record */
+		o = dkm_ev(dkm_get(ctx, ctx->domain, LDNS_RR_TYPE_TXT));
 		dkm_set_str(o, "ip", ip);
 		dkm_set_str(o, "result", result_name(r));
 		dkm_finding(ctx, DK_MAIL_AREA_SPF, DK_MAIL_ERROR,
@@ -1114,16 +1126,14 @@ static struct dk_mail_value *tree(struct dkm_ctx *ctx, const char *name,
 		dkm_value_free(w.unresolved);
 		return out;
 	}
-	ev = dkm_obj();
+	ev = ev_tree(&w);
 	dkm_set_int(ev, "count", w.count);
-	dkm_set_str(ev, "dnssec",
-		    w.worst_status ? w.worst_status : "indeterminate");
 	dkm_finding(ctx, DK_MAIL_AREA_SPF, DK_MAIL_INFO, "spf.lookup_count",
 		    name, ev, R("4.6.4"),
 		    "%d DNS-querying terms in the SPF tree of %s (limit %d)",
 		    w.count, name, LIMIT);
 	if (w.count > LIMIT) {
-		ev = dkm_obj();
+		ev = ev_tree(&w);
 		dkm_set_int(ev, "count", w.count);
 		dkm_set_str(ev, "result", "permerror");
 		dkm_finding(ctx, DK_MAIL_AREA_SPF, DK_MAIL_ERROR,
@@ -1131,7 +1141,7 @@ static struct dk_mail_value *tree(struct dkm_ctx *ctx, const char *name,
 			    "%d DNS-querying terms (limit %d): permerror",
 			    w.count, LIMIT);
 	} else if (w.count >= LIMIT - 1) {
-		ev = dkm_obj();
+		ev = ev_tree(&w);
 		dkm_set_int(ev, "count", w.count);
 		dkm_finding(ctx, DK_MAIL_AREA_SPF, DK_MAIL_WARNING,
 			    "spf.lookup_headroom", name, ev, R("4.6.4"),
@@ -1150,7 +1160,7 @@ static struct dk_mail_value *tree(struct dkm_ctx *ctx, const char *name,
 		if (w.void6 == worst || (lim && w.void6 > VOID_LIMIT)) {
 			dkm_push_str(fam, "ipv6");
 		}
-		ev = dkm_obj();
+		ev = ev_tree(&w);
 		dkm_set_int(ev, "void_count", worst);
 		dkm_set(ev, "families", fam);
 		if (lim) {
@@ -1165,13 +1175,15 @@ static struct dk_mail_value *tree(struct dkm_ctx *ctx, const char *name,
 			    worst, VOID_LIMIT);
 	}
 	if (dk_mail_value_count(w.unresolved) > 0) {
-		ev = dkm_obj();
+		size_t nun = dk_mail_value_count(w.unresolved);
+
+		ev = ev_tree(&w);
 		dkm_set(ev, "terms", w.unresolved);
 		dkm_finding(ctx, DK_MAIL_AREA_SPF, DK_MAIL_INFO,
 			    "spf.macro_unresolved", name, ev, R("7"),
 			    "%zu term(s) depend on the client (counted; "
 			    "their targets are unknown here)",
-			    dk_mail_value_count(ev->items[0]));
+			    nun);
 	} else {
 		dkm_value_free(w.unresolved);
 	}

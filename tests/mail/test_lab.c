@@ -103,6 +103,16 @@ static void expect_codes(const char *args, const char *codes)
 	int rc;
 	json_t *doc = audit(&rc, args);
 
+	size_t i;
+	json_t *f;
+
+	/* every finding says how its lookup validated */
+	json_array_foreach(json_object_get(doc, "findings"), i, f)
+	{
+		cr_expect(json_is_string(ev(f, "dnssec")),
+			  "audit %s: %s has no dnssec in its evidence", args,
+			  json_string_value(json_object_get(f, "code")));
+	}
 	snprintf(buf, sizeof(buf), "%s", codes);
 	for (char *c = strtok(buf, " "); c; c = strtok(NULL, " ")) {
 		char *dump = json_dumps(json_object_get(doc, "findings"),
