@@ -32,7 +32,7 @@ CASES=(
 	"unres.mx.test"
 )
 
-audit() { "$BIN" --unbound-conf "$DK_LAB_CONF" "$@"; }
+audit() { "$BIN" --unbound-conf "$DK_LAB_MAIL_CONF" "$@"; }
 
 echo "# danekit audit: audits per second and round trips"
 echo

@@ -21,7 +21,7 @@ static const char *conf(void)
 {
 	static char buf[1024];
 
-	snprintf(buf, sizeof(buf), "%s", dkt_lab("DK_LAB_CONF"));
+	snprintf(buf, sizeof(buf), "%s", dkt_lab("DK_LAB_MAIL_CONF"));
 	return buf;
 }
 

@@ -18,7 +18,7 @@ static struct dk_resolver *resolver(void)
 	struct dk_diag d = { "" };
 	char conf[1024];
 
-	snprintf(conf, sizeof(conf), "%s", dkt_lab("DK_LAB_CONF"));
+	snprintf(conf, sizeof(conf), "%s", dkt_lab("DK_LAB_MAIL_CONF"));
 	o.unbound_conf = conf;
 	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
 	return r;
