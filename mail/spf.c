@@ -136,26 +136,34 @@ static size_t select_record(struct walk *w, const struct dkm_txt *t,
 	return n;
 }
 
-/* The answer's size as a DNS response (section 3.4): header, question,
- * and each TXT RR with a compressed owner name. */
-static size_t answer_octets(const char *name, const struct dkm_q *q)
+/*
+ * Section 3.4: "the combined length of the DNS name and the text of all
+ * the records of a given type" (450 octets keeps the answer in UDP), and
+ * the DNS message itself (header, question, each TXT RR with a
+ * compressed owner name; over 512 octets it needs EDNS or TCP).
+ */
+static size_t answer_octets(const char *name, const struct dkm_q *q,
+			    size_t *ret_message)
 {
-	size_t n = 12 + strlen(name) + 2 + 4;
+	size_t text = strlen(name), msg = 12 + strlen(name) + 2 + 4;
 
-	if (!dkm_has_data(q)) {
-		return n;
-	}
-	for (size_t i = 0;
-	     i < ldns_rr_list_rr_count(dk_answer_get0_rrset(q->ans)); i++) {
-		const ldns_rr *rr =
-			ldns_rr_list_rr(dk_answer_get0_rrset(q->ans), i);
+	if (dkm_has_data(q)) {
+		const ldns_rr_list *l = dk_answer_get0_rrset(q->ans);
 
-		n += 2 + 10;
-		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
-			n += ldns_rdf_size(ldns_rr_rdf(rr, j));
+		for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(l, i);
+
+			msg += 2 + 10;
+			for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
+				size_t n = ldns_rdf_size(ldns_rr_rdf(rr, j));
+
+				msg += n;
+				text += n ? n - 1 : 0;
+			}
 		}
 	}
-	return n;
+	*ret_message = msg;
+	return text;
 }
 
 /* Expand @spec statically: %{d} is the current domain, %{o} the
@@ -438,7 +446,7 @@ static struct dk_mail_value *walk_domain(struct walk *w, const char *domain,
 	}
 	dkm_set_str(node, "record", raw);
 	if (via == VIA_TOP) {
-		size_t octets = answer_octets(domain, q);
+		size_t message, octets = answer_octets(domain, q, &message);
 
 		ev = dkm_ev(q);
 		dkm_set_str(ev, "selected", raw);
@@ -448,13 +456,15 @@ static struct dk_mail_value *walk_domain(struct walk *w, const char *domain,
 		if (octets > 450) {
 			ev = dkm_ev(q);
 			dkm_set_int(ev, "octets", (int64_t)octets);
+			dkm_set_int(ev, "message_octets", (int64_t)message);
 			dkm_finding(w->ctx, DK_MAIL_AREA_SPF,
 				    octets > 512 ? DK_MAIL_ERROR
 						 : DK_MAIL_WARNING,
 				    "spf.size", w->top, ev, R("3.4"),
-				    "the TXT answer at %s is %zu octets (keep "
-				    "it under 450; over 512 needs TCP)",
-				    domain, octets);
+				    "the name and TXT records at %s are %zu "
+				    "octets (keep them under 450; a %zu-octet "
+				    "DNS answer)",
+				    domain, octets, message);
 		}
 	}
 	if (dkm_spf_parse(raw, &rec) < 0) {

@@ -168,7 +168,9 @@ struct dk_mail_report;
  * (time-out, SERVFAIL without a validation reason) is the temperror of
  * its mechanism, a finding; when the lookups of the domain itself (its
  * MX, TXT or _dmarc TXT RRset) fail, the report is not complete
- * (dk_mail_report_complete()). @opts may be NULL.
+ * (dk_mail_report_complete()). The audit waits for its rounds with
+ * dk_resolver_wait(), so asynchronous lookups the caller has in flight on
+ * @resolver finish (their callbacks run) during it. @opts may be NULL.
  * @return 0 and *@ret_report (free with dk_mail_report_free()), whatever
  * the findings; DK_EINVAL (NULL argument, a bad domain name, selector,
  * HELO name or address: @diag says which); DK_ENOMEM.

@@ -248,6 +248,36 @@ Test(audit, spf_evidence)
 	json_decref(doc);
 }
 
+/* RFC 7208 3.4: the name and the text of all TXT records, from dig. */
+Test(audit, spf_size_against_dig)
+{
+	static const char *const names[] = { "big.spf.test", "huge.spf.test" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *out = NULL;
+		long text;
+		int rc;
+		json_t *doc, *f;
+
+		dkt_run(&out,
+			"dig +short @%s -p %s TXT %s | /usr/bin/python3 -c "
+			"'import re, sys; print(sum(len(x) for x in "
+			"re.findall(r\"\\\"([^\\\"]*)\\\"\", "
+			"sys.stdin.read())))'",
+			ns(), port(), names[i]);
+		text = strtol(out, NULL, 10) + (long)strlen(names[i]);
+		free(out);
+		doc = audit(&rc, names[i]);
+		f = finding(doc, "spf.size", NULL);
+		cr_assert_not_null(f, "%s", names[i]);
+		cr_expect_eq(json_integer_value(ev(f, "octets")), text,
+			     "%s: dig says %ld", names[i], text);
+		cr_expect_str_eq(sev(f), text > 512 ? "error" : "warning");
+		cr_expect_gt(text, 450);
+		json_decref(doc);
+	}
+}
+
 /* pyspf: result, lookups and void lookups for an address no term
  * matches (the whole tree is evaluated), IPv4 and IPv6. */
 static void pyspf(const char *domain, const char *ip, char *result,
