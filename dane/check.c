@@ -422,11 +422,18 @@ static int host_addresses(struct ck *k, long hi, unsigned port)
 		return -1;
 	}
 	if (h->naddrs == 0) {
-		set_strf(k, &h->why, "%s has no address records", h->name);
+		/* with -4 or -6 only one type was asked for: say which */
+		const char *none = k->o.no_ipv4	  ? "no AAAA record (-6)"
+				   : k->o.no_ipv6 ? "no A record (-4)"
+						  : "no A or AAAA records";
+
+		set_strf(k, &h->why, "%s has %s", h->name,
+			 k->o.no_ipv4 || k->o.no_ipv6 ? none
+						      : "no address records");
 		finding(k, hi, DK_DANE_ERROR, "no-address",
 			"RFC 5321 section 5.1", h->name, NULL,
 			"publish A and/or AAAA records for the host",
-			"%s has no A or AAAA records", h->name);
+			"%s has %s", h->name, none);
 	}
 	return 0;
 }
@@ -905,7 +912,7 @@ static void probe_core(struct ck *k, long hi, const char *address,
 				"OpenSSL cannot use the record %s", tb);
 		}
 		free(refused);
-	} else {
+	} else if (!h->ip_literal) {
 		SSL_set_tlsext_host_name(ssl, sni);
 		if (k->r->service == DK_DANE_SERVICE_TLS) {
 			/* Reported for information: would PKIX accept it? */
@@ -2297,23 +2304,47 @@ int dk_dane_fetch_chain(struct dk_resolver *resolver, const char *host,
 	struct dk_dane_host *h;
 	enum dk_dane_addr_status last = DK_ADDR_UNREACHABLE;
 	char why[800] = "";
+	unsigned char bin[16];
 	long hi;
-	int e;
+	int e, literal;
 
-	if (!resolver || !host || !ret_input || port < 1 || port > 65535 ||
+	if (!host || !ret_input || port < 1 || port > 65535 ||
 	    (opts && dk_starttls_name(opts->starttls) == NULL)) {
+		return DK_EINVAL;
+	}
+	literal = inet_pton(AF_INET, host, bin) == 1 ||
+		  inet_pton(AF_INET6, host, bin) == 1;
+	if (!resolver && !literal) {
 		return DK_EINVAL;
 	}
 	e = ck_init(&k, resolver, opts, DK_DANE_SERVICE_SMTP, host, diag);
 	if (e < 0) {
 		return ck_fail(&k, e);
 	}
+	if (!(k.timeout > 0)) {
+		k.timeout = 10;
+	}
 	k.r->service = DK_DANE_SERVICE_TLS;
 	if (!add_host(&k, k.r->domain, 0, &hi)) {
 		return ck_fail(&k, DK_ENOMEM);
 	}
-	if (host_addresses(&k, hi, k.o.connect_port ? k.o.connect_port : port) <
-	    0) {
+	if (literal) {
+		/* an address: connect there, no DNS, no SNI (RFC 6066 s. 3) */
+		h = &k.r->hosts[hi];
+		h->ip_literal = 1;
+		h->addrs = calloc(1, sizeof(*h->addrs));
+		if (!h->addrs || !(h->addrs[0].address = strdup(host))) {
+			return ck_fail(&k, DK_ENOMEM);
+		}
+		h->naddrs = 1;
+		h->addrs[0].family = strchr(host, ':') ? AF_INET6 : AF_INET;
+		h->addrs[0].port = k.o.connect_port ? k.o.connect_port : port;
+		h->addrs[0].status = DK_ADDR_SKIPPED;
+		h->addrs[0].match_record = -1;
+		h->addrs[0].match_depth = -1;
+	} else if (host_addresses(&k, hi,
+				  k.o.connect_port ? k.o.connect_port : port) <
+		   0) {
 		h = &k.r->hosts[hi];
 		dki_diagf(diag, "%s",
 			  h->why ? h->why : "address lookup failed");

@@ -13,6 +13,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <openssl/x509.h>
 
 #include <limits.h>
@@ -901,6 +902,25 @@ int dk_tlsa_assoc_data(X509 *cert, EVP_PKEY *pkey, uint8_t selector,
 	return r;
 }
 
+/*
+ * May certificate @idx of @input serve as a trust anchor (usages 0 and 2)?
+ * A CA (basicConstraints CA:TRUE, or a v1 self-signed root, as
+ * X509_check_ca() judges) or a self-signed certificate. A certificate
+ * OpenSSL cannot parse is not judged (records need only its DER).
+ */
+static int may_be_anchor(const struct dk_input *input, size_t idx)
+{
+	X509 *x = dk_input_get0_cert(input, idx);
+	int ok;
+
+	if (!x) {
+		return 1;
+	}
+	ok = X509_check_ca(x) != 0 || X509_self_signed(x, 0) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
 int dk_tlsa_make(const struct dk_input *input, uint8_t usage, uint8_t selector,
 		 uint8_t mtype, long cert_index, struct dk_tlsa **ret_tlsa,
 		 struct dk_diag *diag)
@@ -953,6 +973,17 @@ int dk_tlsa_make(const struct dk_input *input, uint8_t usage, uint8_t selector,
 			  "this input is a %s",
 			  dk_input_kind_name(input->kind));
 		return DK_ERANGE;
+	}
+	if (input->kind == DK_INPUT_CERTS && cert_index < 0 &&
+	    (usage == DK_TLSA_PKIX_TA || usage == DK_TLSA_DANE_TA) &&
+	    !may_be_anchor(input, idx)) {
+		/* RFC 7671 section 5.2: a trust anchor is a CA (or a
+		 * self-signed certificate); the leaf alone names none. */
+		dki_diagf(diag,
+			  "usage %u needs the issuing CA: give the chain "
+			  "(fullchain.pem) or the CA certificate",
+			  usage);
+		return DK_EDATA;
 	}
 	if (input->kind == DK_INPUT_CERTS) {
 		r = assoc_cert_ent(input, idx, selector, mtype, &data, &len);

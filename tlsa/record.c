@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <ldns/ldns.h>
 
 #include "internal.h"
@@ -183,6 +184,143 @@ int dk_tlsa_cmp(const struct dk_tlsa *a, const struct dk_tlsa *b)
 		return c < 0 ? -1 : 1;
 	}
 	return (a->len > b->len) - (a->len < b->len);
+}
+
+/*
+ * One DER TLV at @d (@len bytes available): its tag and the place and
+ * length of its content. Definite lengths only (DER). 0 or -1.
+ */
+static int der_next(const uint8_t *d, size_t len, uint8_t *ret_tag,
+		    size_t *ret_hdr, size_t *ret_clen)
+{
+	size_t hdr = 2, clen;
+
+	if (len < 2 || (d[0] & 0x1f) == 0x1f) {
+		return -1;
+	}
+	if (d[1] < 0x80) {
+		clen = d[1];
+	} else {
+		size_t nb = d[1] & 0x7f;
+
+		if (nb == 0 || nb > 4 || len < 2 + nb) {
+			return -1;
+		}
+		clen = 0;
+		for (size_t i = 0; i < nb; i++) {
+			clen = clen << 8 | d[2 + i];
+		}
+		hdr += nb;
+	}
+	if (clen > len - hdr) {
+		return -1;
+	}
+	*ret_tag = d[0];
+	*ret_hdr = hdr;
+	*ret_clen = clen;
+	return 0;
+}
+
+/*
+ * Is @d a DER SEQUENCE of exactly @len bytes whose elements have the
+ * tags @tags[0..ntags-1], in order, and fill it?
+ */
+static int der_sequence_of(const uint8_t *d, size_t len, const uint8_t *tags,
+			   size_t ntags)
+{
+	uint8_t tag;
+	size_t hdr, clen, off;
+
+	if (der_next(d, len, &tag, &hdr, &clen) < 0 || tag != 0x30 ||
+	    hdr + clen != len) {
+		return 0;
+	}
+	off = hdr;
+	for (size_t i = 0; i < ntags; i++) {
+		size_t h2, c2;
+
+		if (der_next(d + off, len - off, &tag, &h2, &c2) < 0 ||
+		    tag != tags[i]) {
+			return 0;
+		}
+		off += h2 + c2;
+	}
+	return off == len;
+}
+
+int dk_tlsa_check_record(const struct dk_tlsa *tlsa, struct dk_diag *diag)
+{
+	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm,
+	 * signatureValue BIT STRING } (RFC 5280 section 4.1);
+	 * SubjectPublicKeyInfo ::= SEQUENCE { algorithm, BIT STRING }. */
+	static const uint8_t cert_tags[] = { 0x30, 0x30, 0x03 };
+	static const uint8_t spki_tags[] = { 0x30, 0x03 };
+	const char *what;
+
+	if (!tlsa) {
+		return DK_EINVAL;
+	}
+	if (tlsa->usage > DK_TLSA_DANE_EE) {
+		dki_diagf(diag,
+			  "usage %u is not defined: usages are 0-3 (PKIX-TA, "
+			  "PKIX-EE, DANE-TA, DANE-EE; RFC 6698 section 2.1.1)",
+			  tlsa->usage);
+		return DK_EDATA;
+	}
+	if (tlsa->selector > DK_TLSA_SPKI) {
+		dki_diagf(diag,
+			  "selector %u is not defined: selectors are 0 (Cert) "
+			  "and 1 (SPKI) (RFC 6698 section 2.1.2)",
+			  tlsa->selector);
+		return DK_EDATA;
+	}
+	what = tlsa->selector == DK_TLSA_CERT ? "certificate"
+					      : "SubjectPublicKeyInfo";
+	switch (tlsa->mtype) {
+	case DK_TLSA_SHA256:
+	case DK_TLSA_SHA512: {
+		size_t want = tlsa->mtype == DK_TLSA_SHA256 ? 32 : 64;
+
+		if (tlsa->len != want) {
+			dki_diagf(diag,
+				  "a %s digest (matching type %u) is %zu "
+				  "bytes (%zu hex digits), and this one is %zu "
+				  "bytes",
+				  tlsa->mtype == DK_TLSA_SHA256 ? "SHA2-256"
+								: "SHA2-512",
+				  tlsa->mtype, want, 2 * want, tlsa->len);
+			return DK_EDATA;
+		}
+		return 0;
+	}
+	case DK_TLSA_FULL:
+		if (tlsa->len == 0) {
+			dki_diagf(diag,
+				  "matching type 0 (Full) carries the whole "
+				  "%s in DER, and the data is empty",
+				  what);
+			return DK_EDATA;
+		}
+		if (tlsa->selector == DK_TLSA_CERT
+			    ? !der_sequence_of(tlsa->data, tlsa->len, cert_tags,
+					       3)
+			    : !der_sequence_of(tlsa->data, tlsa->len, spki_tags,
+					       2)) {
+			dki_diagf(diag,
+				  "matching type 0 (Full) with selector %u "
+				  "carries a DER %s, and the data is not one",
+				  tlsa->selector, what);
+			return DK_EDATA;
+		}
+		return 0;
+	default:
+		dki_diagf(diag,
+			  "matching type %u is not defined: matching types are "
+			  "0 (Full), 1 (SHA2-256) and 2 (SHA2-512) (RFC 6698 "
+			  "section 2.1.3)",
+			  tlsa->mtype);
+		return DK_EDATA;
+	}
 }
 
 int dk_tlsa_from_wire(const uint8_t *rdata, size_t len,
@@ -634,6 +772,26 @@ int dk_tlsa_format(const struct dk_tlsa *tlsa, enum dk_tlsa_format format,
 	return 0;
 }
 
+/* Is the first @len bytes of @host an IPv4 or IPv6 address literal? */
+static int is_address(const char *host, size_t len)
+{
+	char buf[256];
+	unsigned char bin[16];
+
+	if (len >= sizeof(buf)) {
+		return 0;
+	}
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	if (buf[0] == '[' && len > 2 && buf[len - 1] == ']') {
+		buf[len - 1] = '\0';
+		return inet_pton(AF_INET6, buf + 1, bin) == 1 ||
+		       inet_pton(AF_INET, buf + 1, bin) == 1;
+	}
+	return inet_pton(AF_INET, buf, bin) == 1 ||
+	       inet_pton(AF_INET6, buf, bin) == 1;
+}
+
 int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
 {
 	size_t len, label = 0;
@@ -653,6 +811,12 @@ int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
 		dki_diagf(diag, "%s",
 			  "host name is longer than 253 characters (RFC 1035 "
 			  "2.3.4)");
+		return DK_EDATA;
+	}
+	if (is_address(host, len)) {
+		dki_diagf(diag, "%s",
+			  "an IP address is not a host name, and an address "
+			  "has no TLSA owner name: give the host's name");
 		return DK_EDATA;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -681,13 +845,12 @@ int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
 			continue;
 		}
 		if (!isalnum(c) && c != '-' && c != '_') {
-			char msg[96];
-
-			snprintf(msg, sizeof(msg),
-				 "host name has a character not allowed in a "
-				 "host name: '%c'",
-				 isprint(c) ? c : '?');
-			dki_diagf(diag, "%s", msg);
+			dki_diagf(diag,
+				  "host name has a character not allowed in a "
+				  "host name: '%c'%s",
+				  isprint(c) ? c : '?',
+				  c == ':' ? " (give the port on its own)"
+					   : "");
 			return DK_EDATA;
 		}
 		if (c == '-' && label == 0) {
@@ -710,6 +873,113 @@ int dk_tlsa_check_host(const char *host, struct dk_diag *diag)
 		dki_diagf(diag, "%s", "a label of the host name ends with '-'");
 		return DK_EDATA;
 	}
+	{
+		/* RFC 3696 section 2: a top-level label is never all digits
+		 * (so that names and IPv4 addresses cannot be confused). */
+		size_t i = len;
+
+		while (i > 0 && host[i - 1] != '.') {
+			i--;
+		}
+		if (strspn(host + i, "0123456789") == len - i) {
+			dki_diagf(diag, "%s",
+				  "the last label of a host name is never all "
+				  "digits (RFC 3696 section 2): is this an "
+				  "address?");
+			return DK_EDATA;
+		}
+	}
+	return 0;
+}
+
+/* Is "_NUMBER" of @n bytes at @s a port label (1-65535, no leading 0)? */
+static int port_label(const char *s, size_t n)
+{
+	unsigned long v = 0;
+
+	if (n < 2 || n > 6 || s[0] != '_' || s[1] == '0') {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (!isdigit((unsigned char)s[i])) {
+			return 0;
+		}
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/* Is "_PROTO" of @n bytes at @s a transport label of RFC 6698 section 3? */
+static int proto_label(const char *s, size_t n)
+{
+	return (n == 4 && strncasecmp(s, "_tcp", 4) == 0) ||
+	       (n == 4 && strncasecmp(s, "_udp", 4) == 0) ||
+	       (n == 5 && strncasecmp(s, "_sctp", 5) == 0);
+}
+
+/*
+ * Does @name start with the labels "_PORT._PROTO."? The offset of what
+ * follows them goes to *@ret_host.
+ */
+static int has_service_prefix(const char *name, size_t *ret_host)
+{
+	const char *d1 = strchr(name, '.'), *d2;
+
+	if (!d1 || !port_label(name, (size_t)(d1 - name))) {
+		return 0;
+	}
+	d2 = strchr(d1 + 1, '.');
+	if (!d2 || !proto_label(d1 + 1, (size_t)(d2 - d1 - 1))) {
+		return 0;
+	}
+	*ret_host = (size_t)(d2 + 1 - name);
+	return 1;
+}
+
+int dk_tlsa_check_owner(const char *name, struct dk_diag *diag)
+{
+	size_t host = 0;
+	int r;
+
+	if (!name) {
+		return DK_EINVAL;
+	}
+	if (!has_service_prefix(name, &host)) {
+		const char *h = name;
+		size_t skip = 0;
+
+		/* "_25.mail.example" or "_tcp.mail...": say which part */
+		if (name[0] == '_' && strchr(name, '.')) {
+			skip = (size_t)(strchr(name, '.') - name) + 1;
+			if (name[skip] == '_' && strchr(name + skip, '.')) {
+				skip = (size_t)(strchr(name + skip, '.') -
+						name) +
+				       1;
+			}
+			h = name + skip;
+		}
+		dki_diagf(diag,
+			  "'%s' is not a TLSA owner name: it starts with "
+			  "_PORT._PROTO (RFC 6698 section 3; PORT 1-65535, "
+			  "PROTO tcp, udp or sctp), e.g. _25._tcp.%s",
+			  name, *h ? h : "mail.example.com");
+		return DK_EDATA;
+	}
+	if (!name[host] || strcmp(name + host, ".") == 0) {
+		dki_diagf(diag, "'%s' has no host name after _PORT._PROTO",
+			  name);
+		return DK_EDATA;
+	}
+	r = dk_tlsa_check_host(name + host, diag);
+	if (r < 0) {
+		char why[sizeof(diag->why)];
+
+		if (diag) {
+			snprintf(why, sizeof(why), "%s", diag->why);
+			dki_diagf(diag, "'%s': %s", name, why);
+		}
+		return r;
+	}
 	return 0;
 }
 
@@ -728,6 +998,16 @@ int dk_tlsa_owner(const char *host, unsigned port, const char *proto,
 	r = dk_tlsa_check_host(host, diag);
 	if (r < 0) {
 		return r;
+	}
+	if (dk_tlsa_check_owner(host, NULL) == 0) {
+		size_t h = 0;
+
+		has_service_prefix(host, &h);
+		dki_diagf(diag,
+			  "this is already a TLSA owner name "
+			  "(_PORT._PROTO.HOST): give the host name alone (%s)",
+			  host + h);
+		return DK_EDATA;
 	}
 	n = strlen(host) + 32;
 	s = malloc(n);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <danekit/dnssec.h>
 #include <danekit/tlsa.h>
 
@@ -58,6 +60,56 @@ int cli_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
+int cli_host_port(const char *arg, char *host, size_t hlen, unsigned long *port,
+		  int *is_addr)
+{
+	const char *colon = strrchr(arg, ':'), *end = arg + strlen(arg);
+	unsigned char bin[16];
+	size_t n;
+
+	*is_addr = 0;
+	if (arg[0] == '[') {
+		const char *rb = strchr(arg, ']');
+
+		if (!rb || (rb[1] && rb[1] != ':')) {
+			return -1;
+		}
+		n = (size_t)(rb - arg - 1);
+		if (n == 0 || n >= hlen) {
+			return -1;
+		}
+		memcpy(host, arg + 1, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET6, host, bin) != 1 &&
+		    inet_pton(AF_INET, host, bin) != 1) {
+			return -1;
+		}
+		*is_addr = 1;
+		return rb[1] ? cli_parse_ulong(rb + 2, 1, 65535, port) : 0;
+	}
+	if (colon && strchr(arg, ':') != colon) {
+		/* two colons or more: a bare IPv6 address, without a port */
+		if ((size_t)(end - arg) >= hlen ||
+		    inet_pton(AF_INET6, arg, bin) != 1) {
+			return -1;
+		}
+		strcpy(host, arg);
+		*is_addr = 1;
+		return 0;
+	}
+	n = colon ? (size_t)(colon - arg) : (size_t)(end - arg);
+	if (n == 0 || n >= hlen) {
+		return -1;
+	}
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (colon && cli_parse_ulong(colon + 1, 1, 65535, port)) {
+		return -1;
+	}
+	*is_addr = inet_pton(AF_INET, host, bin) == 1;
+	return 0;
+}
+
 int cli_global_option(struct cli *cli, int opt, const char *arg)
 {
 	switch (opt) {
@@ -86,14 +138,23 @@ int cli_global_option(struct cli *cli, int opt, const char *arg)
 		return 1;
 	}
 	case OPT_JSON:
+		if (cli->verbosity < 0) {
+			return cli_conflict(cli, "--json", "-q");
+		}
 		cli->json = true;
 		return 1;
 	case 'q':
+		if (cli->verbosity > 0) {
+			return cli_conflict(cli, "-q", "-v");
+		}
+		if (cli->json) {
+			return cli_conflict(cli, "-q", "--json");
+		}
 		cli->verbosity = -1;
 		return 1;
 	case 'v':
 		if (cli->verbosity < 0) {
-			cli->verbosity = 0;
+			return cli_conflict(cli, "-v", "-q");
 		}
 		cli->verbosity++;
 		return 1;
@@ -102,17 +163,30 @@ int cli_global_option(struct cli *cli, int opt, const char *arg)
 	}
 }
 
+int cli_version(void)
+{
+	printf("danekit %s\n", dk_version());
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+}
+
+int cli_conflict(const struct cli *cli, const char *a, const char *b)
+{
+	return cli_usage(cli, "%s and %s exclude each other: give one", a, b);
+}
+
 int cli_exit_for(int dk_err)
 {
 	switch (dk_err) {
 	case 0:
 		return EXIT_OK;
-	case DK_ENOENT:
-	case DK_EACCES:
-	case DK_EISDIR:
-	case DK_EIO:
-	case DK_ENOANCHOR:
-		return EXIT_NOINPUT;
+	/*
+	 * The library refused an argument: a name, a value or a setting
+	 * the user gave (the commands pass nothing else to it unchecked).
+	 */
+	case DK_EINVAL:
+	case DK_ERANGE:
+	case DK_EEXIST: /* a file not to be replaced, or not a regular one */
+		return EXIT_USAGE;
 	case DK_EDATA:
 	case DK_EUNFIT:
 	case DK_EENCRYPTED:
@@ -120,13 +194,15 @@ int cli_exit_for(int dk_err)
 	case DK_EEMPTY:
 	case DK_ESELECTOR:
 		return EXIT_DATAERR;
-	case DK_ERANGE:
-	case DK_EEXIST:
-		return EXIT_USAGE;
-	case DK_EREFUSED:
+	case DK_ENOENT:
+	case DK_EACCES:
+	case DK_EISDIR:
+	case DK_EIO:
+	case DK_ENOANCHOR:
+		return EXIT_NOINPUT;
+	case DK_EREFUSED: /* the server said no: a person must act */
 		return EXIT_FAIL;
-	case DK_ECONFLICT:
-		return EXIT_TEMPFAIL;
+	case DK_ECONFLICT: /* the records changed meanwhile: run again */
 	case DK_ETIMEDOUT:
 	case DK_ECONNREFUSED:
 	case DK_ERESOLVER:
@@ -135,6 +211,8 @@ int cli_exit_for(int dk_err)
 	case DK_EPROTO:
 	case DK_ENOSTARTTLS:
 		return EXIT_TEMPFAIL;
+	case DK_ENOMEM:
+	case DK_ECRYPTO:
 	default:
 		return EXIT_SOFTWARE;
 	}

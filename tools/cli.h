@@ -61,10 +61,17 @@ enum {
 
 /*
  * Handle a global option seen by any getopt loop. Returns 1 if @opt was a
- * global option (handled), 0 if not, or an exit status > 1 (usage error).
- * 'h' and --version are left to the caller.
+ * global option (handled), 0 if not, or an exit status > 1 (usage error:
+ * -q with -v or with --json). 'h' and --version are left to the caller
+ * (cli_help(), cli_version()), so that both work after any command.
  */
 int cli_global_option(struct cli *cli, int opt, const char *arg);
+
+/* --version: "danekit VERSION" on stdout, exit status 0 (70 if it fails). */
+int cli_version(void);
+
+/* Two options that exclude each other: a usage error naming both (64). */
+int cli_conflict(const struct cli *cli, const char *a, const char *b);
 
 /* "danekit: CMD: message" on stderr. */
 void cli_err(const struct cli *cli, const char *fmt, ...)
@@ -84,8 +91,22 @@ int cli_name_type(const struct cli *cli, int argc, char **argv,
 /* Exit status of a DNSSEC status: secure 0, insecure 2, bogus 1, else 75. */
 int cli_status_exit(int status);
 
-/* Map a negative DK_E* code to the exit status of DESIGN.md. */
+/*
+ * The one table from a library code to an exit status (DESIGN.md): 0 or
+ * a negative DK_E* code. Commands never map codes by hand: where a
+ * command needs another meaning, the library returns a more precise code.
+ */
 int cli_exit_for(int dk_err);
+
+/*
+ * HOST, HOST:PORT, an IPv4 address (ADDR or ADDR:PORT) or an IPv6 address
+ * ([ADDR], [ADDR]:PORT, or ADDR alone, without a port). The host or the
+ * address (without brackets) goes to @host (@hlen bytes); *@port is set
+ * only when a port is given (1-65535); *@is_addr says whether it is an
+ * address literal. 0, or -1 (bad syntax, or too long).
+ */
+int cli_host_port(const char *arg, char *host, size_t hlen, unsigned long *port,
+		  int *is_addr);
 
 /* Parse an unsigned decimal within [min, max]; 0 ok, -1 bad. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max,

@@ -50,9 +50,11 @@ static const char chain_help[] =
 	"                    within N days (default 7; 0: never)\n"
 	"  --auth-port PORT  port of the name servers asked directly after a\n"
 	"                    SERVFAIL (default 53)\n"
-	"  --no-auth-check   never ask a name server directly\n"
+	"  --no-auth-check   never ask a name server directly (not with\n"
+	"                    --auth-port)\n"
 	"  --json            one JSON document instead\n"
 	"  -q, --quiet       the diagnosis line alone\n"
+	"  -v, --verbose     also each DNSKEY record in full\n"
 	"  -h, --help        this help\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
 	"also be given here; see danekit --help.\n"
@@ -144,7 +146,7 @@ static void text_sigs(FILE *out, const struct dk_chain_sig *v, size_t n)
 	}
 }
 
-static void text_keys(FILE *out, const struct dk_chain_link *l)
+static void text_keys(FILE *out, const struct dk_chain_link *l, int verbose)
 {
 	for (size_t i = 0; i < l->key_count; i++) {
 		const struct dk_chain_key *k = &l->keys[i];
@@ -152,10 +154,14 @@ static void text_keys(FILE *out, const struct dk_chain_link *l)
 		fprintf(out, "    DNSKEY %u key %u alg %u %u bits (%s)%s\n",
 			k->flags, k->key_tag, k->algorithm, k->bits,
 			key_role(k), k->ds >= 0 ? ", has a DS" : "");
+		if (verbose && k->text) {
+			/* -v: the record itself */
+			fprintf(out, "      %s\n", k->text);
+		}
 	}
 }
 
-static void text_link(FILE *out, const struct dk_chain_link *l)
+static void text_link(FILE *out, const struct dk_chain_link *l, int verbose)
 {
 	const char *st = dk_dnssec_status_name(l->status);
 
@@ -182,7 +188,7 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 			}
 		}
 		text_sigs(out, l->ds_sigs, l->ds_sig_count);
-		text_keys(out, l);
+		text_keys(out, l, verbose);
 		text_sigs(out, l->key_sigs, l->key_sig_count);
 		break;
 	case DK_CHAIN_INSECURE_DELEGATION:
@@ -197,7 +203,7 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 		}
 		text_sigs(out, l->proof_sigs, l->proof_sig_count);
 		/* A signed child without DS: its own keys. */
-		text_keys(out, l);
+		text_keys(out, l, verbose);
 		text_sigs(out, l->key_sigs, l->key_sig_count);
 		break;
 	case DK_CHAIN_CNAME:
@@ -230,14 +236,14 @@ static void text_link(FILE *out, const struct dk_chain_link *l)
 	}
 }
 
-static void print_text(FILE *out, const struct dk_chain *ch, int quiet)
+static void print_text(FILE *out, const struct dk_chain *ch, int verbosity)
 {
 	char now[32];
 	const char *why = dk_chain_why_bogus(ch);
 
 	fprintf(out, "%s: %s\n", dk_dnssec_status_name(dk_chain_status(ch)),
 		dk_chain_diagnosis(ch));
-	if (quiet) {
+	if (verbosity < 0) {
 		return; /* -q: the diagnosis alone, for monitoring */
 	}
 	for (size_t i = 0; i < dk_chain_warning_count(ch); i++) {
@@ -268,7 +274,7 @@ static void print_text(FILE *out, const struct dk_chain *ch, int quiet)
 		fprintf(out, "; missing DS: %s\n", dk_chain_missing_ds(ch, i));
 	}
 	for (size_t i = 0; i < dk_chain_link_count(ch); i++) {
-		text_link(out, dk_chain_link(ch, i));
+		text_link(out, dk_chain_link(ch, i), verbosity > 0);
 	}
 	for (size_t i = 0; i < dk_chain_server_count(ch); i++) {
 		const struct dk_chain_server *s = dk_chain_server(ch, i);
@@ -598,6 +604,9 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 		if (opt == 'h') {
 			return cli_help(chain_help);
 		}
+		if (opt == OPT_VERSION) {
+			return cli_version();
+		}
 		if (opt == '?' || opt == ':') {
 			return cli_bad_option(cli, opt, argv);
 		}
@@ -630,8 +639,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (port && co.no_auth_check) {
-		return cli_usage(cli, "--auth-port and --no-auth-check "
-				      "contradict each other");
+		return cli_conflict(cli, "--auth-port", "--no-auth-check");
 	}
 	co.auth_port = (unsigned)port;
 	co.warn_days = (int)warn_days;
@@ -647,7 +655,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	dk_resolver_free(res);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		return cli_exit_for(r);
 	}
 	out = open_memstream(&buf, &len);
 	if (!out) {
@@ -661,7 +669,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 			rc = EXIT_SOFTWARE;
 		}
 	} else {
-		print_text(out, ch, cli->verbosity < 0);
+		print_text(out, ch, cli->verbosity);
 	}
 	if (fclose(out) != 0) {
 		rc = EXIT_SOFTWARE;

@@ -10,7 +10,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
 
 #include <jansson.h>
 
@@ -24,7 +28,8 @@ static const char check_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] check smtp [OPTIONS] DOMAIN\n"
 	"       danekit [GLOBAL OPTIONS] check tls [OPTIONS] HOST[:PORT]\n"
 	"\n"
-	"check smtp: RFC 7672 check of a mail domain. Every MX host in\n"
+	"check smtp: RFC 7672 check of a mail domain (a domain name, not an\n"
+	"address or HOST:PORT). Every MX host in\n"
 	"preference order: its A/AAAA and TLSA records with their DNSSEC\n"
 	"status, then at every address EHLO, STARTTLS and a handshake checked\n"
 	"by OpenSSL's DANE verifier against the secure TLSA records\n"
@@ -47,9 +52,10 @@ static const char check_help[] =
 	"TLSA\n"
 	"                      records, or above them, expires within N days\n"
 	"                      (default 7; 0: never)\n"
-	"  --at WHEN           judge certificate dates at WHEN: YYYY-MM-DD,\n"
-	"                      YYYY-MM-DDTHH:MM:SSZ, @EPOCH, or +N[dhm] from "
-	"now\n"
+	"  --at WHEN           judge certificate dates at WHEN: an RFC 3339 "
+	"date\n"
+	"                      (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or with an\n"
+	"                      offset, +HH:MM), @EPOCH, or +N[dhm] from now\n"
 	"  --ehlo NAME         (smtp) the name sent in EHLO (default\n"
 	"                      danekit.invalid)\n"
 	"  --ca-file FILE      (tls) CA certificates for usages 0 and 1\n"
@@ -59,6 +65,10 @@ static const char check_help[] =
 	"                      and the others have none (verdict partial)\n"
 	"  -4, -6              only IPv4 / only IPv6 addresses\n"
 	"  --json              one JSON document with the same content\n"
+	"  -q, --quiet         only the verdict line\n"
+	"  -v, --verbose       every certificate of each chain, all its SANs, "
+	"the\n"
+	"                      server's banner\n"
 	"  -h, --help          this help\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout, -q,\n"
 	"-v) may also be given here; --timeout limits each connection.\n"
@@ -68,8 +78,9 @@ static const char check_help[] =
 	"partial: some MX hosts without DANE, a downgrade path, unless\n"
 	"--allow-partial); 2 DANE does not apply "
 	"(insecure\n"
-	"or no usable TLSA); 64 usage error; 75 could not finish (time-out,\n"
-	"SERVFAIL, no server reachable).\n";
+	"or no usable TLSA); 64 usage error; 66 a --ca-file or --ca-path is\n"
+	"missing or unreadable; 75 could not finish (time-out, SERVFAIL, no\n"
+	"server reachable).\n";
 
 enum {
 	OPT_CONNECT_PORT = OPT_FIRST_COMMAND_OPTION,
@@ -118,13 +129,115 @@ static const char *verdict_text(enum dk_dane_verdict v)
 	}
 }
 
-/* Parse --at: 0 and *ret, or -1. */
+/* @n decimal digits at @s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			return -1;
+		}
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
+		return 29;
+	}
+	return days[m - 1];
+}
+
+/*
+ * An RFC 3339 section 5.6 moment, strictly: full-date alone (midnight
+ * UTC), or full-date "T" (or "t", or a space) partial-time time-offset,
+ * the offset being "Z" or +HH:MM / -HH:MM. Every field must be on the
+ * calendar (2026-02-30 is not). 0 and *@ret, or -1.
+ */
+static int parse_rfc3339(const char *s, time_t *ret)
+{
+	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+	int h = 0, mi = 0, sec = 0, off = 0, leap = 0;
+	struct tm tm;
+	const char *p;
+	time_t t;
+
+	if (strlen(s) < 10 || y < 0 || s[4] != '-' || mo < 1 || mo > 12 ||
+	    s[7] != '-' || d < 1 || d > days_in_month(y, mo)) {
+		return -1;
+	}
+	p = s + 10;
+	if (*p) {
+		if (*p != 'T' && *p != 't' && *p != ' ') {
+			return -1;
+		}
+		h = digits(p + 1, 2);
+		if (h < 0 || h > 23 || p[3] != ':') {
+			return -1;
+		}
+		mi = digits(p + 4, 2);
+		if (mi < 0 || mi > 59 || p[6] != ':') {
+			return -1;
+		}
+		sec = digits(p + 7, 2);
+		/* 60: a leap second, at the end of a minute only */
+		if (sec < 0 || sec > 60 || (sec == 60 && mi != 59)) {
+			return -1;
+		}
+		p += 9;
+		if (*p == '.') {
+			if (p[1] < '0' || p[1] > '9') {
+				return -1;
+			}
+			for (p++; *p >= '0' && *p <= '9'; p++) {
+			}
+		}
+		if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+			off = 0;
+		} else if ((*p == '+' || *p == '-') && strlen(p) == 6) {
+			int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+
+			if (oh < 0 || oh > 23 || p[3] != ':' || om < 0 ||
+			    om > 59) {
+				return -1;
+			}
+			off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+		} else {
+			return -1; /* the time zone is not optional */
+		}
+		if (sec == 60) {
+			sec = 59;
+			leap = 1;
+		}
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1) {
+		return -1;
+	}
+	t = t - off + leap;
+	if (t <= 0) {
+		return -1;
+	}
+	*ret = t;
+	return 0;
+}
+
+/* Parse --at: +N[dhm], @EPOCH or an RFC 3339 date: 0 and *ret, or -1. */
 static int parse_at(const char *s, time_t *ret)
 {
-	static const char *const fmts[] = {
-		"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
-		"%Y-%m-%dT%H:%MZ",    "%Y-%m-%d",
-	};
 	char *end = NULL;
 
 	if (*s == '+') {
@@ -166,28 +279,14 @@ static int parse_at(const char *s, time_t *ret)
 
 		errno = 0;
 		v = strtoll(s + 1, &end, 10);
-		if (errno || !end || *end || end == s + 1 || v <= 0) {
+		if (errno || !end || *end || end == s + 1 || v <= 0 ||
+		    s[1] == '+' || s[1] == ' ') {
 			return -1;
 		}
 		*ret = (time_t)v;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		struct tm tm;
-
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (end && *end == '\0') {
-			time_t t = timegm(&tm);
-
-			if (t <= 0) {
-				return -1;
-			}
-			*ret = t;
-			return 0;
-		}
-	}
-	return -1;
+	return parse_rfc3339(s, ret);
 }
 
 static void fmt_time(time_t t, char *buf, size_t len)
@@ -700,6 +799,65 @@ static int print_report(const struct cli *cli, const struct dk_dane_report *r)
 	return cli_finish(cli, out, &buf, &len, NULL);
 }
 
+/*
+ * The DOMAIN of check smtp: a mail domain, never an address or HOST:PORT
+ * (RFC 7672 section 2.2.1 looks up its MX records): refused at once
+ * rather than after a time-out. EXIT_OK or a usage error.
+ */
+static int check_domain(const struct cli *cli, const char *d)
+{
+	struct dk_diag diag = { "" };
+	unsigned char bin[16];
+	const char *colon = strrchr(d, ':');
+
+	if (d[0] == '[' || inet_pton(AF_INET, d, bin) == 1 ||
+	    inet_pton(AF_INET6, d, bin) == 1) {
+		return cli_usage(cli,
+				 "'%s' is an address: check smtp takes a mail "
+				 "domain (check tls HOST:PORT --starttls smtp "
+				 "checks one server)",
+				 d);
+	}
+	if (colon && strchr(d, ':') == colon && colon[1]) {
+		return cli_usage(cli,
+				 "'%s': check smtp takes a mail domain, not "
+				 "HOST:PORT (--connect-port P connects to "
+				 "another port)",
+				 d);
+	}
+	if (dk_tlsa_check_host(d, &diag) < 0) {
+		return cli_usage(cli, "'%s' is not a mail domain: %s", d,
+				 diag.why);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * --ca-file and --ca-path are looked at before anything is sent: a file
+ * (@dir 0) or a folder (@dir 1) that can be read. EXIT_OK or 66.
+ */
+static int check_ca(const struct cli *cli, const char *opt, const char *path,
+		    int dir)
+{
+	struct stat st;
+	int e = 0;
+
+	if (stat(path, &st) != 0) {
+		e = errno;
+	} else if (dir && !S_ISDIR(st.st_mode)) {
+		e = ENOTDIR;
+	} else if (!dir && S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+	} else if (access(path, dir ? R_OK | X_OK : R_OK) != 0) {
+		e = errno;
+	}
+	if (e) {
+		cli_err(cli, "%s %s: %s", opt, path, strerror(e));
+		return EXIT_NOINPUT;
+	}
+	return EXIT_OK;
+}
+
 /* HOST[:PORT] of check tls; @host is a copy in @buf. */
 static int split_host_port(const char *arg, char *buf, size_t len,
 			   unsigned long *port)
@@ -755,6 +913,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			return cli_help(check_help);
+		case OPT_VERSION:
+			return cli_version();
 		case '4':
 			o.no_ipv6 = 1;
 			break;
@@ -806,10 +966,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		case OPT_AT:
 			if (parse_at(optarg, &o.at)) {
 				return cli_usage(cli,
-						 "--at: '%s' is not a date "
-						 "(YYYY-MM-DD, "
-						 "YYYY-MM-DDTHH:MM:SSZ, @EPOCH "
-						 "or +N[dhm])",
+						 "--at: '%s' is not a date: an "
+						 "RFC 3339 date on the "
+						 "calendar (YYYY-MM-DD, or "
+						 "YYYY-MM-DDTHH:MM:SS with Z "
+						 "or +HH:MM), @EPOCH or "
+						 "+N[dhm]",
 						 optarg);
 			}
 			break;
@@ -878,11 +1040,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 				 "usages 0 and 1 do not apply to SMTP");
 	}
 	if (smtp) {
-		snprintf(host, sizeof(host), "%s", argv[optind + 1]);
-		if (strlen(argv[optind + 1]) >= sizeof(host)) {
-			return cli_usage(cli, "'%s' is not a domain name",
-					 argv[optind + 1]);
+		rc = check_domain(cli, argv[optind + 1]);
+		if (rc != EXIT_OK) {
+			return rc;
 		}
+		snprintf(host, sizeof(host), "%s", argv[optind + 1]);
 	} else if (split_host_port(argv[optind + 1], host, sizeof(host),
 				   &port)) {
 		return cli_usage(cli,
@@ -891,6 +1053,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	}
 	if (!smtp && port == 0) {
 		port = dk_starttls_default_port(o.starttls);
+	}
+	if ((o.ca_file &&
+	     (rc = check_ca(cli, "--ca-file", o.ca_file, 0)) != EXIT_OK) ||
+	    (o.ca_path &&
+	     (rc = check_ca(cli, "--ca-path", o.ca_path, 1)) != EXIT_OK)) {
+		return rc;
 	}
 	o.timeout = cli->timeout;
 	rc = cli_resolver(cli, &res);
@@ -906,9 +1074,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		dk_resolver_free(res);
-		return r == DK_EINVAL	? EXIT_USAGE
-		       : r == DK_ENOENT ? EXIT_NOINPUT
-					: cli_exit_for(r);
+		return cli_exit_for(r);
 	}
 	rc = print_report(cli, rep);
 	if (rc == EXIT_OK) {

@@ -62,7 +62,9 @@ static const char hook_help[] =
 	"      --config FILE         the service's settings, 'key = value' "
 	"lines\n"
 	"      --tlsa-name NAME      a TLSA owner name to keep covered "
-	"(repeatable)\n"
+	"(repeatable):\n"
+	"                            _PORT._PROTO.HOST, e.g. "
+	"_25._tcp.mail.example.com\n"
 	"      --dane-ta             also a 2 1 1 record of the issuing CA\n"
 	"      --deploy-fullchain F  the deploy location: chain (leaf + "
 	"intermediates)\n"
@@ -104,11 +106,17 @@ static const char hook_help[] =
 	"53)\n"
 	"      --no-auth-check       do not ask the authoritative servers "
 	"directly\n"
+	"                            (not with --auth-port)\n"
 	"      --min-age SECONDS     minimum age of records (default: 2 x "
 	"TTL)\n"
 	"      --state FILE          rollover state file (default: in the "
 	"state folder)\n"
-	"      --json                one JSON document\n"
+	"      --json                one JSON document (the reload command's "
+	"output\n"
+	"                            goes to stderr)\n"
+	"  -q, --quiet               only the outcome line ('staged: ...')\n"
+	"  -v, --verbose             also the rollover check of every TLSA "
+	"name\n"
 	"  -h, --help                this help\n"
 	"Config keys unbound-conf, anchor and resolver set the global "
 	"options.\n"
@@ -117,8 +125,10 @@ static const char hook_help[] =
 	"deployed and a person must act (bogus records, publishing refused,\n"
 	"the deploy location not writable, the reload failed); 2 the TLSA\n"
 	"records are insecure (never deployed); 64 usage error; 65 bad\n"
-	"certificate, key or config line; 66 a file is missing; 75 (resume) a\n"
-	"lookup or server could not be reached, try again later.\n";
+	"certificate, key or config line, or the client handed over too "
+	"little;\n"
+	"66 a file is missing; 75 (resume) a lookup or server could not be\n"
+	"reached, try again later.\n";
 
 /* Every config key is also a long option. */
 static const struct {
@@ -336,6 +346,9 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		case 'h':
 			free(sets);
 			return cli_help(hook_help);
+		case OPT_VERSION:
+			free(sets);
+			return cli_version();
 		case '?':
 		case ':':
 			free(sets);
@@ -395,7 +408,7 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		if (r < 0) {
 			cli_err(cli, "%s: %s", config,
 				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = r == DK_EDATA ? EXIT_DATAERR : cli_exit_for(r);
+			rc = cli_exit_for(r);
 			goto out;
 		}
 	}
@@ -403,20 +416,18 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		diag.why[0] = '\0';
 		r = dk_hook_conf_set(conf, sets[i].key, sets[i].value, &diag);
 		if (r < 0) {
-			rc = r == DK_EINVAL ? cli_usage(cli, "--%s", diag.why)
-					    : (cli_err(cli, "out of memory"),
-					       EXIT_SOFTWARE);
+			cli_err(cli, "--%s",
+				diag.why[0] ? diag.why : dk_strerror(r));
+			rc = cli_exit_for(r);
 			goto out;
 		}
 	}
 	diag.why[0] = '\0';
 	r = dk_hook_conf_finish(conf, &diag);
 	if (r < 0) {
-		rc = r == DK_EINVAL
-			     ? cli_usage(cli, "%s%s%s", diag.why,
-					 config ? " in " : "",
-					 config ? config : "")
-			     : (cli_err(cli, "out of memory"), EXIT_SOFTWARE);
+		cli_err(cli, "%s%s%s", diag.why[0] ? diag.why : dk_strerror(r),
+			config ? " in " : "", config ? config : "");
+		rc = cli_exit_for(r);
 		goto out;
 	}
 	if (!resume) {
@@ -427,7 +438,7 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		if (r < 0) {
 			cli_err(cli, "%s: %s", client_name,
 				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = r == DK_EDATA ? EXIT_USAGE : EXIT_SOFTWARE;
+			rc = cli_exit_for(r);
 			goto out;
 		}
 		if (!hook->deploy) {
@@ -452,7 +463,7 @@ int cmd_hook(struct cli *cli, int argc, char **argv)
 		   : dk_hook_deploy(res_ctx, conf, hook, &res, &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-		rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		rc = cli_exit_for(r);
 		goto out;
 	}
 	rc = result_exit(res, resume);

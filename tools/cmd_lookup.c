@@ -21,6 +21,7 @@ static const char lookup_help[] =
 	"Options:\n"
 	"  --json        one JSON document instead\n"
 	"  -q, --quiet   the '; dnssec:' line alone\n"
+	"  -v, --verbose also the rcode, TTL and canonical name first\n"
 	"  -h, --help    this help\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
 	"also be given here; see danekit --help.\n"
@@ -105,6 +106,20 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 		const ldns_pkt *pkt = dk_answer_get0_packet(a);
 		ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
 
+		if (cli->verbosity > 0) {
+			/* -v: what the answer was, before its records */
+			const char *canon = dk_answer_canonname(a);
+			const ldns_rr_descriptor *d =
+				ldns_rr_descript(dk_answer_qtype(a));
+
+			fprintf(out, "; %s %s: rcode %s, TTL %u%s%s\n",
+				dk_answer_qname(a),
+				d && d->_name ? d->_name : "?", rcode,
+				(unsigned)dk_answer_ttl(a),
+				canon ? ", canonical name " : "",
+				canon ? canon : "");
+		}
+
 		/* The CNAMEs on the way first. */
 		for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(ans, i);
@@ -173,6 +188,9 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 		if (opt == 'h') {
 			return cli_help(lookup_help);
 		}
+		if (opt == OPT_VERSION) {
+			return cli_version();
+		}
 		if (opt == '?' || opt == ':') {
 			return cli_bad_option(cli, opt, argv);
 		}
@@ -193,7 +211,7 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		dk_resolver_free(res);
-		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		return cli_exit_for(r);
 	}
 	rc = print_answer(cli, a);
 	if (rc == EXIT_OK) {

@@ -35,8 +35,9 @@ static const char publish_help[] =
 	"Options:\n"
 	"      --host HOST         the service host\n"
 	"      --port PORT         the service port (default 25)\n"
-	"      --tlsa-name NAME    the owner name itself, instead of "
-	"--host/--port\n"
+	"      --tlsa-name NAME    the owner name itself (_PORT._PROTO.HOST), "
+	"instead\n"
+	"                          of --host/--port\n"
 	"      --add SPEC          a record to add (repeatable)\n"
 	"      --remove SPEC       a record to remove (repeatable)\n"
 	"  -u, --usage U           usage of records made from files (default "
@@ -59,13 +60,25 @@ static const char publish_help[] =
 	"      --dry-run           print the equivalent nsupdate script, send\n"
 	"                          nothing\n"
 	"      --json              one JSON document\n"
+	"  -q, --quiet             only the summary line ('; OWNER: "
+	"updated ...')\n"
+	"  -v, --verbose           also the RRset as it was before the "
+	"update\n"
 	"  -h, --help              this help\n"
+	"\n"
+	"Records to add are checked before anything is sent: usage 0-3,\n"
+	"selector 0-1, and data that fits the matching type (32 bytes for\n"
+	"SHA2-256, 64 for SHA2-512, a DER certificate or key for Full); a\n"
+	"record can be added or removed, not both. Usage 2 needs the issuing "
+	"CA:\n"
+	"a lone leaf certificate is refused.\n"
 	"\n"
 	"Exit status: 0 done (or nothing to change); 1 the server refused the\n"
 	"update (REFUSED, NOTAUTH: bad TSIG key); 64 usage error; 65 bad "
 	"input\n"
-	"or key file; 66 a file is missing; 75 the primary is unreachable, or\n"
-	"the RRset changed meanwhile: try again later.\n";
+	"(a record that can never be right, a bad key file); 66 a file is\n"
+	"missing; 75 the primary is unreachable, or the RRset changed\n"
+	"meanwhile: try again later.\n";
 
 enum {
 	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
@@ -85,9 +98,12 @@ struct spec {
 	int remove;
 };
 
-/* A record from SPEC: a file, else record data. Returns an exit status. */
+/*
+ * A record from SPEC: a file, else record data. A record to add (@add)
+ * must be one that can ever be right. Returns an exit status.
+ */
 static int spec_record(const struct cli *cli, const char *spec, int usage,
-		       int selector, int mtype, struct dk_tlsa **ret)
+		       int selector, int mtype, int add, struct dk_tlsa **ret)
 {
 	struct dk_diag diag = { "" };
 	struct dk_input *in = NULL;
@@ -99,6 +115,13 @@ static int spec_record(const struct cli *cli, const char *spec, int usage,
 
 		r = dk_tlsa_parse(spec, ret, &owner, &diag);
 		free(owner);
+		if (r == 0 && add &&
+		    (r = dk_tlsa_check_record(*ret, &diag)) < 0) {
+			dk_tlsa_free(*ret);
+			*ret = NULL;
+			cli_err(cli, "'%s': %s", spec, diag.why);
+			return cli_exit_for(r);
+		}
 		if (r == 0) {
 			return EXIT_OK;
 		}
@@ -125,7 +148,7 @@ static int spec_record(const struct cli *cli, const char *spec, int usage,
 	if (r < 0) {
 		cli_err(cli, "%s: %s", spec,
 			diag.why[0] ? diag.why : dk_strerror(r));
-		return r == DK_ERANGE ? EXIT_USAGE : cli_exit_for(r);
+		return cli_exit_for(r);
 	}
 	return EXIT_OK;
 }
@@ -133,10 +156,17 @@ static int spec_record(const struct cli *cli, const char *spec, int usage,
 static int field(struct cli *cli, enum dk_tlsa_field f, const char *arg,
 		 int *ret, const char *opt)
 {
+	static const char *const what[] = {
+		"a certificate usage (0-3, PKIX-TA, PKIX-EE, DANE-TA, "
+		"DANE-EE)",
+		"a selector (0/Cert or 1/SPKI)",
+		"a matching type (0/Full, 1/SHA2-256, 2/SHA2-512)",
+	};
+	static const int max[] = { 3, 1, 2 };
 	int v = dk_tlsa_field_parse(f, arg);
 
-	if (v < 0) {
-		return cli_usage(cli, "%s: '%s' is not valid", opt, arg);
+	if (v < 0 || v > max[f]) {
+		return cli_usage(cli, "%s: '%s' is not %s", opt, arg, what[f]);
 	}
 	*ret = v;
 	return EXIT_OK;
@@ -164,7 +194,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	const char *host = NULL, *tlsa_name = NULL, *keyfile = NULL;
 	const char *server = NULL, *zone = NULL;
 	unsigned long port = 25, ttl = 0;
-	int usage = 3, selector = 1, mtype = 1, dry_run = 0;
+	int usage = 3, selector = 1, mtype = 1, dry_run = 0, port_given = 0;
 	struct spec *specs = NULL;
 	size_t nspecs = 0, nadd = 0, nrem = 0;
 	struct dk_tlsa **add = NULL, **rem = NULL;
@@ -186,6 +216,9 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		case 'h':
 			free(specs);
 			return cli_help(publish_help);
+		case OPT_VERSION:
+			free(specs);
+			return cli_version();
 		case '?':
 			free(specs);
 			return cli_bad_option(cli, opt, argv);
@@ -196,6 +229,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			host = optarg;
 			break;
 		case OPT_PORT:
+			port_given = 1;
 			if (cli_parse_ulong(optarg, 1, 65535, &port) < 0) {
 				free(specs);
 				return cli_usage(cli,
@@ -277,10 +311,18 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			       argv[optind]);
 		goto out;
 	}
-	if (!host == !tlsa_name) {
+	if (host && tlsa_name) {
+		rc = cli_conflict(cli, "--host", "--tlsa-name");
+		goto out;
+	}
+	if (!host && !tlsa_name) {
 		rc = cli_usage(cli,
 			       "give --host HOST (with --port) or --tlsa-name "
 			       "NAME");
+		goto out;
+	}
+	if (tlsa_name && port_given) {
+		rc = cli_conflict(cli, "--port", "--tlsa-name");
 		goto out;
 	}
 	if (nspecs == 0) {
@@ -295,7 +337,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	} else {
-		if (dk_tlsa_check_host(tlsa_name, &diag) < 0) {
+		if (dk_tlsa_check_owner(tlsa_name, &diag) < 0) {
 			rc = cli_usage(cli, "--tlsa-name: %s", diag.why);
 			goto out;
 		}
@@ -316,7 +358,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		struct dk_tlsa *t = NULL;
 
 		rc = spec_record(cli, specs[i].text, usage, selector, mtype,
-				 &t);
+				 !specs[i].remove, &t);
 		if (rc != EXIT_OK) {
 			goto out;
 		}
@@ -324,6 +366,23 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			rem[nrem++] = t;
 		} else {
 			add[nadd++] = t;
+		}
+	}
+	/* before any key is read or any query is sent */
+	for (size_t i = 0; i < nadd; i++) {
+		for (size_t k = 0; k < nrem; k++) {
+			char *s = NULL;
+
+			if (dk_tlsa_cmp(add[i], rem[k]) != 0) {
+				continue;
+			}
+			dk_tlsa_format(add[i], DK_TLSA_FMT_RDATA, NULL, 0, &s);
+			rc = cli_usage(cli,
+				       "the same record is added and removed "
+				       "(%s): give it to --add or to --remove",
+				       s ? s : "?");
+			free(s);
+			goto out;
 		}
 	}
 	if (keyfile) {
@@ -353,7 +412,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			    &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-		rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		rc = cli_exit_for(r);
 		goto out;
 	}
 	if (!dry_run) {
@@ -361,10 +420,7 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		if (r < 0) {
 			cli_err(cli, "%s",
 				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = r == DK_EREFUSED	 ? EXIT_FAIL
-			     : r == DK_ECONFLICT ? EXIT_TEMPFAIL
-			     : r == DK_EINVAL	 ? EXIT_USAGE
-						 : cli_exit_for(r);
+			rc = cli_exit_for(r);
 			goto out;
 		}
 	}
@@ -401,19 +457,36 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 				"added", ja ? ja : json_array(), "removed",
 				jr ? jr : json_array(), "nsupdate",
 				plan->script);
+	} else if (dry_run && cli->verbosity < 0) {
+		/* -q: the one line that sums it up */
+		fprintf(out,
+			"; %s: dry run: %zu to add, %zu to remove on %s port "
+			"%u (zone %s)\n",
+			plan->owner, plan->nadd, plan->nremove, plan->server,
+			plan->port, plan->zone);
 	} else if (dry_run) {
 		fputs(plan->script, out);
 	} else if (plan->nadd == 0 && plan->nremove == 0) {
-		if (cli->verbosity >= 0) {
-			fprintf(out, "; %s: nothing to change on %s port %u\n",
-				plan->owner, plan->server, plan->port);
-		}
+		fprintf(out, "; %s: nothing to change on %s port %u\n",
+			plan->owner, plan->server, plan->port);
 	} else {
-		if (cli->verbosity >= 0) {
-			fprintf(out, "; %s: updated on %s port %u (zone %s)\n",
-				plan->owner, plan->server, plan->port,
-				plan->zone);
+		fprintf(out, "; %s: updated on %s port %u (zone %s)\n",
+			plan->owner, plan->server, plan->port, plan->zone);
+	}
+	if (!cli->json && !dry_run && cli->verbosity > 0) {
+		/* -v: the RRset as it was, sent as the prerequisite */
+		fprintf(out, "; before: %zu record%s, TTL %u\n", plan->nbefore,
+			plan->nbefore == 1 ? "" : "s", plan->before_ttl);
+		for (size_t i = 0; i < plan->nbefore; i++) {
+			char *s = NULL;
+
+			dk_tlsa_format(plan->before[i], DK_TLSA_FMT_RDATA, NULL,
+				       0, &s);
+			fprintf(out, "; before: %s\n", s ? s : "?");
+			free(s);
 		}
+	}
+	if (!cli->json && !dry_run && cli->verbosity >= 0) {
 		for (size_t i = 0; i < plan->nremove; i++) {
 			char *s = NULL;
 

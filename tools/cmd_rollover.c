@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -33,6 +34,14 @@ static const char rollover_help[] =
 	"and\n"
 	"every address of every name server of its zone must serve the same\n"
 	"RRset. Stages:\n"
+	"  not-secure    the TLSA RRset is not secure: insecure (exit 2) or "
+	"bogus\n"
+	"                (exit 1); no stage is safe, and it could not be "
+	"looked up\n"
+	"                (SERVFAIL, time-out) is exit 75\n"
+	"  incomplete    an authoritative server could not be asked "
+	"(time-out,\n"
+	"                refused, SERVFAIL): try again later (exit 75)\n"
 	"  next-missing  the next key has no record yet: the records to add "
 	"are\n"
 	"                printed (exit 1)\n"
@@ -80,6 +89,7 @@ static const char rollover_help[] =
 	"53)\n"
 	"      --no-auth-check     do not ask the authoritative servers "
 	"directly\n"
+	"                          (not with --auth-port)\n"
 	"      --state FILE        state file (default "
 	"$XDG_STATE_HOME/danekit/\n"
 	"                          rollover.state or "
@@ -96,11 +106,18 @@ static const char rollover_help[] =
 	"      --starttls smtp|none  exchange before TLS (default smtp for "
 	"ports\n"
 	"                          25 and 587, else none)\n"
-	"      --no-connect        do not fetch the live certificate\n"
+	"      --no-connect        do not fetch the live certificate (not "
+	"with\n"
+	"                          --connect or --starttls)\n"
 	"      --ttl N             TTL of the printed records (default: the "
 	"RRset's;\n"
 	"                          --prepare-next looks it up, else 3600)\n"
 	"      --json              one JSON document\n"
+	"  -q, --quiet             only the stage line ('; OWNER: STAGE'); "
+	"with\n"
+	"                          --prepare-next nothing (the files are "
+	"written)\n"
+	"  -v, --verbose           also when each record was first seen\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Preparing the next key:\n"
@@ -125,7 +142,7 @@ static const char rollover_help[] =
 	"input\n"
 	"(also: the state file is not danekit's); 66 input missing; 75 a "
 	"lookup or\n"
-	"a name server failed, try again later.\n";
+	"a name server failed (incomplete), try again later.\n";
 
 enum {
 	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
@@ -271,87 +288,98 @@ int renew_cli_print_report(const struct cli *cli,
 		}
 		return EXIT_OK;
 	}
-	if (cli->verbosity >= 0) {
-		fprintf(out, "; %s: %s\n", rep->owner,
-			dk_rollover_stage_name(rep->stage));
-		fprintf(out, "; dnssec: %s",
-			dk_dnssec_status_name(rep->status));
-		if (rep->status_why) {
-			fprintf(out, " (%s)", rep->status_why);
+	/* the stage line: with -q, the only one */
+	fprintf(out, "; %s: %s\n", rep->owner,
+		dk_rollover_stage_name(rep->stage));
+	if (cli->verbosity < 0) {
+		return EXIT_OK;
+	}
+	fprintf(out, "; dnssec: %s", dk_dnssec_status_name(rep->status));
+	if (rep->status_why) {
+		fprintf(out, " (%s)", rep->status_why);
+	}
+	if (rep->target) {
+		fprintf(out, "; alias of %s", rep->target);
+	}
+	if (rep->zone) {
+		fprintf(out, "; zone %s", rep->zone);
+	}
+	if (rep->ttl) {
+		fprintf(out, "; ttl %u", rep->ttl);
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < rep->nservers; i++) {
+		const struct dk_rollover_server *s = &rep->servers[i];
+		int alias = s->qname && rep->target &&
+			    strcmp(s->qname, rep->target) != 0;
+
+		fprintf(out, "; server %s %s port %u: %s%s%s%s%s%s\n", s->name,
+			s->address, s->port,
+			s->state == DK_AUTH_SAME
+				? (alias ? "same CNAME" : "same RRset")
+			: s->state == DK_AUTH_DIFFERENT
+				? (alias ? "different CNAME"
+					 : "different RRset")
+				: "no answer",
+			rep->target && s->qname ? " (asked for " : "",
+			rep->target && s->qname ? s->qname : "",
+			rep->target && s->qname ? ")" : "", s->why ? ": " : "",
+			s->why ? s->why : "");
+	}
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		const struct dk_rollover_record *r = &rep->records[i];
+		char *rd = NULL;
+
+		if (dk_tlsa_format(r->tlsa, DK_TLSA_FMT_RDATA, NULL, 0, &rd) <
+		    0) {
+			continue;
 		}
-		if (rep->target) {
-			fprintf(out, "; alias of %s", rep->target);
-		}
-		if (rep->zone) {
-			fprintf(out, "; zone %s", rep->zone);
-		}
-		if (rep->ttl) {
-			fprintf(out, "; ttl %u", rep->ttl);
+		fprintf(out, "; record %s  %s", rd,
+			r->current && r->next ? "(current and next)"
+			: r->current	      ? "(current)"
+			: r->next	      ? "(next)"
+					      : "(neither)");
+		if (cli->verbosity > 0) {
+			/* -v: the age the stage is judged by */
+			char seen[40] = "not yet";
+			struct tm tm;
+			time_t t = r->first_seen;
+
+			if (t && gmtime_r(&t, &tm)) {
+				strftime(seen, sizeof(seen),
+					 "%Y-%m-%dT%H:%M:%SZ", &tm);
+			}
+			fprintf(out, ", first seen %s", seen);
 		}
 		fputc('\n', out);
-		for (size_t i = 0; i < rep->nservers; i++) {
-			const struct dk_rollover_server *s = &rep->servers[i];
-			int alias = s->qname && rep->target &&
-				    strcmp(s->qname, rep->target) != 0;
-
-			fprintf(out, "; server %s %s port %u: %s%s%s%s%s%s\n",
-				s->name, s->address, s->port,
-				s->state == DK_AUTH_SAME
-					? (alias ? "same CNAME" : "same RRset")
-				: s->state == DK_AUTH_DIFFERENT
-					? (alias ? "different CNAME"
-						 : "different RRset")
-					: "no answer",
-				rep->target && s->qname ? " (asked for " : "",
-				rep->target && s->qname ? s->qname : "",
-				rep->target && s->qname ? ")" : "",
-				s->why ? ": " : "", s->why ? s->why : "");
-		}
-		for (size_t i = 0; i < rep->nrecords; i++) {
-			const struct dk_rollover_record *r = &rep->records[i];
-			char *rd = NULL;
-
-			if (dk_tlsa_format(r->tlsa, DK_TLSA_FMT_RDATA, NULL, 0,
-					   &rd) < 0) {
-				continue;
-			}
-			fprintf(out, "; record %s  %s\n", rd,
-				r->current && r->next ? "(current and next)"
-				: r->current	      ? "(current)"
-				: r->next	      ? "(next)"
-						      : "(neither)");
-			free(rd);
-		}
-		if (rep->live != DK_LIVE_UNKNOWN) {
-			fprintf(out, "; live certificate: %s\n",
-				dk_rollover_live_name(rep->live));
-		}
-		if (rep->why) {
-			fprintf(out, "; %s\n", rep->why);
-		}
-		for (size_t i = 0; i < rep->nwarnings; i++) {
-			fprintf(out, "; warning: %s\n", rep->warnings[i]);
-		}
+		free(rd);
+	}
+	if (rep->live != DK_LIVE_UNKNOWN) {
+		fprintf(out, "; live certificate: %s\n",
+			dk_rollover_live_name(rep->live));
+	}
+	if (rep->why) {
+		fprintf(out, "; %s\n", rep->why);
+	}
+	for (size_t i = 0; i < rep->nwarnings; i++) {
+		fprintf(out, "; warning: %s\n", rep->warnings[i]);
 	}
 	if (rep->nwarnings == 0 && (rep->stage == DK_ROLLOVER_NEXT_MISSING ||
 				    rep->stage == DK_ROLLOVER_BROKEN)) {
-		if (rep->nadd && cli->verbosity >= 0) {
+		if (rep->nadd) {
 			fprintf(out, "; publish:\n");
 		}
 		print_zone_lines(out, "", rep->add, rep->nadd, at, ttl);
-	} else if (rep->nadd && cli->verbosity >= 0) {
+	} else if (rep->nadd) {
 		/* not needed for safety: the warnings say why */
 		fprintf(out, "; publish as well:\n");
 		print_zone_lines(out, ";   ", rep->add, rep->nadd, at, ttl);
 	}
 	if (rep->stage == DK_ROLLOVER_RETIRE) {
-		if (cli->verbosity >= 0) {
-			fprintf(out, "; remove:\n");
-		}
+		fprintf(out, "; remove:\n");
 		print_zone_lines(out, "", rep->remove, rep->nremove, at, ttl);
 	}
-	if (rep->stage == DK_ROLLOVER_READY && rep->nremove &&
-	    cli->verbosity >= 0) {
+	if (rep->stage == DK_ROLLOVER_READY && rep->nremove) {
 		fprintf(out, "; once the next certificate is live, remove:\n");
 		print_zone_lines(out, ";   ", rep->remove, rep->nremove, at,
 				 ttl);
@@ -367,6 +395,7 @@ struct ro_opts {
 	unsigned long port, auth_port, ttl;
 	long min_age;
 	int no_auth_check, no_connect, prepare, force, key_type, ttl_set;
+	int auth_port_set, min_age_set;
 };
 
 static const char *file_kind(mode_t mode)
@@ -593,7 +622,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		if (r < 0) {
 			cli_err(cli, "%s",
 				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = r == DK_EDATA ? EXIT_USAGE : EXIT_SOFTWARE;
+			rc = cli_exit_for(r);
 			goto out;
 		}
 	}
@@ -602,10 +631,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	r = dk_renew_write_key(key, o->key_out, o->force, &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-		rc = r == DK_EEXIST ? EXIT_USAGE : cli_exit_for(r);
-		if (rc == EXIT_SOFTWARE && r != DK_ECRYPTO) {
-			rc = EXIT_NOINPUT;
-		}
+		rc = cli_exit_for(r);
 		goto out;
 	}
 	if (csr) {
@@ -613,7 +639,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		if (r < 0) {
 			cli_err(cli, "%s",
 				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = r == DK_EEXIST ? EXIT_USAGE : EXIT_NOINPUT;
+			rc = cli_exit_for(r);
 			/* nothing is left behind: a key without its CSR */
 			if (key_is_new) {
 				unlink(o->key_out);
@@ -655,7 +681,10 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 			"the new certificate only when\n; 'danekit "
 			"rollover' says it is safe:\n");
 	}
-	fprintf(out, "%s\n", line);
+	if (cli->verbosity >= 0) {
+		/* -q: nothing but the exit status; the files are written */
+		fprintf(out, "%s\n", line);
+	}
 	rc = cli_finish(cli, out, &buf, &len, NULL);
 out:
 	free(line);
@@ -666,6 +695,51 @@ out:
 	X509_REQ_free(csr);
 	EVP_PKEY_free(key);
 	return rc;
+}
+
+/*
+ * Options that exclude each other: a usage error naming both. --name
+ * values are host names (checked here: they go into the CSR).
+ */
+static int check_conflicts(const struct cli *cli, const struct ro_opts *o)
+{
+	static const char *const check_only[] = {
+		"--connect", "--no-connect", "--starttls",
+		"--state",   "--min-age",    "--auth-port",
+		"--ca",	     "--current-ca", "--no-auth-check",
+	};
+	const int given[] = {
+		o->connect != NULL, o->no_connect,	   o->starttls != NULL,
+		o->state != NULL,   o->min_age_set,	   o->auth_port_set,
+		o->ca != NULL,	    o->current_ca != NULL, o->no_auth_check,
+	};
+
+	if (o->no_connect && o->connect) {
+		return cli_conflict(cli, "--no-connect", "--connect");
+	}
+	if (o->no_connect && o->starttls) {
+		return cli_conflict(cli, "--no-connect", "--starttls");
+	}
+	if (o->no_auth_check && o->auth_port_set) {
+		return cli_conflict(cli, "--no-auth-check", "--auth-port");
+	}
+	if (o->prepare) {
+		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+			if (given[i]) {
+				return cli_conflict(cli, "--prepare-next",
+						    check_only[i]);
+			}
+		}
+	}
+	for (size_t i = 0; i < o->nnames; i++) {
+		struct dk_diag d = { "" };
+
+		if (dk_tlsa_check_host(o->names[i], &d) < 0) {
+			return cli_usage(cli, "--name '%s': %s", o->names[i],
+					 d.why);
+		}
+	}
+	return EXIT_OK;
 }
 
 /* "ADDR", "ADDR:PORT", "[V6]:PORT" or "V6". */
@@ -752,6 +826,9 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		case 'h':
 			free(o.names);
 			return cli_help(rollover_help);
+		case OPT_VERSION:
+			free(o.names);
+			return cli_version();
 		case '?':
 			free(o.names);
 			return cli_bad_option(cli, opt, argv);
@@ -771,6 +848,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		case OPT_AUTH_PORT:
+			o.auth_port_set = 1;
 			if (cli_parse_ulong(optarg, 1, 65535, &o.auth_port) <
 			    0) {
 				free(o.names);
@@ -799,6 +877,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 						 optarg);
 			}
 			o.min_age = (long)v;
+			o.min_age_set = 1;
 			break;
 		case OPT_CURRENT:
 			o.current = optarg;
@@ -896,6 +975,11 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "--host: %s",
 				 diag.why[0] ? diag.why : dk_strerror(r));
 	}
+	if ((rc = check_conflicts(cli, &o)) != EXIT_OK) {
+		free(owner);
+		free(o.names);
+		return rc;
+	}
 	if (o.prepare) {
 		if (!o.key_out) {
 			rc = cli_usage(cli,
@@ -982,7 +1066,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 	r = dk_rollover_check(res, owner, &ro, &rep, &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-		rc = r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		rc = cli_exit_for(r);
 		goto out;
 	}
 	out = open_memstream(&buf, &len);

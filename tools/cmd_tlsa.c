@@ -28,12 +28,15 @@ static const char tlsa_help[] =
 	"                      default)\n"
 	"  -m, --mtype M       0/Full, 1/SHA2-256 (default) or 2/SHA2-512\n"
 	"      --host HOST     owner name _PORT._PROTO.HOST. (ASCII/A-label "
-	"form)\n"
+	"form;\n"
+	"                      a host name: not an address, not an owner "
+	"name)\n"
 	"      --port PORT     service port for the owner name (default 25)\n"
 	"      --proto PROTO   tcp (default), udp or sctp\n"
 	"      --ttl N         TTL of the printed records (default 3600)\n"
 	"      --format F      zone (default with --host), rdata (default\n"
 	"                      without), generic (RFC 3597), nsupdate, json\n"
+	"                      (the global --json is --format json)\n"
 	"      --cert-index N  certificate N of a chain (0 = leaf); by "
 	"default\n"
 	"                      usages 1 and 3 take the leaf and 0 and 2 the "
@@ -47,16 +50,36 @@ static const char tlsa_help[] =
 	"                      HOST presents (port 443, or that of "
 	"--starttls);\n"
 	"                      --host and --port default to HOST and PORT. "
-	"Not\n"
-	"                      authenticated: compare the record with the\n"
-	"                      server's certificate before publishing it\n"
+	"HOST\n"
+	"                      may be an address (ADDR:PORT, [IPV6]:PORT): "
+	"it is\n"
+	"                      connected to directly, without SNI, and "
+	"gives no\n"
+	"                      owner name. Not authenticated: compare the "
+	"record\n"
+	"                      with the server's certificate before "
+	"publishing it\n"
 	"      --starttls P    with --from: smtp, imap, pop3, xmpp or ftp "
 	"first\n"
+	"  -q, --quiet         print nothing: the exit status says whether "
+	"every\n"
+	"                      input made a record\n"
+	"  -v, --verbose       a comment before each record: its input and "
+	"the\n"
+	"                      certificate it hashes\n"
 	"  -h, --help          this help\n"
 	"\n"
+	"Usages 0 and 2 name a trust anchor: a lone leaf certificate is "
+	"refused\n"
+	"(give the chain or the CA certificate, or --cert-index).\n"
 	"Each input gives one record, in input order; identical records are\n"
 	"printed once. All inputs are read before anything is printed: on any\n"
-	"error nothing goes to standard output.\n";
+	"error nothing goes to standard output.\n"
+	"\n"
+	"Exit status: 0 records made; 64 usage error; 65 bad input data; 66 "
+	"an\n"
+	"input is missing or unreadable; 75 (--from) the server could not be\n"
+	"reached.\n";
 
 enum {
 	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
@@ -96,7 +119,35 @@ struct tlsa_opts {
 struct made {
 	struct dk_tlsa *tlsa;
 	const char *source;
+	char *detail; /* -v: what the record was made of */
 };
+
+/* -v: which certificate or key of @in the record hashes. malloc()ed. */
+static char *describe(const struct dk_input *in, const struct tlsa_opts *o)
+{
+	size_t n = dk_input_cert_count(in), idx;
+	char subject[256] = "?";
+	char *s = NULL;
+	X509 *x;
+
+	if (dk_input_kind(in) != DK_INPUT_CERTS) {
+		return strdup(dk_input_kind_name(dk_input_kind(in)));
+	}
+	idx = o->cert_index >= 0 ? (size_t)o->cert_index
+	      : o->usage == DK_TLSA_PKIX_TA || o->usage == DK_TLSA_DANE_TA
+		      ? n - 1
+		      : 0;
+	x = dk_input_get0_cert(in, idx);
+	if (x) {
+		X509_NAME_oneline(X509_get_subject_name(x), subject,
+				  sizeof(subject));
+	}
+	if (asprintf(&s, "certificate %zu of %zu (%s), subject %s", idx, n,
+		     idx == 0 ? "leaf" : "issuer", subject) < 0) {
+		return NULL;
+	}
+	return s;
+}
 
 static int parse_field(struct cli *cli, enum dk_tlsa_field f, const char *arg,
 		       int *ret)
@@ -276,7 +327,16 @@ static int print_records(struct cli *cli, const struct tlsa_opts *o,
 				rc = cli_exit_for(r);
 				break;
 			}
-			fprintf(out, "%s\n", line);
+			if (cli->verbosity > 0) {
+				fprintf(out, "; %s: %s\n",
+					strcmp(m[i].source, "-") ? m[i].source
+								 : "<stdin>",
+					m[i].detail ? m[i].detail : "?");
+			}
+			/* -q: nothing but the exit status */
+			if (cli->verbosity >= 0) {
+				fprintf(out, "%s\n", line);
+			}
 			free(line);
 		}
 	}
@@ -338,23 +398,19 @@ static int drop_duplicates(struct cli *cli, struct made *made, size_t n)
 	return EXIT_OK;
 }
 
-/* The chain of the server of --from, through a validating resolver. */
+/*
+ * The chain of the server of --from: its addresses through the validating
+ * resolver @res, or straight to an address literal (@res NULL).
+ */
 static int fetch_chain(struct cli *cli, const struct tlsa_opts *o,
-		       const char *host, unsigned port, struct dk_input **ret,
-		       struct dk_diag *diag)
+		       struct dk_resolver *res, const char *host, unsigned port,
+		       struct dk_input **ret, struct dk_diag *diag)
 {
 	struct dk_dane_opts d = { 0 };
-	struct dk_resolver *res = NULL;
-	int r;
 
-	if (cli_resolver(cli, &res) != EXIT_OK) {
-		return DK_ERESOLVER;
-	}
 	d.starttls = (enum dk_starttls)(o->starttls > 0 ? o->starttls : 0);
 	d.timeout = cli->timeout;
-	r = dk_dane_fetch_chain(res, host, port, &d, ret, diag);
-	dk_resolver_free(res);
-	return r;
+	return dk_dane_fetch_chain(res, host, port, &d, ret, diag);
 }
 
 int cmd_tlsa(struct cli *cli, int argc, char **argv)
@@ -388,7 +444,9 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 	char **paths = NULL, from_host[300] = "";
 	size_t npaths = 0, cap = 0, from_index = (size_t)-1;
 	unsigned long from_port = 443;
+	int from_addr = 0;
 	struct made *made = NULL;
+	struct dk_resolver *res = NULL;
 	char *owner = NULL;
 	int opt, rc = EXIT_OK;
 
@@ -401,6 +459,8 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			return cli_help(tlsa_help);
+		case OPT_VERSION:
+			return cli_version();
 		case 'u':
 			if (parse_field(cli, DK_TLSA_FIELD_USAGE, optarg,
 					&o.usage)) {
@@ -499,29 +559,29 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "--starttls goes with --from");
 	}
 	if (o.from) {
-		const char *colon = strrchr(o.from, ':');
-		size_t hl = colon ? (size_t)(colon - o.from) : strlen(o.from);
-
 		from_port = dk_starttls_default_port(
 			(enum dk_starttls)(o.starttls > 0 ? o.starttls : 0));
-		if (hl == 0 || hl >= sizeof(from_host) ||
-		    (colon &&
-		     (strchr(o.from, ':') != colon ||
-		      cli_parse_ulong(colon + 1, 1, 65535, &from_port)))) {
+		if (cli_host_port(o.from, from_host, sizeof(from_host),
+				  &from_port, &from_addr) < 0) {
 			return cli_usage(
 				cli,
-				"--from: '%s' is not HOST or HOST:PORT "
-				"(port 1-65535)",
+				"--from: '%s' is not HOST, HOST:PORT, ADDR, "
+				"ADDR:PORT or [IPV6]:PORT (port 1-65535)",
 				o.from);
 		}
-		memcpy(from_host, o.from, hl);
-		from_host[hl] = '\0';
-		if (!o.host) {
+		/* an address has no TLSA name: --host names the owner */
+		if (!o.host && !from_addr) {
 			o.host = from_host;
 		}
 		if (!o.port_given) {
 			o.port = from_port;
 		}
+	}
+	if (cli->json && o.format != FMT_DEFAULT && o.format != FMT_JSON) {
+		return cli_conflict(cli, "--json", "--format");
+	}
+	if (cli->verbosity < 0 && o.format == FMT_JSON) {
+		return cli_conflict(cli, "-q", "--format json");
 	}
 	if (cli->json && o.format == FMT_DEFAULT) {
 		o.format = FMT_JSON;
@@ -542,9 +602,11 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 				      &diag);
 
 		if (r < 0) {
-			return cli_usage(cli, "--host '%s': %s", o.host,
-					 diag.why[0] ? diag.why
-						     : dk_strerror(r));
+			return cli_usage(
+				cli, "%s '%s': %s",
+				o.host == from_host ? "--from" : "--host",
+				o.host,
+				diag.why[0] ? diag.why : dk_strerror(r));
 		}
 	}
 	if (o.list) {
@@ -622,8 +684,14 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 		int r;
 
 		if (i == from_index) {
-			r = fetch_chain(cli, &o, from_host, (unsigned)from_port,
-					&in, &diag);
+			if (!from_addr && !res) {
+				rc = cli_resolver(cli, &res);
+				if (rc != EXIT_OK) {
+					break;
+				}
+			}
+			r = fetch_chain(cli, &o, res, from_host,
+					(unsigned)from_port, &in, &diag);
 		} else {
 			r = dk_input_read_file(paths[i], &in, &diag);
 		}
@@ -632,6 +700,9 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 			r = dk_tlsa_make(in, (uint8_t)o.usage,
 					 (uint8_t)o.selector, (uint8_t)o.mtype,
 					 o.cert_index, &made[i].tlsa, &diag);
+			if (r == 0 && cli->verbosity > 0) {
+				made[i].detail = describe(in, &o);
+			}
 			dk_input_free(in);
 		}
 		if (r < 0) {
@@ -650,6 +721,7 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; made && i < npaths; i++) {
 		dk_tlsa_free(made[i].tlsa);
+		free(made[i].detail);
 	}
 	for (size_t i = 0; i < npaths; i++) {
 		free(paths[i]);
@@ -657,5 +729,6 @@ int cmd_tlsa(struct cli *cli, int argc, char **argv)
 	free(made);
 	free(paths);
 	free(owner);
+	dk_resolver_free(res);
 	return rc;
 }

@@ -52,11 +52,15 @@ static const char main_help[] =
 	"  --timeout SECONDS      limit for each network operation (default "
 	"10)\n"
 	"  --json                 machine-readable output (one JSON document)\n"
-	"  -q, --quiet            only errors on stderr\n"
-	"  -v, --verbose          more detail\n"
+	"  -q, --quiet            standard output holds only the verdict or "
+	"status\n"
+	"                         line (tlsa: nothing; the exit status "
+	"tells)\n"
+	"  -v, --verbose          more detail (not with -q)\n"
 	"  -h, --help             this help; 'danekit COMMAND --help' for a "
 	"command\n"
-	"  --version              print the version\n"
+	"  --version              print the version (also after a command)\n"
+	"Options that exclude each other are a usage error, never ignored.\n"
 	"\n"
 	"Exit status: 0 all passed; 1 a check failed; 2 DANE does not apply;\n"
 	"64 usage error; 65 bad input data; 66 input missing or unreadable;\n"
@@ -92,8 +96,7 @@ int main(int argc, char **argv)
 			return cli_help(main_help);
 		}
 		if (opt == OPT_VERSION) {
-			printf("danekit %s\n", dk_version());
-			return fflush(stdout) == 0 ? EXIT_OK : EXIT_SOFTWARE;
+			return cli_version();
 		}
 		if (opt == '?') {
 			return cli_usage(

@@ -260,7 +260,14 @@ static int set_one(struct dk_hook_conf *c, const char *base, const char *k,
 		*slot = s;
 		return 0;
 	case K_NAMES:
-		if (dk_tlsa_check_host(v, diag) < 0) {
+		/* a TLSA owner name: _PORT._PROTO.HOST (RFC 6698 section 3) */
+		if (dk_tlsa_check_owner(v, diag) < 0) {
+			char why[sizeof(diag->why)];
+
+			if (diag) {
+				snprintf(why, sizeof(why), "%s", diag->why);
+				dki_diagf(diag, "%s: %s", k, why);
+			}
 			return DK_EINVAL;
 		}
 		/* fall through */
@@ -476,6 +483,11 @@ int dk_hook_conf_finish(struct dk_hook_conf *c, struct dk_diag *diag)
 	}
 	if (c->deploy_chain && !c->deploy_cert) {
 		dki_diagf(diag, "deploy-chain needs deploy-cert");
+		return DK_EINVAL;
+	}
+	if (c->no_auth_check && c->auth_port) {
+		dki_diagf(diag, "no-auth-check and auth-port exclude each "
+				"other: give one");
 		return DK_EINVAL;
 	}
 	for (size_t i = 0; i < 5; i++) {

@@ -440,6 +440,33 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 	if (dk_tlsa_check_host(owner, diag) < 0) {
 		return DK_EINVAL;
 	}
+	/* records that can never be right are refused before any query */
+	for (size_t i = 0; i < nadd; i++) {
+		struct dk_diag d = { "" };
+		char *rd;
+
+		if (!add[i]) {
+			return DK_EINVAL;
+		}
+		if (dk_tlsa_check_record(add[i], &d) < 0) {
+			rd = dkr_rdata(add[i]);
+			dki_diagf(diag, "the record to add %s: %s",
+				  rd ? rd : "?", d.why);
+			free(rd);
+			return DK_EDATA;
+		}
+		for (size_t k = 0; k < nremove; k++) {
+			if (remove[k] && dk_tlsa_cmp(add[i], remove[k]) == 0) {
+				rd = dkr_rdata(add[i]);
+				dki_diagf(diag,
+					  "the same record is added and "
+					  "removed: %s",
+					  rd ? rd : "?");
+				free(rd);
+				return DK_EINVAL;
+			}
+		}
+	}
 	timeout = opts->timeout > 0 ? opts->timeout : 10;
 	plan = calloc(1, sizeof(*plan));
 	if (!plan) {

@@ -333,9 +333,12 @@ int dk_dane_check_tls(struct dk_resolver *resolver, const char *host,
  * dk_tlsa_make() (e.g. "danekit tlsa --from"). @host's A and AAAA records
  * are looked up through @resolver; the first address that completes a
  * handshake (on @opts->connect_port or @port, after @opts->starttls)
- * gives the chain, leaf first. Nothing is verified: the chain is what the
- * network delivered, so compare its digest out of band before publishing
- * records made from it. @opts may be NULL.
+ * gives the chain, leaf first. @host may also be an IPv4 or IPv6 address
+ * literal (without brackets): the connection then goes straight there,
+ * without DNS (@resolver may be NULL) and without SNI (RFC 6066 section
+ * 3). Nothing is verified: the chain is what the network delivered, so
+ * compare its digest out of band before publishing records made from it.
+ * @opts may be NULL.
  * @return 0 and *@ret_input (free with dk_input_free()); DK_EINVAL;
  * DK_ERESOLVER (no address: @diag says why); DK_ECONNREFUSED,
  * DK_ETIMEDOUT, DK_ETLS, DK_EPROTO (no chain from any address: @diag says
@@ -961,8 +964,13 @@ struct dk_publish_plan {
  * server (@opts, else SOA/MNAME through @resolver, which may then be NULL
  * when both are given), read the RRset from the server itself, and keep
  * the records of @add (@nadd) not there yet and of @remove (@nremove)
- * that are there. The inputs are copied.
- * @return 0 and *@ret_plan; DK_EINVAL (+ @diag); DK_ECONNREFUSED or
+ * that are there. The inputs are copied. Before anything is looked up or
+ * sent, every record of @add must pass dk_tlsa_check_record() (DK_EDATA,
+ * @diag says which and why: a record that can never be right is never
+ * published; one to remove may be anything), and no record may be both
+ * added and removed (DK_EINVAL).
+ * @return 0 and *@ret_plan; DK_EINVAL (+ @diag); DK_EDATA (+ @diag);
+ * DK_ECONNREFUSED or
  * DK_ETIMEDOUT (server unreachable); DK_EPROTO (bad reply); DK_ESERVFAIL,
  * DK_ERESOLVER (zone or server not found); DK_ENOMEM.
  */

@@ -103,6 +103,19 @@ const uint8_t *dk_tlsa_data(const struct dk_tlsa *tlsa, size_t *ret_len);
 int dk_tlsa_cmp(const struct dk_tlsa *a, const struct dk_tlsa *b);
 
 /**
+ * Can @tlsa ever be right (RFC 6698 section 2.1)? Its usage is 0-3, its
+ * selector 0 or 1, and its data fits its matching type: 32 bytes for
+ * SHA2-256 (1), 64 for SHA2-512 (2), and for Full (0) a non-empty DER
+ * certificate (selector 0) or SubjectPublicKeyInfo (selector 1), judged by
+ * its outer structure. Check a record before it is published: records of
+ * other values are ignored by every client (RFC 7671 section 4), so one
+ * that fails here can only be a mistake. Records read from the DNS need
+ * no such check (unusable ones are sorted out where they are used).
+ * @return 0; DK_EINVAL (NULL); DK_EDATA, with @diag saying what is wrong.
+ */
+int dk_tlsa_check_record(const struct dk_tlsa *tlsa, struct dk_diag *diag);
+
+/**
  * Parse a record from presentation format through ldns: either the RDATA
  * alone ("3 1 1 ab12...") or a whole RR line
  * ("_25._tcp.mx.example. 3600 IN TLSA 3 1 1 ab12..."), the latter also in
@@ -149,13 +162,29 @@ int dk_tlsa_format(const struct dk_tlsa *tlsa, enum dk_tlsa_format format,
  * Check a host name for use in a TLSA owner name: LDH labels of 1-63
  * octets, 253 octets in all, no empty label; '_' is allowed (service
  * names); a trailing dot is allowed. Non-ASCII names are refused with a
- * hint to give their A-label (xn--) form. @return 0 or DK_EDATA + @diag.
+ * hint to give their A-label (xn--) form. An IP address (IPv4, IPv6,
+ * bracketed or not) is refused: an address has no TLSA owner name; so is
+ * a name whose last label is all digits (RFC 3696 section 2).
+ * @return 0 or DK_EDATA + @diag.
  */
 int dk_tlsa_check_host(const char *host, struct dk_diag *diag);
 
 /**
+ * Check a TLSA owner name as a user gives it: "_PORT._PROTO.HOST" with a
+ * trailing dot or not (RFC 6698 section 3): PORT a decimal 1-65535
+ * without leading zeros, PROTO tcp, udp or sctp (any case), HOST as
+ * dk_tlsa_check_host() wants it. A name without the prefix is refused
+ * with a hint that shows the prefixed form. (The target of a CNAME'd
+ * owner name may be any name: check only names given as owner names.)
+ * @return 0; DK_EINVAL (NULL); DK_EDATA + @diag.
+ */
+int dk_tlsa_check_owner(const char *name, struct dk_diag *diag);
+
+/**
  * The TLSA owner name "_PORT._PROTO.HOST." as a malloc()ed string the
- * caller frees. @proto is "tcp", "udp" or "sctp"; @port 1-65535.
+ * caller frees. @proto is "tcp", "udp" or "sctp"; @port 1-65535. @host
+ * must pass dk_tlsa_check_host() and must not be an owner name itself
+ * ("_25._tcp.mail.example.com": the prefix would be doubled).
  * @return 0, DK_EINVAL, DK_EDATA (+ @diag for a bad host), DK_ENOMEM.
  */
 int dk_tlsa_owner(const char *host, unsigned port, const char *proto,
@@ -224,11 +253,15 @@ EVP_PKEY *dk_input_get0_pubkey(const struct dk_input *input);
 /**
  * Make the TLSA record for an input. Usages 1 and 3 take the leaf (first
  * certificate); usages 0 and 2 take the last certificate of the input
- * (the top of the presented chain); @cert_index >= 0 picks certificate
- * @cert_index instead (0 = leaf). Keys and CSRs give only selector 1.
+ * (the top of the presented chain), which must then be a CA certificate
+ * (basicConstraints CA:TRUE) or self-signed: a lone leaf names no trust
+ * anchor (DK_EDATA, @diag asks for the chain or the CA certificate).
+ * @cert_index >= 0 picks certificate @cert_index instead (0 = leaf),
+ * whatever it is. Keys and CSRs give only selector 1.
  * @return 0; DK_EINVAL; DK_ESELECTOR (selector 0 of a key or CSR);
- * DK_ERANGE (@cert_index too large, or a field value with no meaning
- * here: usage > 3, selector > 1, mtype > 2); DK_ECRYPTO; DK_ENOMEM.
+ * DK_EDATA (usage 0 or 2 of a lone leaf); DK_ERANGE (@cert_index too
+ * large, or a field value with no meaning here: usage > 3, selector > 1,
+ * mtype > 2); DK_ECRYPTO; DK_ENOMEM.
  */
 int dk_tlsa_make(const struct dk_input *input, uint8_t usage, uint8_t selector,
 		 uint8_t mtype, long cert_index, struct dk_tlsa **ret_tlsa,
