@@ -621,7 +621,8 @@ Test(renew_cli, publish_failures)
 	cr_assert_str_eq(r.out, "");
 	run_free(&r);
 	/* missing key file: 66 */
-	r = run("%s publish --host mail.dyn.test --add '3 1 1 00' --tsig-key "
+	r = run("%s publish --host mail.dyn.test --add " ZERO_RECORD
+		" --tsig-key "
 		"/nonexistent --server %s --zone dyn.test",
 		danekit(), prim_server);
 	cr_assert_eq(r.status, 66, "%s %s", r.out, r.err);

@@ -168,6 +168,23 @@ int fx_ncerts(const char *file)
 	return -1;
 }
 
+int fx_lone_leaf(const char *file)
+{
+	char *path = fx_path("lone-leaf.txt");
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int found = 0;
+
+	cr_assert(f, "%s is missing (run mkfixtures.sh)", path);
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strcmp(line, file) == 0;
+	}
+	fclose(f);
+	free(path);
+	return found;
+}
+
 uint8_t *fx_unhex(const char *hex, size_t *ret_len)
 {
 	size_t n = strlen(hex);

@@ -34,6 +34,12 @@ const struct fx_row *fx_find(const char *file, int usage, int selector,
 /* Number of certificates of a file per kinds.tsv (-1 if not listed). */
 int fx_ncerts(const char *file);
 
+/*
+ * Is @file a lone certificate that names no trust anchor (neither a CA
+ * nor self-signed, per openssl in mkfixtures.sh: lone-leaf.txt)?
+ */
+int fx_lone_leaf(const char *file);
+
 /* Hex <-> bytes, malloc()ed. fx_unhex returns NULL on bad hex. */
 uint8_t *fx_unhex(const char *hex, size_t *ret_len);
 char *fx_hex(const uint8_t *d, size_t n);

@@ -265,6 +265,29 @@ printf 'chain.pem\t0\tleaf.crt.pem\nchain.pem\t1\tint.crt.pem\nchain.pem\t2\tca.
 	>>chain-index.tsv
 printf 'chain2.pem\t0\tleaf.crt.pem\nchain2.pem\t1\tint.crt.pem\n' >>chain-index.tsv
 
+# Lone certificates that name no trust anchor, per openssl: neither a CA
+# (basicConstraints CA:TRUE) nor self-signed. Usages 0 and 2 of these
+# are refused unless a certificate index is given.
+: >lone-leaf.txt
+awk -F'\t' '$2 == "cert" && $3 == 1 { print $1 }' kinds.tsv |
+	while read -r f; do
+		form=PEM
+		case $f in *.der) form=DER ;; esac
+		bc=$(openssl x509 -in "$f" -inform "$form" -noout \
+			-ext basicConstraints 2>/dev/null || true)
+		subj=$(openssl x509 -in "$f" -inform "$form" -noout -subject |
+			sed 's/^subject=//')
+		iss=$(openssl x509 -in "$f" -inform "$form" -noout -issuer |
+			sed 's/^issuer=//')
+		case $bc in *CA:TRUE*) continue ;; esac
+		[ "$subj" = "$iss" ] && continue
+		printf '%s\n' "$f"
+	done >>lone-leaf.txt
+grep -qx 'leaf.crt.pem' lone-leaf.txt || {
+	echo "mkfixtures: leaf.crt.pem should be a lone leaf" >&2
+	exit 1
+}
+
 # Sanity: the table is complete and every hash is well-formed.
 rows_expected=$(($(wc -l <kinds.tsv) * 24))
 if [ "$(wc -l <expected.tsv)" != "$rows_expected" ] ||

@@ -35,6 +35,18 @@ static int kind_of(const char *name)
 	return 0;
 }
 
+/* The data of @t is that of row @r. */
+static void d_hex_eq(const struct dk_tlsa *t, const struct fx_row *r)
+{
+	size_t len;
+	const uint8_t *d = dk_tlsa_data(t, &len);
+	char *hex = fx_hex(d, len);
+
+	cr_assert_str_eq(hex, r->hex, "%s %d %d %d: wrong data", r->file,
+			 r->usage, r->selector, r->mtype);
+	free(hex);
+}
+
 /* Check every row of the files whose name starts with @prefix. */
 static void check_matrix(const char *prefix, size_t min_files)
 {
@@ -83,6 +95,23 @@ static void check_matrix(const char *prefix, size_t min_files)
 		}
 		rc = dk_tlsa_make(in, (uint8_t)r->usage, (uint8_t)r->selector,
 				  (uint8_t)r->mtype, -1, &t, &diag);
+		if ((r->usage == 0 || r->usage == 2) && fx_lone_leaf(r->file)) {
+			/* a lone leaf names no trust anchor: refused, unless
+			 * the certificate is picked by its index */
+			cr_assert_eq(rc, DK_EDATA, "%s %d %d %d: %d", r->file,
+				     r->usage, r->selector, r->mtype, rc);
+			cr_assert_null(t);
+			cr_assert(strstr(diag.why, "needs the issuing CA"),
+				  "%s: '%s'", r->file, diag.why);
+			rc = dk_tlsa_make(in, (uint8_t)r->usage,
+					  (uint8_t)r->selector,
+					  (uint8_t)r->mtype, 0, &t, &diag);
+			cr_assert_eq(rc, 0, "%s: %s", r->file, diag.why);
+			d_hex_eq(t, r);
+			dk_tlsa_free(t);
+			checked++;
+			continue;
+		}
 		if (strcmp(r->hex, "-") == 0) {
 			cr_assert_eq(rc, DK_ESELECTOR,
 				     "%s %d %d %d: %d, expected DK_ESELECTOR",
@@ -1298,6 +1327,8 @@ Test(lib_args, null_and_invalid)
 	cr_assert_eq(s, (char *)0x1, "output touched on failure");
 
 	cr_assert_eq(dk_tlsa_check_host(NULL, NULL), DK_EINVAL);
+	cr_assert_eq(dk_tlsa_check_owner(NULL, NULL), DK_EINVAL);
+	cr_assert_eq(dk_tlsa_check_record(NULL, NULL), DK_EINVAL);
 	cr_assert_eq(dk_tlsa_owner(NULL, 25, "tcp", &s, NULL), DK_EINVAL);
 	cr_assert_eq(dk_tlsa_owner("x", 25, NULL, &s, NULL), DK_EINVAL);
 	cr_assert_eq(dk_tlsa_owner("x", 25, "tcp", NULL, NULL), DK_EINVAL);
@@ -1378,5 +1409,253 @@ Test(lib_parse, odd_hex_digits)
 
 		expect_fields(t, 3, 1, 1, "abcdef01");
 		dk_tlsa_free(t);
+	}
+}
+
+/* ---- records that can never be right (RFC 6698 section 2.1) ---- */
+
+static struct dk_tlsa *rec(uint8_t u, uint8_t sel, uint8_t m, size_t len,
+			   const uint8_t *data)
+{
+	static const uint8_t zero[128];
+	struct dk_tlsa *t = NULL;
+
+	cr_assert_eq(dk_tlsa_new(u, sel, m, data ? data : zero, len, &t), 0);
+	return t;
+}
+
+Test(lib_check_record, fields_and_lengths)
+{
+	static const struct {
+		uint8_t u, s, m;
+		size_t len;
+		const char *why; /* NULL: the record is fine */
+	} t[] = {
+		{ 0, 0, 1, 32, NULL },
+		{ 3, 1, 1, 32, NULL },
+		{ 2, 1, 2, 64, NULL },
+		{ 4, 1, 1, 32, "usage 4" },
+		{ 255, 1, 1, 32, "usage 255" },
+		{ 3, 2, 1, 32, "selector 2" },
+		{ 3, 1, 3, 32, "matching type 3" },
+		{ 3, 1, 1, 31, "32 bytes" },
+		{ 3, 1, 1, 33, "32 bytes" },
+		{ 3, 1, 1, 0, "32 bytes" },
+		{ 3, 1, 2, 32, "64 bytes" },
+		{ 3, 1, 2, 65, "64 bytes" },
+		{ 3, 1, 0, 0, "empty" },
+		{ 3, 1, 0, 32, "not one" },
+		{ 3, 0, 0, 32, "not one" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct dk_tlsa *r = rec(t[i].u, t[i].s, t[i].m, t[i].len, NULL);
+		struct dk_diag diag = { "" };
+		int rc = dk_tlsa_check_record(r, &diag);
+
+		if (!t[i].why) {
+			cr_assert_eq(rc, 0, "%zu: %s", i, diag.why);
+		} else {
+			cr_assert_eq(rc, DK_EDATA, "%zu: accepted", i);
+			cr_assert(strstr(diag.why, t[i].why), "%zu: '%s'", i,
+				  diag.why);
+		}
+		dk_tlsa_free(r);
+	}
+}
+
+/* Every record of expected.tsv (data from openssl) passes: the DER of a
+ * certificate and of a key for Full, digests of the right length. */
+Test(lib_check_record, openssl_records_pass)
+{
+	size_t n, checked = 0;
+	const struct fx_row *rows = fx_rows(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct dk_diag diag = { "" };
+		struct dk_tlsa *t;
+
+		if (strcmp(rows[i].hex, "-") == 0) {
+			continue;
+		}
+		t = row_tlsa(&rows[i], 0);
+		cr_assert_eq(dk_tlsa_check_record(t, &diag), 0,
+			     "%s %d %d %d: %s", rows[i].file, rows[i].usage,
+			     rows[i].selector, rows[i].mtype, diag.why);
+		dk_tlsa_free(t);
+		checked++;
+	}
+	cr_assert_gt(checked, 900);
+}
+
+/* Full data must be the DER the selector names: a certificate is not an
+ * SPKI, an SPKI is not a certificate, a cut DER is neither. */
+Test(lib_check_record, full_der)
+{
+	const struct fx_row *cert = fx_find("rsa.crt.der", 3, 0, 0);
+	const struct fx_row *spki = fx_find("rsa.crt.der", 3, 1, 0);
+	size_t clen, slen;
+	uint8_t *c = fx_unhex(cert->hex, &clen),
+		*k = fx_unhex(spki->hex, &slen);
+	struct dk_diag diag = { "" };
+	struct dk_tlsa *t;
+
+	t = rec(3, 1, 0, clen, c);
+	cr_assert_eq(dk_tlsa_check_record(t, &diag), DK_EDATA,
+		     "a certificate passed as an SPKI");
+	dk_tlsa_free(t);
+	t = rec(3, 0, 0, slen, k);
+	cr_assert_eq(dk_tlsa_check_record(t, &diag), DK_EDATA,
+		     "an SPKI passed as a certificate");
+	dk_tlsa_free(t);
+	t = rec(3, 0, 0, clen - 1, c);
+	cr_assert_eq(dk_tlsa_check_record(t, &diag), DK_EDATA, "cut DER");
+	dk_tlsa_free(t);
+	free(c);
+	free(k);
+}
+
+/* ---- TLSA owner names as users give them (RFC 6698 section 3) ---- */
+
+Test(lib_owner_check, good_and_bad)
+{
+	static const char *const ok[] = {
+		"_25._tcp.mail.example.com",
+		"_25._tcp.mail.example.com.",
+		"_443._TCP.WWW.example",
+		"_65535._sctp.a",
+		"_1._udp.b",
+	};
+	static const struct {
+		const char *name;
+		const char *why;
+	} bad[] = {
+		{ "mail.example.com", "_25._tcp.mail.example.com" },
+		{ "_25.mail.example.com", "_PORT._PROTO" },
+		{ "_tcp.mail.example.com", "_PORT._PROTO" },
+		{ "_0._tcp.x.example", "_PORT._PROTO" },
+		{ "_025._tcp.x.example", "_PORT._PROTO" },
+		{ "_65536._tcp.x.example", "_PORT._PROTO" },
+		{ "_25._icmp.x.example", "_PORT._PROTO" },
+		{ "_25._tcp", "_PORT._PROTO" },
+		{ "_25._tcp.", "no host name" },
+		{ "_25._tcp.192.0.2.1", "IP address" },
+		{ "_25._tcp.a..b", "empty label" },
+		{ "", "_PORT._PROTO" },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct dk_diag diag = { "" };
+
+		cr_assert_eq(dk_tlsa_check_owner(ok[i], &diag), 0, "%s: %s",
+			     ok[i], diag.why);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct dk_diag diag = { "" };
+
+		cr_assert_eq(dk_tlsa_check_owner(bad[i].name, &diag), DK_EDATA,
+			     "'%s' accepted", bad[i].name);
+		cr_assert(strstr(diag.why, bad[i].why), "'%s': '%s'",
+			  bad[i].name, diag.why);
+	}
+}
+
+/* An address has no TLSA owner name; the prefix is never doubled. */
+Test(lib_owner_check, addresses_and_doubled_prefix)
+{
+	static const char *const addrs[] = {
+		"192.0.2.1",	"192.0.2.1.",  "::1",	     "[::1]",
+		"2001:db8::25", "[192.0.2.1]", "10.0.0.256",
+	};
+	char *owner = (char *)0x1;
+	struct dk_diag diag = { "" };
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		diag.why[0] = '\0';
+		cr_assert_eq(dk_tlsa_check_host(addrs[i], &diag), DK_EDATA,
+			     "'%s' accepted", addrs[i]);
+		cr_assert(strstr(diag.why, "address") ||
+				  strstr(diag.why, "digits"),
+			  "'%s': '%s'", addrs[i], diag.why);
+		cr_assert_eq(dk_tlsa_owner(addrs[i], 25, "tcp", &owner, NULL),
+			     DK_EDATA, "'%s'", addrs[i]);
+	}
+	cr_assert_eq(dk_tlsa_owner("_25._tcp.mail.example.com", 25, "tcp",
+				   &owner, &diag),
+		     DK_EDATA);
+	cr_assert(strstr(diag.why, "already a TLSA owner name") &&
+			  strstr(diag.why, "(mail.example.com)"),
+		  "%s", diag.why);
+	cr_assert_eq(owner, (char *)0x1, "output touched on failure");
+	/* a service label alone is not the prefix: allowed as before */
+	cr_assert_eq(
+		dk_tlsa_owner("_dane.example.com", 25, "tcp", &owner, NULL), 0);
+	cr_assert_str_eq(owner, "_25._tcp._dane.example.com.");
+	free(owner);
+}
+
+/* ---- usage 0 and 2 name a trust anchor ---- */
+
+Test(lib_make, trust_anchor_usages)
+{
+	static const struct {
+		const char *file;
+		int ok;		  /* usage 2 with the default certificate */
+		const char *cert; /* whose 2 1 1 it is */
+	} t[] = {
+		{ "leaf.crt.pem", 0, NULL },
+		{ "combo.pem", 0, NULL },
+		{ "chain2.pem", 1, "int.crt.pem" },
+		{ "chain.pem", 1, "ca.crt.pem" },
+		{ "int.crt.pem", 1, "int.crt.pem" },
+		{ "ca.crt.pem", 1, "ca.crt.pem" },
+		{ "p256.crt.pem", 1, "p256.crt.pem" }, /* self-signed */
+		{ "p256.key.pem", 1, "p256.key.pem" }, /* a key: not judged */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *path = fx_path(t[i].file);
+		struct dk_input *in = NULL;
+		struct dk_tlsa *tl = NULL;
+		struct dk_diag diag = { "" };
+		int rc;
+
+		cr_assert_eq(dk_input_read_file(path, &in, NULL), 0);
+		for (int u = 0; u <= 2; u += 2) {
+			rc = dk_tlsa_make(in, (uint8_t)u, 1, 1, -1, &tl, &diag);
+			if (!t[i].ok) {
+				cr_assert_eq(rc, DK_EDATA, "%s usage %d",
+					     t[i].file, u);
+				cr_assert(strstr(diag.why, "needs the issuing "
+							   "CA: give the "
+							   "chain"),
+					  "%s", diag.why);
+				cr_assert_null(tl);
+				/* picked by index: whatever it is */
+				cr_assert_eq(dk_tlsa_make(in, (uint8_t)u, 1, 1,
+							  0, &tl, NULL),
+					     0);
+			} else {
+				char *hex;
+				size_t len;
+				const uint8_t *d;
+
+				cr_assert_eq(rc, 0, "%s: %s", t[i].file,
+					     diag.why);
+				d = dk_tlsa_data(tl, &len);
+				hex = fx_hex(d, len);
+				cr_assert_str_eq(
+					hex, fx_find(t[i].cert, 3, 1, 1)->hex,
+					"%s", t[i].file);
+				free(hex);
+			}
+			dk_tlsa_free(tl);
+			tl = NULL;
+		}
+		/* usages 1 and 3 take the leaf, as before */
+		cr_assert_eq(dk_tlsa_make(in, 3, 1, 1, -1, &tl, NULL), 0);
+		dk_tlsa_free(tl);
+		dk_input_free(in);
+		free(path);
 	}
 }
