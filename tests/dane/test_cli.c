@@ -737,3 +737,60 @@ Test(dane_tls, pkix_usages_need_a_trusted_ca)
 			 "trusted CA"));
 	json_decref(doc);
 }
+
+/*
+ * -6 asks for AAAA records only: a host with an A record (unbound-host
+ * sees it) and no AAAA record has "no AAAA record (-6)", not "no A or
+ * AAAA records".
+ */
+Test(dane_cli, only_ipv6_names_the_missing_type)
+{
+	const struct dt_lab *l = dt_lab();
+	char *out = NULL;
+	json_t *doc, *f;
+	int rc;
+
+	rc = dt_run(&out, "unbound-host -C '%s' -t A mail.dane-ok.test",
+		    l->conf);
+	cr_assert_eq(rc, 0);
+	cr_assert(strstr(out, "has address"), "%s", out);
+	free(out);
+	rc = dt_run(&out, "unbound-host -C '%s' -t AAAA mail.dane-ok.test",
+		    l->conf);
+	cr_assert_null(strstr(out, "IPv6 address"), "%s", out);
+	free(out);
+	doc = SMTP(&rc, "dane-ok.test", "-6");
+	f = dt_finding(doc, "no-address", "error");
+	cr_assert_not_null(f);
+	cr_assert(strstr(dt_str(f, "message"), "has no AAAA record (-6)"), "%s",
+		  dt_str(f, "message"));
+	json_decref(doc);
+	doc = SMTP(&rc, "dane-ok.test", "");
+	cr_assert_null(dt_finding(doc, "no-address", NULL));
+	json_decref(doc);
+}
+
+/* -q: the verdict line alone; -v: more than the default (the banner). */
+Test(dane_cli, quiet_and_verbose)
+{
+	char *q = NULL, *n = NULL, *v = NULL;
+	int rc;
+
+	rc = dt_check_text(&q, "-q smtp --connect-port %u dane-ok.test",
+			   dt_lab()->smtp_port);
+	cr_assert_eq(rc, 0);
+	cr_assert(strncmp(q, "verdict: DANE valid", 19) == 0, "%s", q);
+	cr_assert_eq(strchr(q, '\n'), q + strlen(q) - 1, "not one line: %s", q);
+	rc = dt_check_text(&n, "smtp --connect-port %u dane-ok.test",
+			   dt_lab()->smtp_port);
+	cr_assert_eq(rc, 0);
+	rc = dt_check_text(&v, "-v smtp --connect-port %u dane-ok.test",
+			   dt_lab()->smtp_port);
+	cr_assert_eq(rc, 0);
+	cr_assert_null(strstr(n, "banner: "), "%s", n);
+	cr_assert(strstr(v, "      banner: 220 "), "%s", v);
+	cr_assert_gt(strlen(v), strlen(n));
+	free(q);
+	free(n);
+	free(v);
+}

@@ -1290,3 +1290,48 @@ Test(renew_cli, check_smtp_partial_dane)
 	snprintf(upd, sizeof(upd), "update delete %s. MX", dom);
 	primary_nsupdate(upd);
 }
+
+/* -q: the stage (or summary) line alone; -v: when records were seen. */
+Test(renew_cli, quiet_and_verbose)
+{
+	char *dir;
+	struct run r;
+
+	lab_up();
+	dir = tmpdir();
+	r = run("%s -q --unbound-conf %s --timeout 5 rollover --host "
+		"mail.secure.test --current %s/chain.pem --next %s/chain.pem "
+		"--auth-port %s --state %s/st --min-age 0 --no-connect",
+		danekit(), lab_conf, lab_pki, lab_pki, lab_port, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert_str_eq(r.out, "; _25._tcp.mail.secure.test.: ready\n");
+	run_free(&r);
+	r = run(DK " -v rollover --host mail.secure.test --current "
+		   "%s/chain.pem --next %s/chain.pem --auth-port %s --state "
+		   "%s/st --min-age 0 --no-connect",
+		danekit(), lab_conf, lab_pki, lab_pki, lab_port, dir);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "(current and next), first seen 20"), "%s",
+		  r.out);
+	run_free(&r);
+	/* --prepare-next -q: the key is written, nothing printed */
+	r = run("%s -q rollover --prepare-next --ttl 60 --key-out %s/n.key "
+		"--host mail.example.com && test -s %s/n.key",
+		danekit(), dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	r = run("%s -q --unbound-conf %s publish --host mail.dryrun.dyn.test "
+		"--add " ZERO_RECORD " --server %s --dry-run",
+		danekit(), prim_conf, prim_server);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(strncmp(r.out,
+			  "; _25._tcp.mail.dryrun.dyn.test.: dry run: 1 to "
+			  "add, 0 to remove on ",
+			  60) == 0,
+		  "%s", r.out);
+	cr_assert_eq(strchr(r.out, '\n'), r.out + strlen(r.out) - 1, "%s",
+		     r.out);
+	run_free(&r);
+	tmpdir_free(dir);
+}

@@ -852,3 +852,60 @@ Test(renew_hook, no_publisher_prints_records)
 	run_free(&r);
 	svc_free(&s);
 }
+
+/*
+ * hook --json stays one JSON document when the reload command prints on
+ * its standard output: that output goes to stderr. The deploying run is
+ * a `hook resume --json` whose reload command echoes a marker.
+ */
+Test(renew_hook, json_valid_when_reload_prints)
+{
+	struct svc s;
+	struct run r = { -1, NULL, NULL };
+	char reload[700];
+	int deployed = 0;
+
+	svc_new(&s, "hk-json");
+	write_conf(&s, NULL);
+	make_cert(&s, "cur");
+	r = hook(&s, "cur", "--json");
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	run_free(&r);
+	snprintf(reload, sizeof(reload),
+		 "--reload 'echo reload-said-this-on-stdout; "
+		 "echo reload >> %s/reloads'",
+		 s.dir);
+	for (int i = 0; i < 60 && !deployed; i++) {
+		json_error_t err;
+		json_t *doc;
+
+		secondary_sync();
+		r = run("%s hook resume --config %s --json %s", danekit(),
+			s.conf, reload);
+		doc = json_loads(r.out, 0, &err);
+		cr_assert_not_null(doc, "not JSON (%s): %s", err.text, r.out);
+		cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+		deployed = strcmp(json_string_value(
+					  json_object_get(doc, "action")),
+				  "deployed") == 0;
+		if (deployed) {
+			cr_assert(
+				json_is_true(json_object_get(doc, "reloaded")),
+				"%s", r.out);
+			cr_assert(strstr(r.err, "reload-said-this-on-stdout"),
+				  "the reload command's output is lost: %s",
+				  r.err);
+		}
+		cr_assert_null(strstr(r.out, "reload-said-this-on-stdout"),
+			       "%s", r.out);
+		json_decref(doc);
+		run_free(&r);
+		if (!deployed) {
+			usleep(500000);
+		}
+	}
+	cr_assert(deployed, "never deployed");
+	cr_assert_eq(reloads(&s), 1);
+	cr_assert(deployed_is(&s, "cur"));
+	svc_free(&s);
+}
