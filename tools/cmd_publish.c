@@ -128,7 +128,7 @@ static int spec_record(const struct cli *cli, const char *spec, int usage,
 		if (strchr(spec, ' ')) {
 			cli_err(cli, "'%s': %s", spec,
 				diag.why[0] ? diag.why : "not a TLSA record");
-			return EXIT_DATAERR;
+			return cli_exit_for(r);
 		}
 	}
 	r = dk_input_read_file(spec, &in, &diag);

@@ -592,7 +592,7 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		free(target);
-		return EXIT_SOFTWARE;
+		return cli_exit_for(r);
 	}
 	/* The record comes from the public half, through the tlsa module. */
 	n = i2d_PUBKEY(key, &der);
