@@ -361,6 +361,31 @@ Test(cli_inputs, check)
 	run_cases(c, sizeof(c) / sizeof(c[0]));
 }
 
+Test(cli_inputs, lookup_and_chain)
+{
+	static const struct bad_case c[] = {
+		{ { NOCONF, "lookup" }, 64, "no name given" },
+		{ { NOCONF, "lookup", "a.example", "NOSUCHTYPE" },
+		  64,
+		  "not a DNS record type" },
+		{ { NOCONF, "lookup", "a.example", "A", "extra" },
+		  64,
+		  "too many arguments" },
+		{ { NOCONF, "lookup", "-q", "-v", "a.example" },
+		  64,
+		  "-v and -q exclude each other" },
+		{ { NOCONF, "chain", "--warn-days", "-1", "a.example" },
+		  64,
+		  "--warn-days" },
+		{ { NOCONF, "chain", "--json", "-q", "a.example" },
+		  64,
+		  "-q and --json exclude each other" },
+		{ { NOCONF, "frobnicate" }, 64, "unknown command" },
+	};
+
+	run_cases(c, sizeof(c) / sizeof(c[0]));
+}
+
 /* Good dates get past --at: as far as the (missing) resolver set-up. */
 Test(cli_inputs, check_at_rfc3339)
 {
