@@ -1091,7 +1091,8 @@ int dk_hook_conf_read(struct dk_hook_conf *conf, const char *path,
 
 /**
  * One setting, as in the file (@value as written). Repeatable keys add;
- * the others replace. @return 0; DK_EINVAL (unknown key or bad value:
+ * the others replace. A tlsa-name must pass dk_tlsa_check_owner()
+ * (_PORT._PROTO.HOST). @return 0; DK_EINVAL (unknown key or bad value:
  * @diag); DK_ENOMEM.
  */
 int dk_hook_conf_set(struct dk_hook_conf *conf, const char *key,
@@ -1099,7 +1100,8 @@ int dk_hook_conf_set(struct dk_hook_conf *conf, const char *key,
 
 /**
  * Check that @conf is complete (a TLSA name; a deploy location with a key
- * and a certificate) and fill the defaults: the state folder is
+ * and a certificate) and consistent (no-auth-check and auth-port exclude
+ * each other) and fill the defaults: the state folder is
  * /var/lib/danekit/NAME for root, else $XDG_STATE_HOME/danekit/NAME or
  * ~/.local/state/danekit/NAME. @return 0; DK_EINVAL (+ @diag); DK_ENOMEM.
  */
