@@ -114,7 +114,9 @@ static const char hook_help[] =
 	"      --json                one JSON document (the reload command's "
 	"output\n"
 	"                            goes to stderr)\n"
-	"  -q, --quiet               only the outcome line ('staged: ...')\n"
+	"  -q, --quiet               print nothing: the exit status tells, "
+	"and a\n"
+	"                            failure is one line on stderr (cron)\n"
 	"  -v, --verbose             also the rollover check of every TLSA "
 	"name\n"
 	"  -h, --help                this help\n"
@@ -289,8 +291,13 @@ static int print_result(const struct cli *cli, const char *client,
 				fprintf(out, "; %s\n", res->notes[i]);
 			}
 		}
-		fprintf(out, "%s: %s\n", dk_hook_action_name(res->action),
-			res->why ? res->why : "");
+		/* -q: nothing (a cron line mails only what goes wrong, on
+		 * stderr); else the outcome line */
+		if (cli->verbosity >= 0) {
+			fprintf(out, "%s: %s\n",
+				dk_hook_action_name(res->action),
+				res->why ? res->why : "");
+		}
 	}
 	if (r != EXIT_OK) {
 		fclose(out);

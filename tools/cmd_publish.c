@@ -60,8 +60,7 @@ static const char publish_help[] =
 	"      --dry-run           print the equivalent nsupdate script, send\n"
 	"                          nothing\n"
 	"      --json              one JSON document\n"
-	"  -q, --quiet             only the summary line ('; OWNER: "
-	"updated ...')\n"
+	"  -q, --quiet             print nothing: the exit status tells\n"
 	"  -v, --verbose           also the RRset as it was before the "
 	"update\n"
 	"  -h, --help              this help\n"
@@ -457,13 +456,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 				"added", ja ? ja : json_array(), "removed",
 				jr ? jr : json_array(), "nsupdate",
 				plan->script);
-	} else if (dry_run && cli->verbosity < 0) {
-		/* -q: the one line that sums it up */
-		fprintf(out,
-			"; %s: dry run: %zu to add, %zu to remove on %s port "
-			"%u (zone %s)\n",
-			plan->owner, plan->nadd, plan->nremove, plan->server,
-			plan->port, plan->zone);
+	} else if (cli->verbosity < 0) {
+		/* -q: nothing but the exit status */
 	} else if (dry_run) {
 		fputs(plan->script, out);
 	} else if (plan->nadd == 0 && plan->nremove == 0) {

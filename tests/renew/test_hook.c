@@ -909,3 +909,53 @@ Test(renew_hook, json_valid_when_reload_prints)
 	cr_assert(deployed_is(&s, "cur"));
 	svc_free(&s);
 }
+
+/*
+ * -q (the cron line of contrib/cron): nothing on stdout whatever the
+ * outcome; a run that must be looked at says why in one stderr line.
+ */
+Test(renew_hook, quiet_prints_nothing)
+{
+	struct svc s;
+	struct run r;
+
+	svc_new(&s, "hk-quiet");
+	write_conf(&s, NULL);
+	make_cert(&s, "cur");
+	r = hook(&s, "cur", "-q");
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert_str_empty(r.out);
+	cr_assert_str_empty(r.err);
+	run_free(&r);
+	r = run("%s -q hook resume --config %s", danekit(), s.conf);
+	cr_assert(r.status == 0 || r.status == 75, "%d %s", r.status, r.err);
+	cr_assert_str_empty(r.out);
+	run_free(&r);
+	/* not -q: the outcome line */
+	r = resume(&s);
+	cr_assert(strchr(r.out, ':'), "%s", r.out);
+	run_free(&r);
+	svc_free(&s);
+	/* a bogus TLSA RRset: not deployed (1), one line on stderr */
+	svc_new(&s, "hk-quiet-bogus");
+	make_cert(&s, "next");
+	{
+		FILE *f = fopen(s.conf, "w");
+
+		cr_assert(f);
+		fprintf(f,
+			"tlsa-name = _25._tcp.mail.tampered.test\n"
+			"deploy-combined = deploy.pem\nstate-dir = state\n"
+			"auth-port = %s\nmin-age = 0\nunbound-conf = %s\n",
+			lab_port, lab_conf);
+		fclose(f);
+	}
+	r = hook(&s, "next", "-q");
+	cr_assert_eq(r.status, 1, "%d %s %s", r.status, r.out, r.err);
+	cr_assert_str_empty(r.out);
+	cr_assert(strstr(r.err, "bogus"), "%s", r.err);
+	cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "%s",
+		     r.err);
+	run_free(&r);
+	tmpdir_free(s.dir);
+}
