@@ -1034,6 +1034,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 				 "--starttls belongs to check tls; check smtp "
 				 "always uses SMTP STARTTLS");
 	}
+	if (!smtp && allow_partial) {
+		return cli_usage(cli,
+				 "--allow-partial belongs to check smtp: check "
+				 "tls checks one host");
+	}
 	if (smtp && (o.ca_file || o.ca_path)) {
 		return cli_usage(cli,
 				 "--ca-file/--ca-path belong to check tls: "
