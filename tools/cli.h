@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -107,6 +108,15 @@ int cli_exit_for(int dk_err);
  */
 int cli_host_port(const char *arg, char *host, size_t hlen, unsigned long *port,
 		  int *is_addr);
+
+/*
+ * An RFC 3339 section 5.6 moment, strictly: full-date alone (midnight
+ * UTC), or full-date "T" (or "t", or a space) partial-time time-offset,
+ * the offset being "Z" or +HH:MM / -HH:MM (not optional). Every field must
+ * be on the calendar (2026-02-30 is not; a leap second only at :59).
+ * 0 and *@ret, or -1.
+ */
+int cli_parse_rfc3339(const char *s, time_t *ret);
 
 /* Parse an unsigned decimal within [min, max]; 0 ok, -1 bad. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max,

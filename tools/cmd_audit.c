@@ -3,7 +3,6 @@
  * danekit audit DOMAIN: the mail-DNS audit (AUDIT.md). Argument parsing
  * and printing only; the audit itself is dk_mail_audit().
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,54 +66,6 @@ enum {
 	OPT_HTTPS_CA,
 	OPT_CONNECT_PORT,
 };
-
-/* Parse an RFC 3339 date-time ("2026-09-01T00:00:00Z", "+02:00"). */
-static int parse_rfc3339(const char *s, time_t *ret)
-{
-	struct tm tm;
-	const char *p;
-	long off = 0;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%d", &tm);
-	if (!p || (*p != 'T' && *p != 't' && *p != ' ')) {
-		return -1;
-	}
-	p = strptime(p + 1, "%H:%M:%S", &tm);
-	if (!p || strlen(s) < 19) {
-		return -1;
-	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p)) {
-			return -1;
-		}
-		while (isdigit((unsigned char)*p)) {
-			p++;
-		}
-	}
-	if ((*p == 'Z' || *p == 'z') && !p[1]) {
-		off = 0;
-	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
-		   isdigit((unsigned char)p[2]) && p[3] == ':' &&
-		   isdigit((unsigned char)p[4]) &&
-		   isdigit((unsigned char)p[5]) && !p[6]) {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '-') {
-			off = -off;
-		}
-	} else {
-		return -1;
-	}
-	t = timegm(&tm);
-	if (t == (time_t)-1) {
-		return -1;
-	}
-	*ret = t - off;
-	return 0;
-}
 
 static json_t *value_json(const struct dk_mail_value *v)
 {
@@ -459,6 +410,9 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		case 'h':
 			rc = cli_help(audit_help);
 			goto done;
+		case OPT_VERSION:
+			rc = cli_version();
+			goto done;
 		case OPT_DKIM:
 			sels[o.ndkim_selectors++] = optarg;
 			continue;
@@ -472,10 +426,11 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 			helos[o.nhelo_names++] = optarg;
 			continue;
 		case OPT_AT:
-			if (parse_rfc3339(optarg, &o.at) < 0) {
+			if (cli_parse_rfc3339(optarg, &o.at) < 0) {
 				rc = cli_usage(cli,
 					       "--at: '%s' is not an RFC 3339 "
-					       "time (2026-09-01T00:00:00Z)",
+					       "time on the calendar "
+					       "(2026-09-01T00:00:00Z)",
 					       optarg);
 				goto done;
 			}
@@ -533,15 +488,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	}
 	r = dk_mail_audit(res, domain, &o, &rep, &diag);
 	if (r < 0) {
-		if (r == DK_EINVAL) {
-			rc = cli_usage(cli, "%s",
-				       diag.why[0] ? diag.why
-						   : "invalid argument");
-		} else {
-			cli_err(cli, "%s",
-				diag.why[0] ? diag.why : dk_strerror(r));
-			rc = cli_exit_for(r);
-		}
+		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
+		rc = cli_exit_for(r);
 		goto done;
 	}
 	rc = exit_status(rep);

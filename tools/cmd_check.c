@@ -129,112 +129,6 @@ static const char *verdict_text(enum dk_dane_verdict v)
 	}
 }
 
-/* @n decimal digits at @s as a number, or -1. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			return -1;
-		}
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
-		return 29;
-	}
-	return days[m - 1];
-}
-
-/*
- * An RFC 3339 section 5.6 moment, strictly: full-date alone (midnight
- * UTC), or full-date "T" (or "t", or a space) partial-time time-offset,
- * the offset being "Z" or +HH:MM / -HH:MM. Every field must be on the
- * calendar (2026-02-30 is not). 0 and *@ret, or -1.
- */
-static int parse_rfc3339(const char *s, time_t *ret)
-{
-	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-	int h = 0, mi = 0, sec = 0, off = 0, leap = 0;
-	struct tm tm;
-	const char *p;
-	time_t t;
-
-	if (strlen(s) < 10 || y < 0 || s[4] != '-' || mo < 1 || mo > 12 ||
-	    s[7] != '-' || d < 1 || d > days_in_month(y, mo)) {
-		return -1;
-	}
-	p = s + 10;
-	if (*p) {
-		if (*p != 'T' && *p != 't' && *p != ' ') {
-			return -1;
-		}
-		h = digits(p + 1, 2);
-		if (h < 0 || h > 23 || p[3] != ':') {
-			return -1;
-		}
-		mi = digits(p + 4, 2);
-		if (mi < 0 || mi > 59 || p[6] != ':') {
-			return -1;
-		}
-		sec = digits(p + 7, 2);
-		/* 60: a leap second, at the end of a minute only */
-		if (sec < 0 || sec > 60 || (sec == 60 && mi != 59)) {
-			return -1;
-		}
-		p += 9;
-		if (*p == '.') {
-			if (p[1] < '0' || p[1] > '9') {
-				return -1;
-			}
-			for (p++; *p >= '0' && *p <= '9'; p++) {
-			}
-		}
-		if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-			off = 0;
-		} else if ((*p == '+' || *p == '-') && strlen(p) == 6) {
-			int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-
-			if (oh < 0 || oh > 23 || p[3] != ':' || om < 0 ||
-			    om > 59) {
-				return -1;
-			}
-			off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-		} else {
-			return -1; /* the time zone is not optional */
-		}
-		if (sec == 60) {
-			sec = 59;
-			leap = 1;
-		}
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1) {
-		return -1;
-	}
-	t = t - off + leap;
-	if (t <= 0) {
-		return -1;
-	}
-	*ret = t;
-	return 0;
-}
-
 /* Parse --at: +N[dhm], @EPOCH or an RFC 3339 date: 0 and *ret, or -1. */
 static int parse_at(const char *s, time_t *ret)
 {
@@ -286,7 +180,7 @@ static int parse_at(const char *s, time_t *ret)
 		*ret = (time_t)v;
 		return 0;
 	}
-	return parse_rfc3339(s, ret);
+	return cli_parse_rfc3339(s, ret);
 }
 
 static void fmt_time(time_t t, char *buf, size_t len)

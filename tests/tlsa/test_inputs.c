@@ -385,6 +385,13 @@ Test(cli_inputs, lookup_and_chain)
 		  64,
 		  "-q and --json exclude each other" },
 		{ { NOCONF, "frobnicate" }, 64, "unknown command" },
+		{ { NOCONF, "audit", "--at", "2026-02-30T00:00:00Z",
+		    "mail.example" },
+		  64,
+		  "--at: '2026-02-30T00:00:00Z'" },
+		{ { NOCONF, "audit", "-q", "-v", "mail.example" },
+		  64,
+		  "-v and -q exclude each other" },
 	};
 
 	run_cases(c, sizeof(c) / sizeof(c[0]));
@@ -433,6 +440,7 @@ Test(cli_inputs, version_anywhere)
 		{ "hook", "--version" },
 		{ "hook", "certbot", "--version" },
 		{ "publish", "--version" },
+		{ "audit", "--version" },
 	};
 	struct fx_run v;
 
