@@ -1093,19 +1093,33 @@ int dk_resolver_fd(struct dk_resolver *resolver)
 /* Drop finished entries; expire those past their deadline. */
 static int reap(struct dk_resolver *resolver)
 {
-	struct pending **pp = &resolver->pending;
+	struct pending **pp;
 	double now = dki_now();
-	int n = 0;
+	int n = 0, again = 1;
 
+	/*
+	 * Time-outs first. A callback may start new lookups (they go to the
+	 * head of the list), so the walk starts again after each one, and
+	 * nothing is unlinked meanwhile.
+	 */
+	while (again) {
+		again = 0;
+		for (struct pending *p = resolver->pending; p; p = p->next) {
+			if (!p->done && now >= p->deadline) {
+				ub_cancel(resolver->ctx, p->async_id);
+				p->done = 1;
+				p->cb(p->arg, DK_ETIMEDOUT, NULL);
+				n++;
+				again = 1;
+				break;
+			}
+		}
+	}
+	/* then every finished entry, wherever it is now */
+	pp = &resolver->pending;
 	while (*pp) {
 		struct pending *p = *pp;
 
-		if (!p->done && now >= p->deadline) {
-			ub_cancel(resolver->ctx, p->async_id);
-			p->done = 1;
-			p->cb(p->arg, DK_ETIMEDOUT, NULL);
-			n++;
-		}
 		if (p->done) {
 			*pp = p->next;
 			resolver->npending--;

@@ -177,6 +177,45 @@ Test(dnssec_lib, lookup_timeout)
 	dk_resolver_free(r);
 }
 
+static int chained_calls;
+static struct dk_resolver *chained_r;
+
+/* A time-out callback that starts another lookup. */
+static void chained_cb(void *arg, int err, struct dk_answer *a)
+{
+	(void)arg;
+	dk_answer_free(a);
+	cr_expect(err == DK_ETIMEDOUT || err == DK_ESERVFAIL, "%s",
+		  dk_strerror(err));
+	if (++chained_calls == 1) {
+		cr_assert_eq(dk_lookup_async(chained_r, "second.example",
+					     LDNS_RR_TYPE_A, chained_cb, NULL),
+			     0);
+	}
+}
+
+/* A lookup started from a time-out callback is neither lost nor left
+ * pending (it goes to the head of the list being reaped). */
+Test(dnssec_lib, lookup_started_from_a_timeout_callback)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_diag d = { "" };
+
+	lab_init();
+	o.unbound_conf = lab_conf;
+	o.forwarder = "127.0.0.1@1";
+	o.timeout = 1;
+	o.no_selftest = 1;
+	cr_assert_eq(dk_resolver_new(&o, &chained_r, &d), 0, "%s", d.why);
+	cr_assert_eq(dk_lookup_async(chained_r, "first.example", LDNS_RR_TYPE_A,
+				     chained_cb, NULL),
+		     0);
+	cr_assert_eq(dk_resolver_wait(chained_r), 0);
+	cr_assert_eq(chained_calls, 2, "%d callbacks", chained_calls);
+	cr_assert_eq(dk_resolver_pending(chained_r), 0);
+	dk_resolver_free(chained_r);
+}
+
 static const struct dk_chain_link *last_link(const struct dk_chain *ch)
 {
 	size_t n = dk_chain_link_count(ch);
