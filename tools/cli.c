@@ -510,7 +510,7 @@ int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
 			cli_err(cli, "%s",
 				diag.why[0] ? diag.why : dk_strerror(r));
 		}
-		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		return cli_exit_for(r);
 	}
 	return EXIT_OK;
 }

@@ -258,6 +258,9 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		if (opt == 'h') {
 			return cli_help(doctor_help);
 		}
+		if (opt == OPT_VERSION) {
+			return cli_version();
+		}
 		if (opt == '?' || opt == ':') {
 			return cli_bad_option(cli, opt, argv);
 		}
@@ -279,7 +282,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	r = dk_doctor_run(&o, name, (uint16_t)type, &d, &diag);
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
-		return r == DK_EINVAL ? EXIT_USAGE : cli_exit_for(r);
+		return cli_exit_for(r);
 	}
 	rc = verdict_exit(dk_doctor_verdict(d));
 	out = open_memstream(&buf, &len);

@@ -441,6 +441,7 @@ Test(cli_inputs, version_anywhere)
 		{ "hook", "certbot", "--version" },
 		{ "publish", "--version" },
 		{ "audit", "--version" },
+		{ "doctor", "--version" },
 	};
 	struct fx_run v;
 
