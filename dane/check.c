@@ -372,7 +372,7 @@ static int host_addresses(struct ck *k, long hi, unsigned port)
 			}
 		}
 		if (dk_answer_status(a) != DK_DNSSEC_BOGUS) {
-			rrs = dk_answer_get0_rrset(a);
+			rrs = dki_answer_get0_rrset(a);
 			for (size_t i = 0; i < ldns_rr_list_rr_count(rrs);
 			     i++) {
 				add_addr(k, h, ldns_rr_list_rr(rrs, i),
@@ -561,7 +561,7 @@ static int cname_link_secure(struct ck *k, long hi)
 		return 0;
 	}
 	secure = dk_answer_status(a) == DK_DNSSEC_SECURE &&
-		 ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0;
+		 ldns_rr_list_rr_count(dki_answer_get0_rrset(a)) > 0;
 	dk_answer_free(a);
 	return secure;
 }
@@ -2053,7 +2053,7 @@ static int smtp_mx(struct ck *k, struct mx **ret_mx, size_t *ret_n)
 		return 0;
 	}
 	if (r->mx_status == DK_DNSSEC_SECURE && !dk_answer_nxdomain(a) &&
-	    ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
+	    ldns_rr_list_rr_count(dki_answer_get0_rrset(a)) > 0) {
 		sig_warnings(k, -1, r->domain, LDNS_RR_TYPE_MX);
 	}
 	if (dk_answer_nxdomain(a)) {
@@ -2070,7 +2070,7 @@ static int smtp_mx(struct ck *k, struct mx **ret_mx, size_t *ret_n)
 		dk_answer_free(a);
 		return 0;
 	}
-	rrs = dk_answer_get0_rrset(a);
+	rrs = dki_answer_get0_rrset(a);
 	cnt = ldns_rr_list_rr_count(rrs);
 	if (cnt) {
 		mx = calloc(cnt, sizeof(*mx));

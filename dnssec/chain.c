@@ -867,7 +867,7 @@ static struct zone *zone_signed(struct dk_chain *ch, const ldns_rdf *apex,
 		}
 		goto done;
 	}
-	pkt = dk_answer_get0_packet(a);
+	pkt = dki_answer_get0_packet(a);
 	keys = pick(pkt ? ldns_pkt_answer(pkt) : NULL, apex,
 		    LDNS_RR_TYPE_DNSKEY);
 	if (!keys) {
@@ -1258,7 +1258,7 @@ static void child_signed(struct dk_chain *ch, struct dk_chain_link *l,
 	    0) {
 		return;
 	}
-	pkt = dk_answer_get0_packet(a);
+	pkt = dki_answer_get0_packet(a);
 	keys = pick(pkt ? ldns_pkt_answer(pkt) : NULL, z->apex,
 		    LDNS_RR_TYPE_DNSKEY);
 	if (!keys) {
@@ -1527,7 +1527,7 @@ static struct zone *walk_to(struct dk_chain *ch, const ldns_rdf *name)
 		}
 		r = dk_lookup(ch->resolver, dname_str(ch, n), LDNS_RR_TYPE_DS,
 			      &a, &diag);
-		pkt = r == 0 ? dk_answer_get0_packet(a) : NULL;
+		pkt = r == 0 ? dki_answer_get0_packet(a) : NULL;
 		if (r == DK_ESERVFAIL && ch->failed) {
 			/*
 			 * The lookup of the name failed the same way (a CNAME
@@ -1701,7 +1701,7 @@ static void target_resolve(struct dk_chain *ch, struct target *t, size_t *n,
 				  diag.why[0] ? diag.why : dk_strerror(r));
 			continue;
 		}
-		rrs = dk_answer_get0_rrset(a);
+		rrs = dki_answer_get0_rrset(a);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 			char *txt = ldns_rdf2str(
 				ldns_rr_rdf(ldns_rr_list_rr(rrs, i), 0));
@@ -1758,7 +1758,7 @@ static const char *start_zone(struct dk_chain *ch, const ldns_rdf *name,
 		if (r == DK_ETIMEDOUT) {
 			ch->no_lookups = 1;
 		}
-		rrs = r == 0 ? dk_answer_get0_rrset(a) : NULL;
+		rrs = r == 0 ? dki_answer_get0_rrset(a) : NULL;
 		if (ldns_rr_list_rr_count(rrs) > 0 &&
 		    dname_eq(ldns_rr_owner(ldns_rr_list_rr(rrs, 0)), cand[i])) {
 			found = zname;
@@ -2442,7 +2442,7 @@ static const char *servfail_why(struct dk_chain *ch, const ldns_rdf *name,
 /* The links of the answer: the CNAMEs on the way, then the final RRset. */
 static void answer_links(struct dk_chain *ch)
 {
-	const ldns_pkt *pkt = dk_answer_get0_packet(ch->answer);
+	const ldns_pkt *pkt = dki_answer_get0_packet(ch->answer);
 	const ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
 	const ldns_rr_list *auth = pkt ? ldns_pkt_authority(pkt) : NULL;
 	ldns_rdf *cur = NULL;

@@ -598,8 +598,8 @@ struct sigwin {
 static void scan_dnskey_answer(const struct dk_answer *a, const char *zone,
 			       time_t now, struct sigwin *w)
 {
-	const ldns_pkt *p = dk_answer_get0_packet(a);
-	const ldns_rr_list *keys = dk_answer_get0_rrset(a);
+	const ldns_pkt *p = dki_answer_get0_packet(a);
+	const ldns_rr_list *keys = dki_answer_get0_rrset(a);
 	ldns_rr_list *ans = p ? ldns_pkt_answer(p) : NULL;
 	int sha1 = 1, any = 0;
 
@@ -733,7 +733,7 @@ struct nsec3_zone {
 static void nsec3param_cb(void *arg, int err, struct dk_answer *a)
 {
 	struct nsec3_zone *z = arg;
-	const ldns_rr_list *l = dk_answer_get0_rrset(a);
+	const ldns_rr_list *l = dki_answer_get0_rrset(a);
 
 	z->done = 1;
 	z->err = err;
@@ -1422,7 +1422,7 @@ int dk_doctor_run(const struct dk_resolver_opts *opts, const char *name,
 				       "secure",
 				       t[i].zone,
 				       ldns_rr_list_rr_count(
-					       dk_answer_get0_rrset(
+					       dki_answer_get0_rrset(
 						       t[i].answer)));
 			} else if (j == DK_EUNFIT) {
 				if (!nunfit++) {

@@ -5,9 +5,19 @@
 
 #include <time.h>
 
+#include <ldns/ldns.h>
+
 #include <danekit/dnssec.h>
 
 #include "tlsa/internal.h"
+
+/*
+ * The RRset of the answer (after CNAMEs, no RRSIGs; never NULL for an
+ * answer) and the whole reply (NULL when libunbound gave none), borrowed.
+ * Internal: ldns stays out of the public headers.
+ */
+const ldns_rr_list *dki_answer_get0_rrset(const struct dk_answer *answer);
+const ldns_pkt *dki_answer_get0_packet(const struct dk_answer *answer);
 
 /* Monotonic time in seconds. */
 double dki_now(void);

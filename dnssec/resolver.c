@@ -601,7 +601,7 @@ int dki_selftest_judge(const struct dk_resolver *r,
 	}
 	switch (dk_answer_status(a)) {
 	case DK_DNSSEC_SECURE:
-		if (ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
+		if (ldns_rr_list_rr_count(dki_answer_get0_rrset(a)) > 0) {
 			return 0;
 		}
 		dki_diagf(diag,
@@ -755,14 +755,143 @@ const char *dk_answer_why(const struct dk_answer *a)
 	return a ? a->why : NULL;
 }
 
-const ldns_rr_list *dk_answer_get0_rrset(const struct dk_answer *a)
+const ldns_rr_list *dki_answer_get0_rrset(const struct dk_answer *a)
 {
 	return a ? a->rrset : NULL;
 }
 
-const ldns_pkt *dk_answer_get0_packet(const struct dk_answer *a)
+const ldns_pkt *dki_answer_get0_packet(const struct dk_answer *a)
 {
 	return a ? a->pkt : NULL;
+}
+
+static char *rr_text(const ldns_rr *rr)
+{
+	char *s = ldns_rr2str_fmt(ldns_output_format_nocomments, rr);
+	size_t n;
+
+	if (s) {
+		for (char *p = s; *p; p++) {
+			if (*p == '\t') {
+				*p = ' ';
+			}
+		}
+		n = strlen(s);
+		while (n && (s[n - 1] == '\n' || s[n - 1] == ' ')) {
+			s[--n] = '\0';
+		}
+	}
+	return s;
+}
+
+size_t dk_answer_count(const struct dk_answer *a)
+{
+	return a && a->rrset ? ldns_rr_list_rr_count(a->rrset) : 0;
+}
+
+char *dk_answer_record_text(const struct dk_answer *a, size_t i)
+{
+	return i < dk_answer_count(a) ? rr_text(ldns_rr_list_rr(a->rrset, i))
+				      : NULL;
+}
+
+int dk_answer_record_rdata(const struct dk_answer *a, size_t i,
+			   uint8_t **ret_rdata, size_t *ret_len)
+{
+	const ldns_rr *rr;
+	ldns_buffer *b;
+	uint8_t *d;
+
+	if (!ret_rdata || !ret_len || i >= dk_answer_count(a)) {
+		return DK_EINVAL;
+	}
+	rr = ldns_rr_list_rr(a->rrset, i);
+	b = ldns_buffer_new(512);
+	if (!b) {
+		return DK_ENOMEM;
+	}
+	for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+		ldns_rdf2buffer_wire(b, ldns_rr_rdf(rr, k));
+	}
+	d = malloc(ldns_buffer_position(b) + 1);
+	if (!d) {
+		ldns_buffer_free(b);
+		return DK_ENOMEM;
+	}
+	memcpy(d, ldns_buffer_begin(b), ldns_buffer_position(b));
+	*ret_len = ldns_buffer_position(b);
+	*ret_rdata = d;
+	ldns_buffer_free(b);
+	return 0;
+}
+
+/* The CNAMEs of the answer section, in order (unless CNAME was asked). */
+static const ldns_rr *cname_at(const struct dk_answer *a, size_t i,
+			       size_t *ret_count)
+{
+	ldns_rr_list *ans = a && a->pkt ? ldns_pkt_answer(a->pkt) : NULL;
+	size_t n = 0;
+
+	if (a && a->qtype != LDNS_RR_TYPE_CNAME) {
+		for (size_t k = 0; k < ldns_rr_list_rr_count(ans); k++) {
+			const ldns_rr *rr = ldns_rr_list_rr(ans, k);
+
+			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME) {
+				continue;
+			}
+			if (n++ == i && !ret_count) {
+				return rr;
+			}
+		}
+	}
+	if (ret_count) {
+		*ret_count = n;
+	}
+	return NULL;
+}
+
+size_t dk_answer_cname_count(const struct dk_answer *a)
+{
+	size_t n = 0;
+
+	cname_at(a, 0, &n);
+	return n;
+}
+
+char *dk_answer_cname_text(const struct dk_answer *a, size_t i)
+{
+	const ldns_rr *rr = cname_at(a, i, NULL);
+
+	return rr ? rr_text(rr) : NULL;
+}
+
+const char *dk_rr_type_name(uint16_t type, char *buf, size_t len)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(type);
+
+	if (!buf || !len) {
+		return NULL;
+	}
+	if (d && d->_name && type) {
+		snprintf(buf, len, "%s", d->_name);
+	} else {
+		snprintf(buf, len, "TYPE%u", (unsigned)type);
+	}
+	return buf;
+}
+
+const char *dk_rcode_name(int rcode)
+{
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+
+	return lt ? lt->name : NULL;
+}
+
+const char *dk_dnssec_algorithm_name(int algorithm)
+{
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_algorithms, algorithm);
+
+	return lt ? lt->name : NULL;
 }
 
 const char *dk_answer_canonname(const struct dk_answer *a)

@@ -110,8 +110,8 @@ const struct dk_chain *dk_tlsa_rrset_get0_chain(const struct dk_tlsa_rrset *s)
  * section 3.1.4) when it is signed, else the TTL as answered. */
 uint32_t dki_answer_orig_ttl(const struct dk_answer *a)
 {
-	const ldns_pkt *pkt = dk_answer_get0_packet(a);
-	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	const ldns_pkt *pkt = dki_answer_get0_packet(a);
+	const ldns_rr_list *rrs = dki_answer_get0_rrset(a);
 	ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
 	uint32_t ttl = dk_answer_ttl(a), best = 0;
 	ldns_rr_type type;
@@ -143,7 +143,7 @@ uint32_t dki_answer_orig_ttl(const struct dk_answer *a)
 /* The records of @a's RRset, parsed from their wire form. */
 static int take_records(struct dk_tlsa_rrset *s, const struct dk_answer *a)
 {
-	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	const ldns_rr_list *rrs = dki_answer_get0_rrset(a);
 	size_t n = ldns_rr_list_rr_count(rrs);
 
 	if (!n) {

@@ -8,6 +8,8 @@
 
 #include <danekit/mail.h>
 
+#include "dnssec/internal.h"
+
 /* --- typed values (value.c) ------------------------------------------- */
 
 struct dk_mail_value {

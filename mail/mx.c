@@ -95,9 +95,9 @@ static size_t addresses(const struct dkm_q *q, struct dk_mail_value *arr,
 		return 0;
 	}
 	for (size_t i = 0;
-	     i < ldns_rr_list_rr_count(dk_answer_get0_rrset(q->ans)); i++) {
+	     i < ldns_rr_list_rr_count(dki_answer_get0_rrset(q->ans)); i++) {
 		const ldns_rr *rr =
-			ldns_rr_list_rr(dk_answer_get0_rrset(q->ans), i);
+			ldns_rr_list_rr(dki_answer_get0_rrset(q->ans), i);
 		const ldns_rdf *d = ldns_rr_rdf(rr, 0);
 		char text[INET6_ADDRSTRLEN];
 		int v6 = ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA;
@@ -252,7 +252,7 @@ void dkm_mx(struct dkm_ctx *ctx)
 			    ctx->domain);
 		return;
 	}
-	rrs = dk_answer_get0_rrset(q->ans);
+	rrs = dki_answer_get0_rrset(q->ans);
 	n = ldns_rr_list_rr_count(rrs);
 	if (n == 0) {
 		struct dk_mail_value *h = dkm_obj();

@@ -23,7 +23,7 @@ static int holds(const struct dkm_q *q, const uint8_t *addr, size_t len,
 	if (!dkm_has_data(q)) {
 		return 0;
 	}
-	l = dk_answer_get0_rrset(q->ans);
+	l = dki_answer_get0_rrset(q->ans);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
 		const ldns_rdf *d = ldns_rr_rdf(ldns_rr_list_rr(l, i), 0);
 		char text[INET6_ADDRSTRLEN];
@@ -87,7 +87,7 @@ void dkm_ptr(struct dkm_ctx *ctx)
 					    : dkm_rcode(q));
 			continue;
 		}
-		l = dk_answer_get0_rrset(q->ans);
+		l = dki_answer_get0_rrset(q->ans);
 		n = ldns_rr_list_rr_count(l);
 		if (n == 0) {
 			ev = dkm_ev(q);

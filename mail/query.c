@@ -71,7 +71,7 @@ int dkm_has_data(const struct dkm_q *q)
 {
 	/* bogus data is never used */
 	return !dkm_failed(q) &&
-	       ldns_rr_list_rr_count(dk_answer_get0_rrset(q->ans)) > 0;
+	       ldns_rr_list_rr_count(dki_answer_get0_rrset(q->ans)) > 0;
 }
 
 int dkm_void(const struct dkm_q *q)
@@ -152,7 +152,7 @@ int dkm_txt(const struct dkm_q *q, struct dkm_txt *ret)
 	if (!dkm_has_data(q)) {
 		return 0;
 	}
-	l = dk_answer_get0_rrset(q->ans);
+	l = dki_answer_get0_rrset(q->ans);
 	n = ldns_rr_list_rr_count(l);
 	ret->rec = calloc(n, sizeof(*ret->rec));
 	ret->first = calloc(n, sizeof(*ret->first));

@@ -148,7 +148,7 @@ static size_t answer_octets(const char *name, const struct dkm_q *q,
 	size_t text = strlen(name), msg = 12 + strlen(name) + 2 + 4;
 
 	if (dkm_has_data(q)) {
-		const ldns_rr_list *l = dk_answer_get0_rrset(q->ans);
+		const ldns_rr_list *l = dki_answer_get0_rrset(q->ans);
 
 		for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(l, i);
@@ -298,7 +298,7 @@ static void walk_term(struct walk *w, const struct dkm_spf_term *term,
 			dkm_set_bool(t, "void_ipv6", true);
 			break;
 		}
-		n = ldns_rr_list_rr_count(dk_answer_get0_rrset(q->ans));
+		n = ldns_rr_list_rr_count(dki_answer_get0_rrset(q->ans));
 		dkm_set_int(t, "mx_count", (int64_t)n);
 		if (n > MX_LIMIT) {
 			struct dk_mail_value *ev = dkm_ev(q);
@@ -321,7 +321,7 @@ static void walk_term(struct walk *w, const struct dkm_spf_term *term,
 		}
 		for (size_t i = 0; i < n; i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(
-				dk_answer_get0_rrset(q->ans), i);
+				dki_answer_get0_rrset(q->ans), i);
 			char *h = ldns_rdf2str(ldns_rr_rdf(rr, 1));
 
 			if (h && strcmp(h, ".") != 0) {
@@ -734,7 +734,7 @@ static int addr_match(struct check *c, const char *name, int cidr4, int cidr6)
 	if (dkm_void(q)) {
 		return ++c->voids > VOID_LIMIT ? -3 : 0;
 	}
-	l = dk_answer_get0_rrset(q->ans);
+	l = dki_answer_get0_rrset(q->ans);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
 		const ldns_rdf *d = ldns_rr_rdf(ldns_rr_list_rr(l, i), 0);
 
@@ -841,14 +841,14 @@ static int mech_match(struct check *c, const struct dkm_spf_term *t,
 			r = ++c->voids > VOID_LIMIT ? -3 : 0;
 			break;
 		}
-		n = ldns_rr_list_rr_count(dk_answer_get0_rrset(q->ans));
+		n = ldns_rr_list_rr_count(dki_answer_get0_rrset(q->ans));
 		if (n > MX_LIMIT) {
 			r = -3;
 			break;
 		}
 		for (size_t i = 0; i < n && r != 1; i++) {
 			char *h = ldns_rdf2str(ldns_rr_rdf(
-				ldns_rr_list_rr(dk_answer_get0_rrset(q->ans),
+				ldns_rr_list_rr(dki_answer_get0_rrset(q->ans),
 						i),
 				1));
 			int x = h && strcmp(h, ".") != 0
@@ -896,7 +896,7 @@ static int mech_match(struct check *c, const struct dkm_spf_term *t,
 			r = 0;
 			break;
 		}
-		l = dk_answer_get0_rrset(q->ans);
+		l = dki_answer_get0_rrset(q->ans);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(l) && i < 10;
 		     i++) {
 			char *raw = ldns_rdf2str(

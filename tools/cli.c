@@ -451,7 +451,7 @@ int cli_name_type(const struct cli *cli, int argc, char **argv,
 				 cmd);
 	}
 	*ret_name = argv[optind];
-	*ret_type = LDNS_RR_TYPE_A;
+	*ret_type = DK_RR_TYPE_A;
 	if (argc - optind == 2) {
 		*ret_type = dk_rr_type_parse(argv[optind + 1]);
 		if (*ret_type < 0) {

@@ -71,18 +71,21 @@ enum {
 	OPT_NO_AUTH_CHECK,
 };
 
+/* The name of a type; static storage for the few callers here (one
+ * name at a time per call site). */
 static const char *type_name(uint16_t t)
 {
-	const ldns_rr_descriptor *d = ldns_rr_descript(t);
+	static char buf[4][16];
+	static unsigned n;
 
-	return d && d->_name ? d->_name : "?";
+	return dk_rr_type_name(t, buf[n++ % 4], sizeof(buf[0]));
 }
 
 static const char *rcode_name(int rcode)
 {
-	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+	const char *s = dk_rcode_name(rcode);
 
-	return lt ? lt->name : "?";
+	return s ? s : "?";
 }
 
 static void time_str(time_t t, char *buf, size_t len)
@@ -597,7 +600,7 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out;
-	int opt, type = LDNS_RR_TYPE_A, rc, r;
+	int opt, type = DK_RR_TYPE_A, rc, r;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {

@@ -97,9 +97,9 @@ static int verdict_exit(enum dk_doctor_status v)
 
 static const char *alg_mnemonic(uint8_t a)
 {
-	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_algorithms, a);
+	const char *s = dk_dnssec_algorithm_name(a);
 
-	return lt ? lt->name : "?";
+	return s ? s : "?";
 }
 
 /* Add @v to @o under @k, counting failures in *@bad. */

@@ -30,50 +30,30 @@ static const char lookup_help[] =
 	"66 trust anchor or config file missing, 75 could not resolve\n"
 	"(time-out, SERVFAIL without a validation reason, no resolver).\n";
 
-static char *rr_line(const ldns_rr *rr)
-{
-	char *s = ldns_rr2str_fmt(ldns_output_format_nocomments, rr);
-	size_t n;
-
-	if (!s) {
-		return NULL;
-	}
-	for (char *p = s; *p; p++) {
-		if (*p == '\t') {
-			*p = ' ';
-		}
-	}
-	n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ')) {
-		s[--n] = '\0';
-	}
-	return s;
-}
-
 static int print_answer(const struct cli *cli, const struct dk_answer *a)
 {
-	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	size_t nrecs = dk_answer_count(a);
 	enum dk_dnssec_status st = dk_answer_status(a);
 	const char *why = dk_answer_why(a);
-	char rcode[32];
+	char rcode[32], tname[16];
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	int rc = EXIT_OK;
-	ldns_lookup_table *lt =
-		ldns_lookup_by_id(ldns_rcodes, dk_answer_rcode(a));
+	const char *rn = dk_rcode_name(dk_answer_rcode(a));
 
 	if (!out) {
 		cli_err(cli, "out of memory");
 		return EXIT_SOFTWARE;
 	}
-	snprintf(rcode, sizeof(rcode), "%s", lt ? lt->name : "?");
+	snprintf(rcode, sizeof(rcode), "%s", rn ? rn : "?");
+	dk_rr_type_name(dk_answer_qtype(a), tname, sizeof(tname));
 	if (cli->json) {
 		json_t *arr = json_array();
 		json_t *doc;
 
-		for (size_t i = 0; arr && i < ldns_rr_list_rr_count(rrs); i++) {
-			char *line = rr_line(ldns_rr_list_rr(rrs, i));
+		for (size_t i = 0; arr && i < nrecs; i++) {
+			char *line = dk_answer_record_text(a, i);
 
 			if (!line ||
 			    json_array_append_new(arr, json_string(line))) {
@@ -81,17 +61,13 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 			}
 			free(line);
 		}
-		doc = json_pack(
-			"{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}", "name",
-			dk_answer_qname(a), "type",
-			ldns_rr_descript(dk_answer_qtype(a))
-				? ldns_rr_descript(dk_answer_qtype(a))->_name
-				: "?",
-			"rcode", rcode, "canonical_name",
-			dk_answer_canonname(a), "dnssec",
-			dk_dnssec_status_name(st), "why", why, "ttl",
-			(json_int_t)dk_answer_ttl(a), "records",
-			arr ? arr : json_array());
+		doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}",
+				"name", dk_answer_qname(a), "type", tname,
+				"rcode", rcode, "canonical_name",
+				dk_answer_canonname(a), "dnssec",
+				dk_dnssec_status_name(st), "why", why, "ttl",
+				(json_int_t)dk_answer_ttl(a), "records",
+				arr ? arr : json_array());
 		if (!doc || json_dumpf(doc, out,
 				       JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
 			rc = EXIT_SOFTWARE;
@@ -103,40 +79,28 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 		fprintf(out, "; dnssec: %s%s%s%s\n", dk_dnssec_status_name(st),
 			why ? " (" : "", why ? why : "", why ? ")" : "");
 	} else {
-		const ldns_pkt *pkt = dk_answer_get0_packet(a);
-		ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
-
 		if (cli->verbosity > 0) {
 			/* -v: what the answer was, before its records */
 			const char *canon = dk_answer_canonname(a);
-			const ldns_rr_descriptor *d =
-				ldns_rr_descript(dk_answer_qtype(a));
 
 			fprintf(out, "; %s %s: rcode %s, TTL %u%s%s\n",
-				dk_answer_qname(a),
-				d && d->_name ? d->_name : "?", rcode,
+				dk_answer_qname(a), tname, rcode,
 				(unsigned)dk_answer_ttl(a),
 				canon ? ", canonical name " : "",
 				canon ? canon : "");
 		}
 
 		/* The CNAMEs on the way first. */
-		for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-			const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-			char *line;
+		for (size_t i = 0; i < dk_answer_cname_count(a); i++) {
+			char *line = dk_answer_cname_text(a, i);
 
-			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME ||
-			    dk_answer_qtype(a) == LDNS_RR_TYPE_CNAME) {
-				continue;
-			}
-			line = rr_line(rr);
 			if (line) {
 				fprintf(out, "%s\n", line);
 			}
 			free(line);
 		}
-		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-			char *line = rr_line(ldns_rr_list_rr(rrs, i));
+		for (size_t i = 0; i < nrecs; i++) {
+			char *line = dk_answer_record_text(a, i);
 
 			if (!line) {
 				rc = EXIT_SOFTWARE;
@@ -145,7 +109,7 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 			fprintf(out, "%s\n", line);
 			free(line);
 		}
-		if (ldns_rr_list_rr_count(rrs) == 0) {
+		if (nrecs == 0) {
 			fprintf(out, "; %s: %s\n", dk_answer_qname(a),
 				dk_answer_nxdomain(a)
 					? "no such name (NXDOMAIN)"
@@ -181,7 +145,7 @@ int cmd_lookup(struct cli *cli, int argc, char **argv)
 	struct dk_answer *a = NULL;
 	struct dk_diag diag = { "" };
 	const char *name;
-	int opt, type = LDNS_RR_TYPE_A, rc, r;
+	int opt, type = DK_RR_TYPE_A, rc, r;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {

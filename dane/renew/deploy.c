@@ -2221,7 +2221,7 @@ static int step_retire(struct dk_resolver *resolver,
 				res->tempfail = 1;
 				there = 1;
 			} else {
-				rrs = dk_answer_get0_rrset(a);
+				rrs = dki_answer_get0_rrset(a);
 				for (size_t k = 0;
 				     k < ldns_rr_list_rr_count(rrs) && !there;
 				     k++) {

@@ -299,7 +299,7 @@ static int fetch(struct dk_resolver *resolver, const char *host,
 		if (dk_lookup(resolver, host, types[t], &a, NULL) < 0) {
 			continue;
 		}
-		rrs = dk_answer_get0_rrset(a);
+		rrs = dki_answer_get0_rrset(a);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 			char *addr = ldns_rdf2str(
 				ldns_rr_rdf(ldns_rr_list_rr(rrs, i), 0));

@@ -319,7 +319,7 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 		want[i] = rep->records[i].tlsa;
 	}
 	dkr_tlsa_sort(want, nwant);
-	nsl = dk_answer_get0_rrset(ns);
+	nsl = dki_answer_get0_rrset(ns);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(nsl); i++) {
 		char *nsname =
 			ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(nsl, i), 0));
@@ -335,7 +335,7 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 			if (dk_lookup(res, nsname, atypes[t], &aa, NULL) < 0) {
 				continue;
 			}
-			al = dk_answer_get0_rrset(aa);
+			al = dki_answer_get0_rrset(aa);
 			for (size_t k = 0; k < ldns_rr_list_rr_count(al); k++) {
 				struct dk_rollover_server *sv, *arr;
 				struct dk_diag qd = { "" };
@@ -464,7 +464,7 @@ static int auth_check(struct dk_resolver *res, struct dk_rollover_report *rep,
 static int cname_hops(const struct dk_answer *a, const char *owner,
 		      char *from[MAX_HOPS], char *to[MAX_HOPS])
 {
-	const ldns_pkt *pkt = dk_answer_get0_packet(a);
+	const ldns_pkt *pkt = dki_answer_get0_packet(a);
 	ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
 	ldns_rdf *cur = ldns_dname_new_frm_str(owner);
 	int n = 0;
@@ -635,7 +635,7 @@ static int parse_records(struct dk_rollover_report *rep,
 {
 	struct dk_tlsa **arr = NULL;
 	size_t n = 0;
-	const ldns_rr_list *rrs = dk_answer_get0_rrset(a);
+	const ldns_rr_list *rrs = dki_answer_get0_rrset(a);
 	int r = 0;
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
@@ -1265,7 +1265,7 @@ int dk_rollover_owner_ttl(struct dk_resolver *resolver, const char *owner,
 		return r;
 	}
 	if (dk_answer_status(a) != DK_DNSSEC_BOGUS &&
-	    ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) > 0) {
+	    ldns_rr_list_rr_count(dki_answer_get0_rrset(a)) > 0) {
 		ttl = dki_answer_orig_ttl(a);
 	}
 	dk_answer_free(a);

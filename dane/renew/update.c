@@ -333,13 +333,13 @@ static int find_primary(struct dk_resolver *res, struct dk_publish_plan *plan,
 	if (r < 0) {
 		return r;
 	}
-	if (ldns_rr_list_rr_count(dk_answer_get0_rrset(a)) == 0) {
+	if (ldns_rr_list_rr_count(dki_answer_get0_rrset(a)) == 0) {
 		dk_answer_free(a);
 		dki_diagf(diag, "%s has no SOA record", plan->zone);
 		return DK_ERESOLVER;
 	}
 	mname = ldns_rdf2str(
-		ldns_rr_rdf(ldns_rr_list_rr(dk_answer_get0_rrset(a), 0), 0));
+		ldns_rr_rdf(ldns_rr_list_rr(dki_answer_get0_rrset(a), 0), 0));
 	dk_answer_free(a);
 	if (!mname) {
 		return DK_ENOMEM;
@@ -351,7 +351,7 @@ static int find_primary(struct dk_resolver *res, struct dk_publish_plan *plan,
 		if (dk_lookup(res, mname, types[t], &a, NULL) < 0) {
 			continue;
 		}
-		l = dk_answer_get0_rrset(a);
+		l = dki_answer_get0_rrset(a);
 		if (ldns_rr_list_rr_count(l) > 0) {
 			plan->server = ldns_rdf2str(
 				ldns_rr_rdf(ldns_rr_list_rr(l, 0), 0));

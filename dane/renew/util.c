@@ -255,12 +255,12 @@ int dkr_find_zone(struct dk_resolver *res, const char *name, char **ret_zone,
 		if (r < 0) {
 			break;
 		}
-		rrs = dk_answer_get0_rrset(a);
+		rrs = dki_answer_get0_rrset(a);
 		if (ldns_rr_list_rr_count(rrs) > 0) {
 			zone = ldns_rdf2str(
 				ldns_rr_owner(ldns_rr_list_rr(rrs, 0)));
 		} else {
-			zone = soa_owner(dk_answer_get0_packet(a));
+			zone = soa_owner(dki_answer_get0_packet(a));
 		}
 		dk_answer_free(a);
 		if (zone) {

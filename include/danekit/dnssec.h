@@ -12,8 +12,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <ldns/ldns.h>
-
 #include <danekit/common.h>
 
 #ifdef __cplusplus
@@ -155,7 +153,7 @@ void dk_answer_free(struct dk_answer *answer);
 const char *dk_answer_qname(const struct dk_answer *answer);
 uint16_t dk_answer_qtype(const struct dk_answer *answer);
 
-/** DNS rcode (LDNS_RCODE_NOERROR, LDNS_RCODE_NXDOMAIN, ...). */
+/** DNS rcode (DK_RCODE_NOERROR, DK_RCODE_NXDOMAIN, ...). */
 int dk_answer_rcode(const struct dk_answer *answer);
 
 /** Security status of the answer (for NXDOMAIN/NODATA: of the denial). */
@@ -168,17 +166,27 @@ enum dk_dnssec_status dk_answer_status(const struct dk_answer *answer);
 const char *dk_answer_why(const struct dk_answer *answer);
 
 /**
- * The RRset of the asked type at the final name (after CNAMEs), as an ldns
- * list borrowed from the answer (never NULL; empty when there is no data).
- * RRSIGs are not in it.
+ * The records of the RRset of the asked type at the final name (after
+ * CNAMEs), without RRSIGs: how many, and record @i in presentation
+ * format ("owner TTL IN TYPE RDATA", malloc()ed, the caller frees; NULL
+ * when @i is out of range or out of memory).
  */
-const ldns_rr_list *dk_answer_get0_rrset(const struct dk_answer *answer);
+size_t dk_answer_count(const struct dk_answer *answer);
+char *dk_answer_record_text(const struct dk_answer *answer, size_t i);
 
 /**
- * The whole reply as libunbound returned it (answer, authority and their
- * RRSIGs), borrowed; NULL when libunbound gave no packet.
+ * Record @i's RDATA in wire format: *@ret_rdata (malloc()ed, the caller
+ * frees) and *@ret_len. @return 0, DK_EINVAL (out of range), DK_ENOMEM.
  */
-const ldns_pkt *dk_answer_get0_packet(const struct dk_answer *answer);
+int dk_answer_record_rdata(const struct dk_answer *answer, size_t i,
+			   uint8_t **ret_rdata, size_t *ret_len);
+
+/**
+ * The CNAME records followed on the way to the final name, in order: how
+ * many, and record @i in presentation format (malloc()ed, or NULL).
+ */
+size_t dk_answer_cname_count(const struct dk_answer *answer);
+char *dk_answer_cname_text(const struct dk_answer *answer, size_t i);
 
 /** The canonical name after following CNAMEs, or the qname. Borrowed. */
 const char *dk_answer_canonname(const struct dk_answer *answer);
@@ -237,6 +245,42 @@ int dk_resolver_process(struct dk_resolver *resolver);
  * callbacks. @return 0 or a negative DK_E* code.
  */
 int dk_resolver_wait(struct dk_resolver *resolver);
+
+/* Some RR types (RFC values); any type 1-65535 may be asked. */
+#define DK_RR_TYPE_A 1
+#define DK_RR_TYPE_NS 2
+#define DK_RR_TYPE_CNAME 5
+#define DK_RR_TYPE_SOA 6
+#define DK_RR_TYPE_PTR 12
+#define DK_RR_TYPE_MX 15
+#define DK_RR_TYPE_TXT 16
+#define DK_RR_TYPE_AAAA 28
+#define DK_RR_TYPE_DS 43
+#define DK_RR_TYPE_RRSIG 46
+#define DK_RR_TYPE_NSEC 47
+#define DK_RR_TYPE_DNSKEY 48
+#define DK_RR_TYPE_NSEC3 50
+#define DK_RR_TYPE_TLSA 52
+
+/* DNS rcodes (RFC 1035, RFC 6895). */
+#define DK_RCODE_NOERROR 0
+#define DK_RCODE_FORMERR 1
+#define DK_RCODE_SERVFAIL 2
+#define DK_RCODE_NXDOMAIN 3
+#define DK_RCODE_NOTIMP 4
+#define DK_RCODE_REFUSED 5
+
+/**
+ * The mnemonic of an RR type ("TLSA"), or "TYPEnnn" (RFC 3597) when it
+ * has none, into @buf of @len bytes (16 is enough). @return @buf.
+ */
+const char *dk_rr_type_name(uint16_t type, char *buf, size_t len);
+
+/** The name of an rcode ("NXDOMAIN"), or NULL when unknown. Static. */
+const char *dk_rcode_name(int rcode);
+
+/** The mnemonic of a DNSSEC algorithm ("ECDSAP256SHA256"), or NULL. */
+const char *dk_dnssec_algorithm_name(int algorithm);
 
 /**
  * Parse an RR type given as a mnemonic ("TLSA", "mx") or as "TYPEnnn".
@@ -716,7 +760,7 @@ const char *dk_chain_qname(const struct dk_chain *chain);
 uint16_t dk_chain_qtype(const struct dk_chain *chain);
 
 /**
- * The rcode of the answer (LDNS_RCODE_*); SERVFAIL for NULL and when the
+ * The rcode of the answer (DK_RCODE_*); SERVFAIL for NULL and when the
  * lookup failed (SERVFAIL outcome).
  */
 int dk_chain_rcode(const struct dk_chain *chain);
@@ -917,7 +961,7 @@ struct dk_chain_server {
 	/* The query sent, "NAME TYPE", without recursion desired. */
 	const char *query;
 	enum dk_chain_server_state state;
-	/* The rcode of its reply (LDNS_RCODE_*), -1 when it gave none. */
+	/* The rcode of its reply (DK_RCODE_*), -1 when it gave none. */
 	int rcode;
 	/* 1 when its reply has the AA bit. */
 	int authoritative;

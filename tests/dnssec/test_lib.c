@@ -9,6 +9,8 @@
 
 #include <danekit/dnssec.h>
 
+#include "dnssec/internal.h"
+
 #include "lab.h"
 
 static struct dk_resolver *lab_resolver(void)
@@ -44,9 +46,9 @@ Test(dnssec_lib, lookup_secure_has_rrsigs)
 			       LDNS_RR_TYPE_TLSA, &a, &d),
 		     0, "%s", d.why);
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_SECURE);
-	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
-	cr_assert_not_null(dk_answer_get0_packet(a));
-	cr_expect_geq(count_type(ldns_pkt_answer(dk_answer_get0_packet(a)),
+	cr_expect_eq(ldns_rr_list_rr_count(dki_answer_get0_rrset(a)), 2);
+	cr_assert_not_null(dki_answer_get0_packet(a));
+	cr_expect_geq(count_type(ldns_pkt_answer(dki_answer_get0_packet(a)),
 				 LDNS_RR_TYPE_RRSIG),
 		      1);
 	cr_expect_str_eq(dk_answer_qname(a), "_25._tcp.mail.secure.test.");
@@ -66,15 +68,15 @@ Test(dnssec_lib, lookup_bogus_keeps_data)
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_BOGUS);
 	cr_expect_not_null(dk_answer_why(a));
 	/* libunbound hands the bogus data over with the packet. */
-	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
-	cr_expect_geq(count_type(ldns_pkt_answer(dk_answer_get0_packet(a)),
+	cr_expect_eq(ldns_rr_list_rr_count(dki_answer_get0_rrset(a)), 2);
+	cr_expect_geq(count_type(ldns_pkt_answer(dki_answer_get0_packet(a)),
 				 LDNS_RR_TYPE_RRSIG),
 		      1);
 	dk_answer_free(a);
 	cr_assert_eq(
 		dk_lookup(r, "wrongds.test", LDNS_RR_TYPE_DNSKEY, &a, NULL), 0);
 	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_BOGUS);
-	cr_expect_eq(ldns_rr_list_rr_count(dk_answer_get0_rrset(a)), 2);
+	cr_expect_eq(ldns_rr_list_rr_count(dki_answer_get0_rrset(a)), 2);
 	dk_answer_free(a);
 	dk_resolver_free(r);
 }
@@ -432,8 +434,8 @@ Test(dnssec_lib, null_and_invalid_arguments)
 	cr_expect_eq(dk_answer_rcode(NULL), LDNS_RCODE_SERVFAIL);
 	cr_expect_eq(dk_answer_status(NULL), DK_DNSSEC_INDETERMINATE);
 	cr_expect_null(dk_answer_why(NULL));
-	cr_expect_null(dk_answer_get0_rrset(NULL));
-	cr_expect_null(dk_answer_get0_packet(NULL));
+	cr_expect_null(dki_answer_get0_rrset(NULL));
+	cr_expect_null(dki_answer_get0_packet(NULL));
 	cr_expect_null(dk_answer_canonname(NULL));
 	cr_expect_eq(dk_answer_ttl(NULL), 0);
 	cr_expect_eq(dk_answer_nxdomain(NULL), 0);
@@ -1086,4 +1088,79 @@ Test(dnssec_lib, doctor_api)
 	cr_expect_eq(dk_doctor_algorithm_count(doc), 8);
 	cr_expect_null(dk_doctor_check_id(doc, 99));
 	dk_doctor_free(doc);
+}
+
+/* The public, ldns-free view of an answer, against unbound-host's. */
+Test(dnssec_lib, answer_records_without_ldns)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_answer *a = NULL;
+	struct dk_diag d = { "" };
+	char buf[16], cmd[2048], *text, line[512], want[512];
+	uint8_t *rd = NULL;
+	size_t len = 0;
+	FILE *p;
+
+	lab_init();
+	o.unbound_conf = lab_conf;
+	o.timeout = 10;
+	cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+	cr_assert_eq(dk_lookup(r, "_25._tcp.mail.secure.test", DK_RR_TYPE_TLSA,
+			       &a, &d),
+		     0, "%s", d.why);
+	cr_assert_gt(dk_answer_count(a), 0);
+	/* the first record as unbound-host prints it */
+	snprintf(cmd, sizeof(cmd),
+		 "unbound-host -C %s -t TLSA _25._tcp.mail.secure.test | "
+		 "sed -n 's/.* has TLSA record //p' | tr A-F a-f",
+		 lab_conf);
+	p = popen(cmd, "r");
+	cr_assert(p);
+	text = dk_answer_record_text(a, 0);
+	cr_assert(text && strstr(text, " IN TLSA "), "%s", text);
+	{
+		int found = 0;
+		char *rdata = strstr(text, " IN TLSA ") + 9;
+
+		for (char *c = rdata; *c; c++) {
+			if (*c >= 'A' && *c <= 'F') {
+				*c = (char)(*c - 'A' + 'a');
+			}
+		}
+		while (fgets(line, sizeof(line), p)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(want, sizeof(want), "%s", line);
+			found |= strcmp(want, rdata) == 0;
+		}
+		cr_assert(found, "%s not listed by unbound-host", rdata);
+	}
+	pclose(p);
+	/* the wire RDATA is the same record: its usage byte */
+	cr_assert_eq(dk_answer_record_rdata(a, 0, &rd, &len), 0);
+	cr_assert_geq(len, 3);
+	cr_assert_eq(rd[0], atoi(strstr(text, " IN TLSA ") + 9), "usage %u: %s",
+		     rd[0], text);
+	free(rd);
+	free(text);
+	cr_assert_eq(dk_answer_record_rdata(a, 99, &rd, &len), DK_EINVAL);
+	cr_assert_null(dk_answer_record_text(a, 99));
+	cr_assert_eq(dk_answer_cname_count(a), 0);
+	dk_answer_free(a);
+	/* a CNAME on the way (secure.test: alias CNAMEs, testzones/lab) */
+	cr_assert_eq(dk_lookup(r, "cname.secure.test", DK_RR_TYPE_A, &a, &d), 0,
+		     "%s", d.why);
+	cr_assert_gt(dk_answer_cname_count(a), 0);
+	text = dk_answer_cname_text(a, 0);
+	cr_assert(text && strstr(text, " IN CNAME "), "%s", text);
+	free(text);
+	dk_answer_free(a);
+	dk_resolver_free(r);
+	/* names by RFC: TLSA is 52 (RFC 6698), unknown types per RFC 3597 */
+	cr_assert_str_eq(dk_rr_type_name(52, buf, sizeof(buf)), "TLSA");
+	cr_assert_str_eq(dk_rr_type_name(65000, buf, sizeof(buf)), "TYPE65000");
+	cr_assert_str_eq(dk_rcode_name(DK_RCODE_NXDOMAIN), "NXDOMAIN");
+	cr_assert_str_eq(dk_dnssec_algorithm_name(13), "ECDSAP256SHA256");
+	cr_assert_null(dk_dnssec_algorithm_name(255));
+	cr_assert_eq(dk_answer_count(NULL), 0);
 }

@@ -3,6 +3,7 @@
  * dk_mail_audit() through the library against the lab: the report's
  * getters, the argument checks, and the rounds of concurrent lookups.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
