@@ -19,6 +19,14 @@
 const ldns_rr_list *dki_answer_get0_rrset(const struct dk_answer *answer);
 const ldns_pkt *dki_answer_get0_packet(const struct dk_answer *answer);
 
+/*
+ * The next token of a named.conf-style text (trust-anchor and TSIG key
+ * files): a word, a quoted string (its content, maybe empty) or one of
+ * { } ;. Comments (#, //, slash-star) are skipped; *@pp moves past the
+ * token. Returns 1, 0 at the end, -1 for an unterminated string.
+ */
+int dki_bind_token(const char **pp, char *tok, size_t toklen);
+
 /* Monotonic time in seconds. */
 double dki_now(void);
 

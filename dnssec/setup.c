@@ -483,14 +483,15 @@ static int parse_zone_text(struct dki_setup *s, struct source *src,
 	return 0;
 }
 
-/* One token of a BIND-style file; *@pp moves past it. */
-static size_t bind_token(const char **pp, char *tok, size_t cap)
+/* Next token of a named.conf-style text: a word, a quoted string or one
+ * of { } ; . Comments (#, //, slash-star) are skipped. */
+int dki_bind_token(const char **pp, char *tok, size_t toklen)
 {
 	const char *p = *pp;
 	size_t n = 0;
 
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+		while (*p && isspace((unsigned char)*p)) {
 			p++;
 		}
 		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
@@ -510,33 +511,35 @@ static size_t bind_token(const char **pp, char *tok, size_t cap)
 		return 0;
 	}
 	if (*p == '{' || *p == '}' || *p == ';') {
-		tok[n++] = *p++;
+		tok[0] = *p++;
+		tok[1] = '\0';
 	} else if (*p == '"') {
 		p++;
 		while (*p && *p != '"') {
-			if (n + 1 < cap) {
+			if (n + 1 < toklen) {
 				tok[n++] = *p;
 			}
 			p++;
 		}
-		if (*p) {
-			p++;
+		if (*p != '"') {
+			return -1;
 		}
-		if (n == 0) {
-			tok[n++] = '"'; /* an empty string is still a token */
-		}
+		p++;
+		tok[n] = '\0';
 	} else {
-		while (*p && !strchr(" \t\r\n{};\"", *p)) {
-			if (n + 1 < cap) {
+		while (*p && !isspace((unsigned char)*p) &&
+		       !strchr("{};\"", *p)) {
+			if (n + 1 < toklen) {
 				tok[n++] = *p;
 			}
 			p++;
 		}
+		tok[n] = '\0';
 	}
-	tok[n] = '\0';
 	*pp = p;
-	return n;
+	return 1;
 }
+
 
 /*
  * trusted-keys-file: a BIND "trusted-keys { NAME FLAGS PROTO ALG "KEY";
@@ -551,7 +554,7 @@ static int parse_bind(struct dki_setup *s, struct source *src, const char *what,
 	int depth = 0, field = 0, used = 0, err = 0;
 	struct dki_anchor *a = NULL;
 
-	while (bind_token(&p, tok, sizeof(tok)) > 0) {
+	while (dki_bind_token(&p, tok, sizeof(tok)) > 0) {
 		if (strcmp(tok, "{") == 0) {
 			depth++;
 			field = 0;

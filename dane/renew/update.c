@@ -37,63 +37,6 @@ void dk_tsig_key_free(struct dk_tsig_key *key)
 	free(key);
 }
 
-/* Next token of a named.conf-style text: a word, a quoted string or one
- * of { } ; . Comments (#, //, slash-star) are skipped. */
-static int next_token(const char **pp, char *tok, size_t toklen)
-{
-	const char *p = *pp;
-	size_t n = 0;
-
-	for (;;) {
-		while (*p && isspace((unsigned char)*p)) {
-			p++;
-		}
-		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			p += strcspn(p, "\n");
-			continue;
-		}
-		if (p[0] == '/' && p[1] == '*') {
-			const char *e = strstr(p + 2, "*/");
-
-			p = e ? e + 2 : p + strlen(p);
-			continue;
-		}
-		break;
-	}
-	if (!*p) {
-		*pp = p;
-		return 0;
-	}
-	if (*p == '{' || *p == '}' || *p == ';') {
-		tok[0] = *p++;
-		tok[1] = '\0';
-	} else if (*p == '"') {
-		p++;
-		while (*p && *p != '"') {
-			if (n + 1 < toklen) {
-				tok[n++] = *p;
-			}
-			p++;
-		}
-		if (*p != '"') {
-			return -1;
-		}
-		p++;
-		tok[n] = '\0';
-	} else {
-		while (*p && !isspace((unsigned char)*p) &&
-		       !strchr("{};\"", *p)) {
-			if (n + 1 < toklen) {
-				tok[n++] = *p;
-			}
-			p++;
-		}
-		tok[n] = '\0';
-	}
-	*pp = p;
-	return 1;
-}
-
 static const char *const tsig_algs[] = {
 	"hmac-md5",    "hmac-sha1",   "hmac-sha224",
 	"hmac-sha256", "hmac-sha384", "hmac-sha512",
@@ -152,21 +95,21 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 	text[len] = '\0';
 	p = text;
 	/* key "name" { algorithm ALG; secret "SECRET"; }; */
-	while (next_token(&p, tok, sizeof(tok)) > 0) {
+	while (dki_bind_token(&p, tok, sizeof(tok)) > 0) {
 		if (strcmp(tok, "key") != 0) {
 			continue;
 		}
-		if (next_token(&p, name, sizeof(name)) <= 0 ||
-		    next_token(&p, tok, sizeof(tok)) <= 0 ||
+		if (dki_bind_token(&p, name, sizeof(name)) <= 0 ||
+		    dki_bind_token(&p, tok, sizeof(tok)) <= 0 ||
 		    strcmp(tok, "{") != 0) {
 			break;
 		}
-		while ((t = next_token(&p, tok, sizeof(tok))) > 0 &&
+		while ((t = dki_bind_token(&p, tok, sizeof(tok))) > 0 &&
 		       strcmp(tok, "}") != 0) {
 			if (strcmp(tok, "algorithm") == 0) {
-				t = next_token(&p, alg, sizeof(alg));
+				t = dki_bind_token(&p, alg, sizeof(alg));
 			} else if (strcmp(tok, "secret") == 0) {
-				t = next_token(&p, sec, sizeof(sec));
+				t = dki_bind_token(&p, sec, sizeof(sec));
 			}
 			if (t <= 0) {
 				break;
