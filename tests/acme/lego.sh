@@ -51,8 +51,8 @@ rollover_done "$W/first.pem" "$CRT"
 cp "$CRT" "$W/second.pem"
 
 log "planned key change: prepared key, published ahead, lego renew --reuse-key"
-"$DANEKIT" rollover --prepare-next --key-out "$NEXT" --csr-out "$W/next.csr" \
-    --host "$HOST" >/dev/null || fail "prepare-next"
+"$DANEKIT" --unbound-conf "$DK_PRIMARY_CONF" rollover --prepare-next \
+    --key-out "$NEXT" --csr-out "$W/next.csr" --host "$HOST" >/dev/null || fail "prepare-next"
 K3="$(spki_key "$NEXT")"
 # the next timer run publishes the prepared key's record
 resume_until "published _25._tcp" 30 >/dev/null

@@ -25,7 +25,8 @@ done
 # 2. a renewal staged by the hook, for the service "svc"
 H="mail.contrib-$$.dyn.test"
 cd "$T"
-"$DANEKIT" rollover --prepare-next --key-out k.pem --csr-out c.csr --host "$H" >/dev/null
+"$DANEKIT" --unbound-conf "$DK_PRIMARY_CONF" rollover --prepare-next \
+    --key-out k.pem --csr-out c.csr --host "$H" >/dev/null
 openssl x509 -req -in c.csr -CA "$DK_LAB_PKI/int.pem" -CAkey "$DK_LAB_PKI/int.key" \
     -set_serial "0x$(openssl rand -hex 8)" -days 30 -copy_extensions copy -out leaf.pem 2>/dev/null
 mkdir live deploy etc

@@ -58,9 +58,11 @@ static void svc_free(struct svc *s)
 /* NAME.key, NAME.pem (leaf) and NAME-full.pem (leaf + lab intermediate). */
 static void make_cert(const struct svc *s, const char *name)
 {
-	struct run r = run("%s rollover --prepare-next --key-out %s/%s.key "
-			   "--csr-out %s/%s.csr --host %s",
-			   danekit(), s->dir, name, s->dir, name, s->host);
+	/* the TTL of the printed record is looked up: in the lab */
+	struct run r =
+		run("%s --unbound-conf %s rollover --prepare-next "
+		    "--key-out %s/%s.key --csr-out %s/%s.csr --host %s",
+		    danekit(), prim_conf, s->dir, name, s->dir, name, s->host);
 	char csr[512], pem[512], full[512];
 
 	cr_assert_eq(r.status, 0, "prepare-next %s: %s", name, r.err);
