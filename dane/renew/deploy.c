@@ -671,38 +671,58 @@ static void staged_free(struct staged *s)
 	free(s);
 }
 
+/* A state file's text is built in a memory stream, then written whole. */
+struct state_text {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static int state_begin(struct state_text *t, const char *magic)
+{
+	t->buf = NULL;
+	t->len = 0;
+	t->f = open_memstream(&t->buf, &t->len);
+	if (!t->f) {
+		return DK_ENOMEM;
+	}
+	fputs(magic, t->f);
+	return 0;
+}
+
+/* Write the text to the state folder's file @name (mode 0600, whole or
+ * not at all), then wipe it: it may hold a private key. */
+static int state_commit(const struct dk_hook_conf *conf, const char *name,
+			struct state_text *t, struct dk_diag *diag)
+{
+	char *path = in_dir(conf->state_dir, name);
+	int r = DK_ENOMEM;
+
+	if (fclose(t->f) == 0 && path) {
+		r = dkr_write_file(path, t->buf, t->len, 0600, 0, diag);
+	}
+	if (t->buf) {
+		OPENSSL_cleanse(t->buf, t->len);
+	}
+	free(t->buf);
+	free(path);
+	return r;
+}
+
 static int staged_write(const struct dk_hook_conf *conf, const struct staged *s,
 			struct dk_diag *diag)
 {
-	char *path = in_dir(conf->state_dir, "staged.pem"), *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r;
+	struct state_text t;
 
-	if (!path) {
+	if (state_begin(&t, STAGED_MAGIC) < 0) {
 		return DK_ENOMEM;
 	}
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		free(path);
-		return DK_ENOMEM;
-	}
-	fputs(STAGED_MAGIC, f);
-	fprintf(f, "# client %s\n# domain %s\n# staged %lld\n# leaf %s\n",
+	fprintf(t.f, "# client %s\n# domain %s\n# staged %lld\n# leaf %s\n",
 		s->client ? s->client : "-", s->domain ? s->domain : "-",
 		(long long)s->staged_at, s->pair->fp);
-	fputs(s->pair->key_pem, f);
-	fputs(s->pair->chain_pem, f);
-	if (fclose(f) != 0) {
-		free(buf);
-		free(path);
-		return DK_ENOMEM;
-	}
-	r = dkr_write_file(path, buf, len, 0600, 0, diag);
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	free(path);
-	return r;
+	fputs(s->pair->key_pem, t.f);
+	fputs(s->pair->chain_pem, t.f);
+	return state_commit(conf, "staged.pem", &t, diag);
 }
 
 static void header_value(const char *buf, const char *key, char **ret)
@@ -846,38 +866,21 @@ static void deployed_free(struct deployed *d)
 static int deployed_write(const struct dk_hook_conf *conf,
 			  const struct deployed *d, struct dk_diag *diag)
 {
-	char *path = in_dir(conf->state_dir, "deployed"), *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r;
+	struct state_text t;
 
-	if (!path) {
+	if (state_begin(&t, DEPLOYED_MAGIC) < 0) {
 		return DK_ENOMEM;
 	}
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		free(path);
-		return DK_ENOMEM;
-	}
-	fputs(DEPLOYED_MAGIC, f);
-	fprintf(f, "leaf %s\nat %lld\nttl %u\nmin-age %ld\nreload %s\n", d->fp,
-		(long long)d->at, d->ttl, d->min_age,
+	fprintf(t.f, "leaf %s\nat %lld\nttl %u\nmin-age %ld\nreload %s\n",
+		d->fp, (long long)d->at, d->ttl, d->min_age,
 		d->reload_failed ? "failed" : "ok");
 	for (size_t i = 0; i < d->retire.n; i++) {
 		char *l = rec_line(&d->retire.v[i]);
 
-		fprintf(f, "retire %s\n", l ? l : "");
+		fprintf(t.f, "retire %s\n", l ? l : "");
 		free(l);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		free(path);
-		return DK_ENOMEM;
-	}
-	r = dkr_write_file(path, buf, len, 0600, 0, diag);
-	free(buf);
-	free(path);
-	return r;
+	return state_commit(conf, "deployed", &t, diag);
 }
 
 static int deployed_read(const struct dk_hook_conf *conf, struct deployed **ret,
