@@ -540,7 +540,6 @@ int dki_bind_token(const char **pp, char *tok, size_t toklen)
 	return 1;
 }
 
-
 /*
  * trusted-keys-file: a BIND "trusted-keys { NAME FLAGS PROTO ALG "KEY";
  * ... };" file. Only the zones and algorithms are taken; libunbound reads
