@@ -14,6 +14,7 @@
 #include <danekit/dnssec.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char chain_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] chain [OPTIONS] NAME [TYPE]\n"
@@ -398,7 +399,7 @@ static json_t *json_link(const struct dk_chain *ch, size_t idx, int *bad)
 		return NULL;
 	}
 	add(o, "type", json_string(dk_chain_link_type_name(l->type)), bad);
-	add(o, "status", json_string(dk_dnssec_status_name(l->status)), bad);
+	add(o, "dnssec", json_string(dk_dnssec_status_name(l->status)), bad);
 	add(o, "name", json_str_or_null(l->name), bad);
 	add(o, "zone", json_str_or_null(l->zone), bad);
 	if (l->type == DK_CHAIN_ZONE) {
@@ -540,7 +541,7 @@ static int print_json(FILE *out, const struct dk_chain *ch)
 	add(doc, "resolver_dnssec",
 	    json_string(dk_dnssec_status_name(dk_chain_resolver_status(ch))),
 	    &bad);
-	add(doc, "why_bogus", json_str_or_null(dk_chain_why_bogus(ch)), &bad);
+	add(doc, "why", json_str_or_null(dk_chain_why_bogus(ch)), &bad);
 	add(doc, "checked_dnssec",
 	    json_string(dk_dnssec_status_name(dk_chain_checked_status(ch))),
 	    &bad);
@@ -572,11 +573,10 @@ static int print_json(FILE *out, const struct dk_chain *ch)
 	add(doc, "warn_days", json_integer(dk_chain_warn_days(ch)), &bad);
 	add(doc, "warnings", warn, &bad);
 	add(doc, "links", links, &bad);
-	if (!bad &&
-	    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+	doc = cli_json_doc("chain", cli_status_exit(dk_chain_status(ch)), doc);
+	if (!bad && cli_json_dump(out, doc) < 0) {
 		bad = 1;
 	}
-	fputc('\n', out);
 	json_decref(doc);
 	return bad ? -1 : 0;
 }

@@ -23,6 +23,7 @@
 #include <danekit/tlsa.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char check_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] check smtp [OPTIONS] DOMAIN\n"
@@ -446,41 +447,9 @@ static void print_text(FILE *out, const struct cli *cli,
 
 /* --- JSON ---------------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *jtime(time_t t)
-{
-	char buf[32];
-
-	if (t == 0) {
-		return json_null();
-	}
-	fmt_time(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 static json_t *json_tlsa(const struct dk_tlsa *t)
 {
-	size_t len = 0;
-	const uint8_t *d = dk_tlsa_data(t, &len);
-	char *hex = malloc(2 * len + 1);
-	json_t *o;
-
-	if (!hex) {
-		return NULL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	}
-	hex[2 * len] = '\0';
-	o = json_pack("{s:i, s:i, s:i, s:s}", "usage", dk_tlsa_usage(t),
-		      "selector", dk_tlsa_selector(t), "mtype",
-		      dk_tlsa_mtype(t), "data", hex);
-	free(hex);
-	return o;
+	return cli_json_tlsa(t, NULL, 0);
 }
 
 static json_t *json_findings(const struct dk_dane_report *r, long host)
@@ -498,9 +467,11 @@ static json_t *json_findings(const struct dk_dane_report *r, long host)
 			json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o}",
 				  "severity",
 				  dk_dane_severity_name(f->severity), "code",
-				  f->code, "where", jstr(f->where), "message",
-				  f->message, "evidence", jstr(f->evidence),
-				  "hint", jstr(f->hint), "rfc", jstr(f->rfc)));
+				  f->code, "where", cli_json_str(f->where),
+				  "message", f->message, "evidence",
+				  cli_json_str(f->evidence), "hint",
+				  cli_json_str(f->hint), "rfc",
+				  cli_json_str(f->rfc)));
 	}
 	return arr;
 }
@@ -513,11 +484,12 @@ static json_t *json_cert(const struct dk_dane_cert *c)
 		json_array_append_new(sans, json_string(c->sans[i]));
 	}
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "subject",
-			 jstr(c->subject), "issuer", jstr(c->issuer), "sans",
+			 cli_json_str(c->subject), "issuer",
+			 cli_json_str(c->issuer), "sans",
 			 sans ? sans : json_array(), "not_before",
-			 jtime(c->not_before), "not_after", jtime(c->not_after),
-			 "spki_sha256", c->spki_sha256, "cert_sha256",
-			 c->cert_sha256);
+			 cli_json_time(c->not_before), "not_after",
+			 cli_json_time(c->not_after), "spki_sha256",
+			 c->spki_sha256, "cert_sha256", c->cert_sha256);
 }
 
 static json_t *json_match(const struct dk_dane_host *h, long rec, int depth)
@@ -558,9 +530,9 @@ static json_t *json_addr(const struct dk_dane_host *h,
 		json_array_append_new(
 			alts,
 			json_pack("{s:s, s:s, s:o, s:o, s:o}", "key_type",
-				  al->key_type, "status",
+				  al->key_type, "verdict",
 				  dk_dane_addr_status_name(al->status), "why",
-				  jstr(al->why), "match",
+				  cli_json_str(al->why), "match",
 				  json_match(h, al->match_record,
 					     al->match_depth),
 				  "chain", json_chain(al->chain, al->nchain)));
@@ -569,10 +541,11 @@ static json_t *json_addr(const struct dk_dane_host *h,
 			 "s:o, s:o}",
 			 "address", a->address, "family",
 			 a->family == AF_INET6 ? 6 : 4, "port", (int)a->port,
-			 "status", dk_dane_addr_status_name(a->status), "why",
-			 jstr(a->why), "banner", jstr(a->banner), "tls_version",
-			 jstr(a->tls_version), "cipher", jstr(a->cipher),
-			 "verify",
+			 "verdict", dk_dane_addr_status_name(a->status), "why",
+			 cli_json_str(a->why), "banner",
+			 cli_json_str(a->banner), "tls_version",
+			 cli_json_str(a->tls_version), "cipher",
+			 cli_json_str(a->cipher), "verify",
 			 a->verify_text ? json_pack("{s:I, s:s}", "code",
 						    (json_int_t)a->verify_code,
 						    "text", a->verify_text)
@@ -606,9 +579,9 @@ static json_t *json_host(const struct dk_dane_report *r, size_t hi)
 		json_decref(tlsa);
 		tlsa = json_pack(
 			"{s:s, s:o, s:s, s:o, s:o, s:o, s:i}", "owner",
-			h->tlsa_owner, "base", jstr(h->tlsa_base), "dnssec",
-			dk_dnssec_status_name(h->tlsa_status), "why",
-			jstr(h->tlsa_why), "error",
+			h->tlsa_owner, "base", cli_json_str(h->tlsa_base),
+			"dnssec", dk_dnssec_status_name(h->tlsa_status), "why",
+			cli_json_str(h->tlsa_why), "error",
 			h->tlsa_error ? json_string(dk_strerror(h->tlsa_error))
 				      : json_null(),
 			"records", recs ? recs : json_array(), "usable",
@@ -617,15 +590,16 @@ static json_t *json_host(const struct dk_dane_report *r, size_t hi)
 	}
 	json_decref(recs);
 	return json_pack(
-		"{s:s, s:i, s:o, s:b, s:s, s:o, s:o, s:b, s:o, s:s, "
+		"{s:s, s:i, s:o, s:b, s:{s:s, s:o}, s:o, s:b, s:o, s:s, "
 		"s:o, s:o}",
 		"name", h->name, "preference", (int)h->preference, "cname",
-		jstr(h->cname), "ip_literal", h->ip_literal, "addresses_dnssec",
-		dk_dnssec_status_name(h->addr_status), "addresses_why",
-		jstr(h->addr_why), "tlsa", tlsa ? tlsa : json_null(), "dane",
-		h->dane, "addresses", addrs ? addrs : json_array(), "verdict",
-		dk_dane_verdict_name(h->verdict), "why", jstr(h->why),
-		"findings", json_findings(r, (long)hi));
+		cli_json_str(h->cname), "ip_literal", h->ip_literal,
+		"address_records", "dnssec",
+		dk_dnssec_status_name(h->addr_status), "why",
+		cli_json_str(h->addr_why), "tlsa", tlsa ? tlsa : json_null(),
+		"dane", h->dane, "addresses", addrs ? addrs : json_array(),
+		"verdict", dk_dane_verdict_name(h->verdict), "why",
+		cli_json_str(h->why), "findings", json_findings(r, (long)hi));
 }
 
 static json_t *json_report(const struct dk_dane_report *r)
@@ -639,26 +613,26 @@ static json_t *json_report(const struct dk_dane_report *r)
 		json_decref(mx);
 		mx = json_pack("{s:s, s:o, s:o, s:b, s:b, s:b}", "dnssec",
 			       dk_dnssec_status_name(r->mx_status), "why",
-			       jstr(r->mx_why), "error",
+			       cli_json_str(r->mx_why), "error",
 			       r->mx_error
 				       ? json_string(dk_strerror(r->mx_error))
 				       : json_null(),
 			       "null_mx", r->null_mx, "implicit",
 			       r->implicit_mx, "nxdomain", r->nxdomain);
 	}
-	doc = json_pack(
-		"{s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:o, "
-		"s:i}",
-		"check", r->service == DK_DANE_SERVICE_SMTP ? "smtp" : "tls",
-		"domain", r->domain, "port", (int)r->port, "connect_port",
-		(int)r->connect_port, "starttls",
-		r->starttls ? json_string(dk_starttls_name(r->starttls))
-			    : json_null(),
-		"at", jtime(r->at), "mx", mx ? mx : json_null(), "hosts",
-		hosts ? hosts : json_array(), "findings", json_findings(r, -1),
-		"verdict", dk_dane_verdict_name(r->verdict), "why",
-		jstr(r->why), "exit", verdict_exit(r->verdict));
-	return doc;
+	doc = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
+			"domain", r->domain, "port", (int)r->port,
+			"connect_port", (int)r->connect_port, "starttls",
+			r->starttls ? json_string(dk_starttls_name(r->starttls))
+				    : json_null(),
+			"at", cli_json_time(r->at), "mx", mx ? mx : json_null(),
+			"hosts", hosts ? hosts : json_array(), "findings",
+			json_findings(r, -1), "verdict",
+			dk_dane_verdict_name(r->verdict), "why",
+			cli_json_str(r->why));
+	return cli_json_doc(r->service == DK_DANE_SERVICE_SMTP ? "check smtp"
+							       : "check tls",
+			    verdict_exit(r->verdict), doc);
 }
 
 static int print_report(const struct cli *cli, const struct dk_dane_report *r)
@@ -675,11 +649,9 @@ static int print_report(const struct cli *cli, const struct dk_dane_report *r)
 	if (cli->json) {
 		json_t *doc = json_report(r);
 
-		if (!doc || json_dumpf(doc, out,
-				       JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+		if (cli_json_dump(out, doc) < 0) {
 			rc = EXIT_SOFTWARE;
 		}
-		fputc('\n', out);
 		json_decref(doc);
 	} else {
 		print_text(out, cli, r);

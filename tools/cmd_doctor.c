@@ -11,6 +11,7 @@
 #include <danekit/dnssec.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char doctor_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] doctor [OPTIONS] [NAME [TYPE]]\n"
@@ -48,23 +49,6 @@ static const char doctor_help[] =
 	"Exit status: 0 fit (warnings allowed), 1 unfit (a check failed, or\n"
 	"the set-up's files are missing or broken), 64 usage error, 75 could\n"
 	"not be tested (the self-test got no answer).\n";
-
-static json_t *time_json(time_t t)
-{
-	char buf[32];
-	struct tm tm;
-
-	if (t <= 0 || !gmtime_r(&t, &tm) ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		return json_null();
-	}
-	return json_string(buf);
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 static json_t *tri(int v)
 {
@@ -131,7 +115,7 @@ static json_t *doc_json(const struct dk_doctor *d, int rc)
 		}
 		c = json_pack(
 			"{s:s, s:s, s:s?, s:o}", "check",
-			dk_doctor_check_id(d, i), "status",
+			dk_doctor_check_id(d, i), "verdict",
 			dk_doctor_status_name(dk_doctor_check_status(d, i)),
 			"why", dk_doctor_check_why(d, i), "details",
 			det ? det : json_array());
@@ -143,14 +127,15 @@ static json_t *doc_json(const struct dk_doctor *d, int rc)
 		json_t *a = json_pack(
 			"{s:s, s:o, s:s, s:o, s:b, s:o, s:o, s:o}", "zone",
 			dk_doctor_anchor_zone(d, i), "file",
-			str_or_null(dk_doctor_anchor_file(d, i)), "source",
+			cli_json_str(dk_doctor_anchor_file(d, i)), "source",
 			dk_doctor_anchor_source(d, i), "unbound_conf",
-			str_or_null(dk_doctor_anchor_conf(d, i)), "rfc5011",
+			cli_json_str(dk_doctor_anchor_conf(d, i)), "rfc5011",
 			dk_doctor_anchor_rfc5011(d, i), "mtime",
-			time_json(dk_doctor_anchor_mtime(d, i)), "last_queried",
-			time_json(dk_doctor_anchor_last_queried(d, i)),
+			cli_json_time(dk_doctor_anchor_mtime(d, i)),
+			"last_queried",
+			cli_json_time(dk_doctor_anchor_last_queried(d, i)),
 			"last_success",
-			time_json(dk_doctor_anchor_last_success(d, i)));
+			cli_json_time(dk_doctor_anchor_last_success(d, i)));
 
 		if (!a || json_array_append_new(anchors, a)) {
 			bad = 1;
@@ -170,7 +155,7 @@ static json_t *doc_json(const struct dk_doctor *d, int rc)
 	}
 	tr = json_pack("{s:o, s:o, s:o}", "udp", tri(dk_doctor_udp(d)), "tcp",
 		       tri(dk_doctor_tcp(d)), "via",
-		       str_or_null(dk_doctor_transport_via(d)));
+		       cli_json_str(dk_doctor_transport_via(d)));
 	n3 = json_pack("{s:o, s:o}", "max_iterations",
 		       dk_doctor_nsec3_iterations(d) < 0
 			       ? json_null()
@@ -188,12 +173,9 @@ static json_t *doc_json(const struct dk_doctor *d, int rc)
 		json_decref(n3);
 		return NULL;
 	}
-	add(doc, "schema_version", json_integer(1), &bad);
-	add(doc, "command", json_string("doctor"), &bad);
-	add(doc, "exit", json_integer(rc), &bad);
 	add(doc, "verdict", json_string(verdict_word(v)), &bad);
-	add(doc, "time", time_json(dk_doctor_time(d)), &bad);
-	add(doc, "name", str_or_null(dk_doctor_name(d)), &bad);
+	add(doc, "time", cli_json_time(dk_doctor_time(d)), &bad);
+	add(doc, "name", cli_json_str(dk_doctor_name(d)), &bad);
 	add(doc, "checks", checks, &bad);
 	add(doc, "anchors", anchors, &bad);
 	add(doc, "algorithms", algs, &bad);
@@ -207,7 +189,7 @@ static json_t *doc_json(const struct dk_doctor *d, int rc)
 		json_decref(doc);
 		return NULL;
 	}
-	return doc;
+	return cli_json_doc("doctor", rc, doc);
 }
 
 /* The verdict line: "fit: ...", "unfit: ...", "untested: ...". */

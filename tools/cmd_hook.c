@@ -16,6 +16,7 @@
 #include <danekit/dane.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char hook_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] hook CLIENT --config FILE [OPTIONS] "
@@ -184,16 +185,15 @@ static json_t *str_array(char **a, size_t n)
 	return j ? j : json_null();
 }
 
-static json_t *time_json(time_t t)
+/* Record lines as record objects. */
+static json_t *rec_array(char **a, size_t n)
 {
-	struct tm tm;
-	char buf[40];
+	json_t *j = json_array();
 
-	if (!t || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-		return json_null();
+	for (size_t i = 0; j && i < n; i++) {
+		json_array_append_new(j, cli_json_rr_line(a[i]));
 	}
-	return json_string(buf);
+	return j ? j : json_null();
 }
 
 static int result_exit(const struct dk_hook_result *res, int resume)
@@ -241,23 +241,23 @@ static int print_result(const struct cli *cli, const char *client,
 						   checks);
 		}
 		doc = json_pack(
-			"{s:i, s:s, s:i, s:s, s:s, s:s?, s:s?, s:s, s:o, "
+			"{s:s, s:s, s:s?, s:s?, s:s, s:o, "
 			"s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			"schema_version", 1, "command", "hook", "exit", rc,
-			"client", client, "action",
+			"client", client, "verdict",
 			dk_hook_action_name(res->action), "why", res->why,
 			"fingerprint", res->fingerprint, "dnssec",
 			dk_dnssec_status_name(res->dnssec), "staged_at",
-			time_json(res->staged_at), "deploy_from",
-			time_json(res->deploy_from), "reloaded", res->reloaded,
-			"tempfail", res->tempfail, "published",
-			str_array(res->published, res->npublished), "pending",
-			str_array(res->pending, res->npending), "retired",
-			str_array(res->retired, res->nretired), "to_retire",
-			str_array(res->to_retire, res->nto_retire),
-			"retire_from", time_json(res->retire_from), "notes",
+			cli_json_time(res->staged_at), "deploy_from",
+			cli_json_time(res->deploy_from), "reloaded",
+			res->reloaded, "tempfail", res->tempfail, "published",
+			rec_array(res->published, res->npublished), "pending",
+			rec_array(res->pending, res->npending), "retired",
+			rec_array(res->retired, res->nretired), "to_retire",
+			rec_array(res->to_retire, res->nto_retire),
+			"retire_from", cli_json_time(res->retire_from), "notes",
 			str_array(res->notes, res->nnotes), "checks",
 			checks ? checks : json_array());
+		doc = cli_json_doc("hook", rc, doc);
 		if (!doc) {
 			r = EXIT_SOFTWARE;
 		}

@@ -10,6 +10,7 @@
 #include <danekit/dnssec.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char lookup_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] lookup [OPTIONS] NAME [TYPE]\n"
@@ -54,25 +55,32 @@ static int print_answer(const struct cli *cli, const struct dk_answer *a)
 
 		for (size_t i = 0; arr && i < nrecs; i++) {
 			char *line = dk_answer_record_text(a, i);
+			uint8_t *rd = NULL;
+			size_t rdlen = 0;
+			json_t *o = NULL;
 
-			if (!line ||
-			    json_array_append_new(arr, json_string(line))) {
+			if (line &&
+			    dk_answer_record_rdata(a, i, &rd, &rdlen) == 0) {
+				o = cli_json_rr(line, rd, rdlen);
+			}
+			if (!o || json_array_append_new(arr, o)) {
 				rc = EXIT_SOFTWARE;
 			}
+			free(rd);
 			free(line);
 		}
-		doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}",
-				"name", dk_answer_qname(a), "type", tname,
-				"rcode", rcode, "canonical_name",
-				dk_answer_canonname(a), "dnssec",
-				dk_dnssec_status_name(st), "why", why, "ttl",
-				(json_int_t)dk_answer_ttl(a), "records",
-				arr ? arr : json_array());
-		if (!doc || json_dumpf(doc, out,
-				       JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+		doc = cli_json_doc(
+			"lookup", cli_status_exit(st),
+			json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:I, s:o}",
+				  "name", dk_answer_qname(a), "type", tname,
+				  "rcode", rcode, "canonical_name",
+				  dk_answer_canonname(a), "dnssec",
+				  dk_dnssec_status_name(st), "why", why, "ttl",
+				  (json_int_t)dk_answer_ttl(a), "records",
+				  arr ? arr : json_array()));
+		if (cli_json_dump(out, doc) < 0) {
 			rc = EXIT_SOFTWARE;
 		}
-		fputc('\n', out);
 		json_decref(doc);
 	} else if (cli->verbosity < 0) {
 		/* -q: the status line alone, for monitoring. */

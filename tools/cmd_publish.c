@@ -14,6 +14,7 @@
 #include <danekit/dane.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char publish_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] publish --host HOST [--port 25]\n"
@@ -433,29 +434,27 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		json_t *ja = json_array(), *jr = json_array();
 
 		for (size_t i = 0; ja && i < plan->nadd; i++) {
-			char *s = NULL;
-
-			dk_tlsa_format(plan->add[i], DK_TLSA_FMT_RDATA, NULL, 0,
-				       &s);
-			json_array_append_new(ja, json_string(s ? s : "?"));
-			free(s);
+			json_array_append_new(ja, cli_json_tlsa(plan->add[i],
+								plan->owner,
+								plan->ttl));
 		}
 		for (size_t i = 0; jr && i < plan->nremove; i++) {
-			char *s = NULL;
-
-			dk_tlsa_format(plan->remove[i], DK_TLSA_FMT_RDATA, NULL,
-				       0, &s);
-			json_array_append_new(jr, json_string(s ? s : "?"));
-			free(s);
+			json_array_append_new(
+				jr, cli_json_tlsa(plan->remove[i], plan->owner,
+						  plan->before_ttl));
 		}
-		doc = json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o, s:o, s:s}",
-				"owner", plan->owner, "zone", plan->zone,
-				"server", plan->server, "port", (int)plan->port,
-				"dry_run", dry_run, "changed",
-				!dry_run && (plan->nadd || plan->nremove),
-				"added", ja ? ja : json_array(), "removed",
-				jr ? jr : json_array(), "nsupdate",
-				plan->script);
+		doc = cli_json_doc(
+			"publish", EXIT_OK,
+			json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o, s:o, "
+				  "s:s}",
+				  "owner", plan->owner, "zone", plan->zone,
+				  "server", plan->server, "port",
+				  (int)plan->port, "dry_run", dry_run,
+				  "changed",
+				  !dry_run && (plan->nadd || plan->nremove),
+				  "added", ja ? ja : json_array(), "removed",
+				  jr ? jr : json_array(), "nsupdate",
+				  plan->script));
 	} else if (cli->verbosity < 0) {
 		/* -q: nothing but the exit status */
 	} else if (dry_run) {

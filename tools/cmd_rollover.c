@@ -20,6 +20,7 @@
 #include <danekit/dane.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char rollover_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] rollover --host HOST [--port 25]\n"
@@ -185,19 +186,6 @@ int renew_cli_stage_exit(const struct dk_rollover_report *rep)
 	}
 }
 
-static json_t *tlsa_json(const struct dk_tlsa *t)
-{
-	char *rd = NULL;
-	json_t *j;
-
-	if (dk_tlsa_format(t, DK_TLSA_FMT_RDATA, NULL, 0, &rd) < 0) {
-		return NULL;
-	}
-	j = json_string(rd);
-	free(rd);
-	return j;
-}
-
 static void print_zone_lines(FILE *out, const char *prefix,
 			     struct dk_tlsa *const *arr, size_t n,
 			     const char *owner, uint32_t ttl)
@@ -234,12 +222,18 @@ int renew_cli_print_report(const struct cli *cli,
 		for (size_t i = 0; recs && i < rep->nrecords; i++) {
 			const struct dk_rollover_record *r = &rep->records[i];
 
-			json_array_append_new(
-				recs, json_pack("{s:o, s:b, s:b, s:I}",
-						"record", tlsa_json(r->tlsa),
-						"current", r->current, "next",
-						r->next, "first_seen",
-						(json_int_t)r->first_seen));
+			json_t *o = cli_json_tlsa(r->tlsa, NULL, 0);
+
+			if (o) {
+				json_object_set_new(o, "current",
+						    json_boolean(r->current));
+				json_object_set_new(o, "next",
+						    json_boolean(r->next));
+				json_object_set_new(
+					o, "first_seen",
+					cli_json_time((time_t)r->first_seen));
+			}
+			json_array_append_new(recs, o);
 		}
 		for (size_t i = 0; srvs && i < rep->nservers; i++) {
 			const struct dk_rollover_server *s = &rep->servers[i];
@@ -257,30 +251,34 @@ int renew_cli_print_report(const struct cli *cli,
 					  "why", s->why, "qname", s->qname));
 		}
 		for (size_t i = 0; add && i < rep->nadd; i++) {
-			json_array_append_new(add, tlsa_json(rep->add[i]));
+			json_array_append_new(
+				add, cli_json_tlsa(rep->add[i], at, ttl));
 		}
 		for (size_t i = 0; rem && i < rep->nremove; i++) {
-			json_array_append_new(rem, tlsa_json(rep->remove[i]));
+			json_array_append_new(
+				rem, cli_json_tlsa(rep->remove[i], at, ttl));
 		}
 		for (size_t i = 0; warn && i < rep->nwarnings; i++) {
 			json_array_append_new(warn,
 					      json_string(rep->warnings[i]));
 		}
 		o = json_pack(
-			"{s:s, s:s?, s:s?, s:s, s:s, s:s?, s:I, s:I, s:I, "
-			"s:s, s:b, s:o, s:o, s:o, s:o, s:s?, s:o}",
+			"{s:s, s:s?, s:s?, s:s, s:s?, s:b, "
+			"s:{s:s, s:o, s:I, s:o}, s:I, s:I, s:s, s:o, s:o, "
+			"s:o, s:o}",
 			"owner", rep->owner, "target", rep->target, "zone",
-			rep->zone, "stage", dk_rollover_stage_name(rep->stage),
-			"dnssec", dk_dnssec_status_name(rep->status),
-			"dnssec_why", rep->status_why, "ttl",
-			(json_int_t)rep->ttl, "age", (json_int_t)rep->age,
+			rep->zone, "verdict",
+			dk_rollover_stage_name(rep->stage), "why", rep->why,
+			"safe", dk_rollover_stage_safe(rep->stage), "tlsa",
+			"dnssec", dk_dnssec_status_name(rep->status), "why",
+			cli_json_str(rep->status_why), "ttl",
+			(json_int_t)rep->ttl, "records",
+			recs ? recs : json_array(), "age", (json_int_t)rep->age,
 			"min_age", (json_int_t)rep->min_age, "live",
-			dk_rollover_live_name(rep->live), "safe",
-			dk_rollover_stage_safe(rep->stage), "records",
-			recs ? recs : json_array(), "servers",
+			dk_rollover_live_name(rep->live), "servers",
 			srvs ? srvs : json_array(), "add",
 			add ? add : json_array(), "remove",
-			rem ? rem : json_array(), "why", rep->why, "warnings",
+			rem ? rem : json_array(), "warnings",
 			warn ? warn : json_array());
 		if (!o || json_array_append_new(jarr, o) != 0) {
 			cli_err(cli, "out of memory");
@@ -653,12 +651,16 @@ static int prepare_next(struct cli *cli, struct ro_opts *o, const char *owner)
 		goto out;
 	}
 	if (cli->json) {
-		json_t *doc = json_pack(
-			"{s:s, s:s?, s:s, s:s?, s:s, s:I, s:[s]}", "owner",
-			owner, "target", target, "key", o->key_out, "csr",
-			o->csr_out, "key_type",
-			dk_key_type_name((enum dk_key_type)o->key_type), "ttl",
-			(json_int_t)ttl, "publish", line);
+		json_t *doc = cli_json_doc(
+			"rollover", EXIT_OK,
+			json_pack(
+				"{s:s, s:s?, s:s, s:s?, s:s, s:I, s:[o]}",
+				"owner", owner, "target", target, "key",
+				o->key_out, "csr", o->csr_out, "key_type",
+				dk_key_type_name((enum dk_key_type)o->key_type),
+				"ttl", (json_int_t)ttl, "publish",
+				cli_json_tlsa(t, target ? target : owner,
+					      ttl)));
 
 		rc = cli_finish(cli, out, &buf, &len, doc);
 		json_decref(doc);
@@ -1086,6 +1088,7 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 			json_object_set_new(doc, "live_why",
 					    json_string(live_note));
 		}
+		doc = cli_json_doc("rollover", renew_cli_stage_exit(rep), doc);
 	} else {
 		if (!state && cli->verbosity >= 0) {
 			fprintf(out,

@@ -11,6 +11,7 @@
 #include <danekit/tlsa.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char tlsa_help[] =
 	"Usage: danekit tlsa [OPTIONS] INPUT...\n"
@@ -279,39 +280,26 @@ static int print_records(struct cli *cli, const struct tlsa_opts *o,
 			continue; /* a duplicate */
 		}
 		if (arr) {
-			size_t dlen;
-			const uint8_t *d = dk_tlsa_data(m[i].tlsa, &dlen);
-			char *hex = malloc(2 * dlen + 1);
-			json_t *obj;
+			json_t *obj = cli_json_tlsa(m[i].tlsa, owner,
+						    (uint32_t)o->ttl);
 
-			if (!hex) {
-				rc = EXIT_SOFTWARE;
-				break;
+			if (obj && !owner) {
+				/* DESIGN.md: name and ttl are always there */
+				json_t *n =
+					json_pack("{s:n, s:I}", "name", "ttl",
+						  (json_int_t)o->ttl);
+
+				if (!n || json_object_update(n, obj) != 0) {
+					json_decref(n);
+					n = NULL;
+				}
+				json_decref(obj);
+				obj = n;
 			}
-			for (size_t k = 0; k < dlen; k++) {
-				snprintf(hex + 2 * k, 3, "%02x", d[k]);
+			if (obj) {
+				json_object_set_new(obj, "source",
+						    json_string(m[i].source));
 			}
-			hex[2 * dlen] = '\0';
-			obj = json_pack(
-				"{s:o, s:I, s:i, s:i, s:i, s:s, s:s, s:s, s:s, "
-				"s:s}",
-				"name",
-				owner ? json_string(owner) : json_null(), "ttl",
-				(json_int_t)o->ttl, "usage",
-				dk_tlsa_usage(m[i].tlsa), "selector",
-				dk_tlsa_selector(m[i].tlsa), "mtype",
-				dk_tlsa_mtype(m[i].tlsa), "data", hex,
-				"usage_name",
-				dk_tlsa_field_name(DK_TLSA_FIELD_USAGE,
-						   dk_tlsa_usage(m[i].tlsa)),
-				"selector_name",
-				dk_tlsa_field_name(DK_TLSA_FIELD_SELECTOR,
-						   dk_tlsa_selector(m[i].tlsa)),
-				"mtype_name",
-				dk_tlsa_field_name(DK_TLSA_FIELD_MTYPE,
-						   dk_tlsa_mtype(m[i].tlsa)),
-				"source", m[i].source);
-			free(hex);
 			if (!obj || json_array_append_new(arr, obj) < 0) {
 				rc = EXIT_SOFTWARE;
 			}
@@ -341,11 +329,13 @@ static int print_records(struct cli *cli, const struct tlsa_opts *o,
 		}
 	}
 	if (arr && rc == EXIT_OK) {
-		if (json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) <
-		    0) {
+		json_t *doc = cli_json_doc("tlsa", EXIT_OK,
+					   json_pack("{s:O}", "records", arr));
+
+		if (cli_json_dump(out, doc) < 0) {
 			rc = EXIT_SOFTWARE;
 		}
-		fputc('\n', out);
+		json_decref(doc);
 	}
 	json_decref(arr);
 	if (fclose(out) != 0 && rc == EXIT_OK) {

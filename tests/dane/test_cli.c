@@ -54,7 +54,7 @@ Test(dane_smtp, dane_ok)
 			 "secure");
 	cr_assert_str_eq(dt_str(dt_host(doc, 0), "name"), "mail.dane-ok.test.");
 	cr_assert_str_eq(dt_str(a, "address"), "127.53.1.16");
-	cr_assert_str_eq(dt_str(a, "status"), "verified");
+	cr_assert_str_eq(dt_str(a, "verdict"), "verified");
 	assert_match(a, 3, 0);
 	cr_assert(strncmp(dt_str(a, "tls_version"), "TLSv1.", 6) == 0);
 	cr_assert(dt_str(a, "cipher")[0]);
@@ -75,7 +75,7 @@ Test(dane_smtp, dane_ta_via_intermediate)
 	json_t *a = dt_addr(doc, 0, 0);
 
 	assert_verdict(doc, rc, 0, "valid");
-	cr_assert_str_eq(dt_str(a, "status"), "verified");
+	cr_assert_str_eq(dt_str(a, "verdict"), "verified");
 	assert_match(a, 2, 1);
 	/* The trust anchor is sent: no "not sent" finding. */
 	cr_assert_null(dt_finding(doc, "tlsa-ta-not-sent", NULL));
@@ -90,7 +90,7 @@ Test(dane_smtp, mismatch)
 	const char *spki;
 
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(a, "status"), "mismatch");
+	cr_assert_str_eq(dt_str(a, "verdict"), "mismatch");
 	cr_assert(json_is_null(json_object_get(a, "match")));
 	f = dt_finding(doc, "dane-mismatch", "error");
 	cr_assert_not_null(f);
@@ -140,7 +140,9 @@ Test(dane_smtp, bogus_tlsa_defers)
 	size_t i;
 
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(h, "addresses_dnssec"), "secure");
+	cr_assert_str_eq(
+		dt_str(json_object_get(h, "address_records"), "dnssec"),
+		"secure");
 	cr_assert_str_eq(dt_str(t, "dnssec"), "bogus");
 	cr_assert_eq(json_array_size(json_object_get(t, "records")), 0,
 		     "bogus records must not be used");
@@ -148,7 +150,7 @@ Test(dane_smtp, bogus_tlsa_defers)
 	/* No fallback: not a single connection is made with bogus data. */
 	json_array_foreach(json_object_get(h, "addresses"), i, a)
 	{
-		cr_assert_str_eq(dt_str(a, "status"), "skipped");
+		cr_assert_str_eq(dt_str(a, "verdict"), "skipped");
 	}
 	json_decref(doc);
 }
@@ -159,7 +161,7 @@ Test(dane_smtp, no_starttls)
 	json_t *doc = SMTP(&rc, "nostarttls.test");
 
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "no-starttls");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "no-starttls");
 	cr_assert_not_null(dt_finding(doc, "no-starttls", "error"));
 	json_decref(doc);
 }
@@ -178,7 +180,7 @@ Test(dane_smtp, two_mx_one_failing)
 	cr_assert_str_eq(dt_str(dt_host(doc, 0), "verdict"), "valid");
 	cr_assert_str_eq(dt_str(dt_host(doc, 1), "name"), "mail2.two-mx.test.");
 	cr_assert_str_eq(dt_str(dt_host(doc, 1), "verdict"), "failed");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 1, 0), "status"), "mismatch");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 1, 0), "verdict"), "mismatch");
 	cr_assert(strstr(dt_str(doc, "why"), "mail2.two-mx.test."));
 	json_decref(doc);
 }
@@ -210,7 +212,9 @@ Test(dane_smtp, mx_cname_into_unsigned_zone)
 	json_t *h = dt_host(doc, 0);
 
 	assert_verdict(doc, rc, 0, "valid");
-	cr_assert_str_eq(dt_str(h, "addresses_dnssec"), "insecure");
+	cr_assert_str_eq(
+		dt_str(json_object_get(h, "address_records"), "dnssec"),
+		"insecure");
 	cr_assert_str_eq(dt_str(json_object_get(h, "tlsa"), "owner"),
 			 "_25._tcp.mail.mx-cname-insecure.test.");
 	cr_assert_not_null(dt_finding(doc, "cname-leaves-signed-zone", "info"));
@@ -235,7 +239,7 @@ Test(dane_smtp, pkix_only_is_no_dane)
 	cr_assert_not_null(dt_finding(doc, "tlsa-none-usable", NULL));
 	cr_assert_not_null(dt_finding(doc, "tlsa-pkix-usage-smtp", NULL));
 	/* TLS still works, but is not authenticated. */
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "tls-only");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "tls-only");
 	json_decref(doc);
 }
 
@@ -267,13 +271,13 @@ Test(dane_smtp, every_address_ipv4_and_ipv6)
 			v6 = 1;
 			cr_assert_str_eq(dt_str(a, "address"), "::1");
 			/* The lab serves [::1] only when the host has it. */
-			cr_assert(strcmp(dt_str(a, "status"), "verified") ==
+			cr_assert(strcmp(dt_str(a, "verdict"), "verified") ==
 					  0 ||
-				  strcmp(dt_str(a, "status"), "unreachable") ==
+				  strcmp(dt_str(a, "verdict"), "unreachable") ==
 					  0);
 		} else {
 			v4 = 1;
-			cr_assert_str_eq(dt_str(a, "status"), "verified");
+			cr_assert_str_eq(dt_str(a, "verdict"), "verified");
 		}
 	}
 	cr_assert(v4 && v6, "both the A and the AAAA address are checked");
@@ -432,7 +436,7 @@ Test(dane_smtp, at_future_date)
 	/* DANE-TA checks dates: the leaf has expired by then. */
 	doc = SMTP(&rc, "dane-ta.test", "--at +1000d");
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "mismatch");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "mismatch");
 	cr_assert(strstr(dt_str(dt_addr(doc, 0, 0), "why"), "expired"));
 	json_decref(doc);
 }
@@ -477,7 +481,7 @@ Test(dane_tls, ok)
 	json_t *doc = TLS(&rc, "www.tls-ok.test");
 
 	assert_verdict(doc, rc, 0, "valid");
-	cr_assert_str_eq(dt_str(doc, "check"), "tls");
+	cr_assert_str_eq(dt_str(doc, "command"), "check tls");
 	cr_assert_eq(json_integer_value(json_object_get(doc, "port")), 443);
 	cr_assert_str_eq(
 		dt_str(json_object_get(dt_host(doc, 0), "tlsa"), "owner"),
@@ -492,7 +496,7 @@ Test(dane_tls, mismatch)
 	json_t *doc = TLS(&rc, "www.tls-mismatch.test");
 
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "mismatch");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "mismatch");
 	cr_assert_not_null(dt_finding(doc, "dane-mismatch", "error"));
 	json_decref(doc);
 }
@@ -557,7 +561,7 @@ Test(dane_tls, unreachable_is_tempfail)
 		dt_check_json(&rc, "tls --connect-port %u www.tls-ok.test", p);
 
 	assert_verdict(doc, rc, 75, "incomplete");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "unreachable");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "unreachable");
 	json_decref(doc);
 }
 
@@ -582,7 +586,7 @@ Test(dane_tls, silent_server_times_out, .timeout = 30)
 			    ntohs(sa.sin_port));
 	cr_assert_leq(time(NULL) - t0, 8, "the time-out was not kept");
 	assert_verdict(doc, rc, 75, "incomplete");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "timeout");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "timeout");
 	json_decref(doc);
 	close(fd);
 }
@@ -732,7 +736,7 @@ Test(dane_tls, pkix_usages_need_a_trusted_ca)
 			    "mail.pkix-only.test:25",
 			    l->smtp_port);
 	assert_verdict(doc, rc, 1, "failed");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "mismatch");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "mismatch");
 	cr_assert(strstr(dt_str(dt_finding(doc, "dane-mismatch", NULL), "hint"),
 			 "trusted CA"));
 	json_decref(doc);

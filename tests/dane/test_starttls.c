@@ -222,7 +222,7 @@ static void run_ok(enum proto p, const char *name)
 	cr_assert_eq(rc, 0, "%s: exit %d (%s)", name, rc, dt_str(doc, "why"));
 	cr_assert_str_eq(dt_verdict(doc), "valid");
 	cr_assert_str_eq(dt_str(doc, "starttls"), name);
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "verified");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "verified");
 	json_decref(doc);
 }
 
@@ -238,7 +238,7 @@ static void run_refused(enum proto p, const char *name)
 	stop(&s);
 	cr_assert_eq(rc, 1, "%s: exit %d (%s)", name, rc, dt_str(doc, "why"));
 	cr_assert_str_eq(dt_verdict(doc), "failed");
-	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "status"), "no-starttls");
+	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "no-starttls");
 	cr_assert_not_null(dt_finding(doc, "no-starttls", "error"));
 	json_decref(doc);
 }

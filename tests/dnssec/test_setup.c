@@ -630,7 +630,7 @@ static const char *check_status(json_t *doc, const char *id)
 	{
 		if (strcmp(json_string_value(json_object_get(c, "check")),
 			   id) == 0) {
-			return json_string_value(json_object_get(c, "status"));
+			return json_string_value(json_object_get(c, "verdict"));
 		}
 	}
 	return "absent";

@@ -888,7 +888,7 @@ Test(renew_hook, json_valid_when_reload_prints)
 		cr_assert_not_null(doc, "not JSON (%s): %s", err.text, r.out);
 		cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 		deployed = strcmp(json_string_value(
-					  json_object_get(doc, "action")),
+					  json_object_get(doc, "verdict")),
 				  "deployed") == 0;
 		if (deployed) {
 			cr_assert(

@@ -219,6 +219,18 @@ static json_t *parse_json(const struct fx_run *r)
 	return j;
 }
 
+/* The records of a "tlsa" document (the document is kept alive by *@doc). */
+static json_t *tlsa_records(const struct fx_run *r, json_t **doc)
+{
+	*doc = parse_json(r);
+	cr_assert_str_eq(json_string_value(json_object_get(*doc, "command")),
+			 "tlsa", "%s", r->out);
+	cr_assert_eq(json_integer_value(json_object_get(*doc, "exit")), 0);
+	cr_assert(json_is_array(json_object_get(*doc, "records")), "%s",
+		  r->out);
+	return json_object_get(*doc, "records");
+}
+
 static void check_json_record(json_t *o, const char *name, long ttl, int u,
 			      int s, int m, const char *file)
 {
@@ -244,41 +256,41 @@ static void check_json_record(json_t *o, const char *name, long ttl, int u,
 Test(cli_good, json)
 {
 	struct fx_run r;
-	json_t *j;
+	json_t *j, *doc;
 
 	fx_run(&r, NULL, "tlsa", "--format", "json", "--host",
 	       "mail.example.com", "--ttl", "600", "p384.crt.pem",
 	       "rsa.pub.der", NULL);
-	j = parse_json(&r);
+	j = tlsa_records(&r, &doc);
 	cr_assert(json_is_array(j), "not an array: %s", r.out);
 	cr_assert_eq(json_array_size(j), 2);
 	check_json_record(json_array_get(j, 0), "_25._tcp.mail.example.com.",
 			  600, 3, 1, 1, "p384.crt.pem");
 	check_json_record(json_array_get(j, 1), "_25._tcp.mail.example.com.",
 			  600, 3, 1, 1, "rsa.pub.der");
-	json_decref(j);
+	json_decref(doc);
 	fx_run_free(&r);
 
 	/* without --host; the global --json after the command */
 	fx_run(&r, NULL, "tlsa", "--json", "-u", "2", "-s", "0", "-m", "2",
 	       "chain.pem", NULL);
-	j = parse_json(&r);
+	j = tlsa_records(&r, &doc);
 	cr_assert_eq(json_array_size(j), 1);
 	check_json_record(json_array_get(j, 0), NULL, 3600, 2, 0, 2,
 			  "chain.pem");
 	cr_assert_str_eq(json_string_value(
 				 json_object_get(json_array_get(j, 0), "data")),
 			 hex_of("ca.crt.pem", 2, 0, 2));
-	json_decref(j);
+	json_decref(doc);
 	fx_run_free(&r);
 
 	/* the global --json before the command */
 	fx_run(&r, NULL, "--json", "tlsa", "p521.csr.der", NULL);
-	j = parse_json(&r);
+	j = tlsa_records(&r, &doc);
 	cr_assert_eq(json_array_size(j), 1);
 	check_json_record(json_array_get(j, 0), NULL, 3600, 3, 1, 1,
 			  "p521.csr.der");
-	json_decref(j);
+	json_decref(doc);
 	fx_run_free(&r);
 }
 
