@@ -19,6 +19,16 @@ int dkt_run(char **out, const char *fmt, ...)
 int dkt_vrun(char **out, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/*
+ * Every --json document a test sees goes through here (the runners call
+ * it with the shell command @cmd, or NULL when they ran danekit itself):
+ * when @cmd runs $DANEKIT and is no pipeline, the document's "exit" must
+ * be @status, the command's exit status, and it is
+ * kept in BUILD/json-out/ for the json-schema test, which validates every
+ * document the suite produced against doc/schema/.
+ */
+void dkt_json_seen(const char *cmd, const char *out, int status);
+
 /* An environment variable the test needs (meson test sets it), or fail. */
 const char *dkt_env(const char *name);
 

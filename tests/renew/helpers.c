@@ -16,6 +16,7 @@
 
 #include <criterion/criterion.h>
 
+#include "dkt.h"
 #include "helpers.h"
 
 char *lab_conf, *lab_port, *lab_pki, *prim_conf, *prim_port, *prim_server,
@@ -67,6 +68,7 @@ struct run run(const char *fmt, ...)
 	}
 	r.out = slurp(outp);
 	r.err = slurp(errp);
+	dkt_json_seen(cmd, r.out, r.status);
 	unlink(outp);
 	unlink(errp);
 	free(cmd);

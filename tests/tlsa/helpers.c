@@ -14,6 +14,7 @@
 
 #include <criterion/criterion.h>
 
+#include "dkt.h"
 #include "helpers.h"
 
 const char *fx_dir(void)
@@ -345,6 +346,7 @@ void fx_run_argv(struct fx_run *r, const char *stdin_path,
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r->out = read_fd(outfd, &r->outlen);
 	r->err = read_fd(errfd, &r->errlen);
+	dkt_json_seen(NULL, r->out, r->status);
 	close(outfd);
 	close(errfd);
 }
