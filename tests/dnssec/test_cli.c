@@ -149,6 +149,25 @@ static void check_lookup(const struct lab_case *c)
 		  "lookup %s %s: want '%s', got:\n%s", c->name, c->type, want,
 		  out);
 	free(out);
+
+	/* --json says the same: the dnssec word, the exit member */
+	rc = lab_run(&out, "'%s' --unbound-conf '%s' --json lookup %s %s",
+		     lab_env_var("DANEKIT"), lab_conf, c->name, c->type);
+	cr_expect_eq(rc, c->exit, "lookup --json %s %s: exit %d", c->name,
+		     c->type, rc);
+	{
+		json_t *doc = json_loads(out, 0, NULL);
+
+		cr_assert_not_null(doc, "lookup --json %s: %s", c->name, out);
+		cr_expect_str_eq(
+			json_string_value(json_object_get(doc, "dnssec")),
+			c->status, "lookup --json %s %s: %s", c->name, c->type,
+			out);
+		cr_expect_eq(json_integer_value(json_object_get(doc, "exit")),
+			     rc);
+		json_decref(doc);
+	}
+	free(out);
 }
 
 /* danekit chain: exit, first line "STATUS: diagnosis" with the facts. */
