@@ -45,8 +45,7 @@ json_t *cli_json_time(time_t t);
  * text, the record's presentation form: the zone line when @owner is not
  * NULL (then name and ttl are members too), else the RDATA alone.
  */
-json_t *cli_json_tlsa(const struct dk_tlsa *t, const char *owner,
-		      uint32_t ttl);
+json_t *cli_json_tlsa(const struct dk_tlsa *t, const char *owner, uint32_t ttl);
 
 /*
  * A DNS record from its presentation line ("owner TTL IN TYPE RDATA") and
