@@ -1132,10 +1132,17 @@ struct dk_hook_conf {
 	unsigned auth_port; /* 0: 53 */
 	int no_auth_check;
 	long min_age; /* < 0: twice the TTL */
-	/* The publisher: DNS UPDATE signed with this TSIG key file. */
+	/* The publisher ("publish-via": rfc2136, the default, pdns-api or
+	 * exec). rfc2136: DNS UPDATE signed with this TSIG key file (no
+	 * tsig-key: no publisher, the records are listed to publish by
+	 * hand). */
+	enum dk_publish_via publish_via;
 	char *tsig_key;
-	char *server; /* "ADDR[@PORT]"; NULL: the SOA MNAME */
-	char *zone;   /* NULL: found by SOA lookups */
+	char *api_url;	    /* pdns-api: "api-url" */
+	char *api_key_file; /* pdns-api: "api-key-file" */
+	char *publish_exec; /* exec: "publish-exec", run by /bin/sh -c */
+	char *server;	    /* "ADDR[@PORT]"; NULL: the SOA MNAME */
+	char *zone;	    /* NULL: found by SOA lookups */
 	uint32_t ttl; /* TTL of published records; 0: the RRset's, else 3600 */
 	/* Address of the service (the port is the TLSA name's): before the
 	 * old records go, the service there must present the new key. */
@@ -1155,8 +1162,9 @@ int dk_hook_conf_new(struct dk_hook_conf **ret_conf);
  * to @conf. Keys: tlsa-name, dane-ta, cert, next-key, deploy-fullchain,
  * deploy-cert, deploy-chain, deploy-key, deploy-combined, owner, key-mode,
  * cert-mode, reload, state-dir, state, auth-port, no-auth-check, min-age,
- * tsig-key, server, zone, ttl, live-address, unbound-conf, anchor,
- * resolver. Relative paths are taken from the config file's folder.
+ * publish-via, tsig-key, api-url, api-key-file, publish-exec, server,
+ * zone, ttl, live-address, unbound-conf, anchor, resolver. Relative paths are
+ * taken from the config file's folder.
  * @return 0; DK_EINVAL; DK_ENOENT, DK_EACCES, DK_EISDIR, DK_EIO (the file);
  * DK_EDATA (a bad line: @diag names the line); DK_ENOMEM.
  */
@@ -1175,7 +1183,9 @@ int dk_hook_conf_set(struct dk_hook_conf *conf, const char *key,
 /**
  * Check that @conf is complete (a TLSA name; a deploy location with a key
  * and a certificate) and consistent (no-auth-check and auth-port exclude
- * each other) and fill the defaults: the state folder is
+ * each other; publish-via pdns-api needs api-url and api-key-file, exec
+ * needs publish-exec, and the keys of one publisher are refused with
+ * another) and fill the defaults: the state folder is
  * /var/lib/danekit/NAME for root, else $XDG_STATE_HOME/danekit/NAME or
  * ~/.local/state/danekit/NAME. @return 0; DK_EINVAL (+ @diag); DK_ENOMEM.
  */
