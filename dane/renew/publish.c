@@ -813,6 +813,7 @@ int dkr_exec_send(const struct dkr_plan *p, double timeout,
 		  struct dk_diag *diag)
 {
 	char *doc, tail[4096], line[256];
+	const char *name;
 	size_t dlen, off = 0, tlen = 0;
 	int sv[2] = { -1, -1 }, po[2] = { -1, -1 }, st = 0, done = 0;
 	int r = 0;
@@ -821,6 +822,11 @@ int dkr_exec_send(const struct dkr_plan *p, double timeout,
 
 	if (!p->argv || !p->argv[0]) {
 		return DK_EINVAL;
+	}
+	/* its name in messages: the command line given to a shell */
+	name = p->argv[0];
+	if (p->argv[1] && strcmp(p->argv[1], "-c") == 0 && p->argv[2]) {
+		name = p->argv[2];
 	}
 	doc = dkr_plan_json(&p->pub);
 	if (!doc) {
@@ -831,14 +837,14 @@ int dkr_exec_send(const struct dkr_plan *p, double timeout,
 	 * in the caller when the command does not read it all */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(po, O_CLOEXEC) < 0) {
-		dki_diagf(diag, "cannot run %s: %s", p->argv[0],
+		dki_diagf(diag, "cannot run '%.60s': %s", name,
 			  strerror(errno));
 		r = DK_EIO;
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		dki_diagf(diag, "cannot run %s: %s", p->argv[0],
+		dki_diagf(diag, "cannot run '%.60s': %s", name,
 			  strerror(errno));
 		r = DK_EIO;
 		goto out;
@@ -874,8 +880,9 @@ int dkr_exec_send(const struct dkr_plan *p, double timeout,
 		if (now_s() >= deadline) {
 			st = stop_child(pid);
 			dki_diagf(diag,
-				  "%s did not finish within %.0f s; killed",
-				  p->argv[0], (timeout > 0 ? timeout : 10) * 6);
+				  "the command '%.60s' did not finish within "
+				  "%.0f s; killed",
+				  name, (timeout > 0 ? timeout : 10) * 6);
 			r = DK_ETIMEDOUT;
 			goto out;
 		}
@@ -922,16 +929,18 @@ int dkr_exec_send(const struct dkr_plan *p, double timeout,
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		r = 0;
 	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 75) {
-		dki_diagf(diag, "%s exited 75 (try again later)%s%s",
-			  p->argv[0], line[0] ? ": " : "", line);
+		dki_diagf(diag,
+			  "the command '%.60s' exited 75 (try again later)%s%s",
+			  name, line[0] ? ": " : "", line);
 		r = DK_ECONFLICT;
 	} else if (WIFEXITED(st)) {
-		dki_diagf(diag, "%s exited %d%s%s", p->argv[0], WEXITSTATUS(st),
-			  line[0] ? ": " : "", line);
+		dki_diagf(diag, "the command '%.60s' exited %d%s%s", name,
+			  WEXITSTATUS(st), line[0] ? ": " : "", line);
 		r = DK_EREFUSED;
 	} else {
-		dki_diagf(diag, "%s was killed by signal %d%s%s", p->argv[0],
-			  WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+		dki_diagf(diag,
+			  "the command '%.60s' was killed by signal %d%s%s",
+			  name, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
 			  line[0] ? ": " : "", line);
 		r = DK_EREFUSED;
 	}
