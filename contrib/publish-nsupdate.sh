@@ -26,7 +26,7 @@
 #   {"schema_version": 1, "zone": "example.com.",
 #    "owner": "_25._tcp.mail.example.com.", "ttl": 3600,
 #    "add":    [{"usage": 3, "selector": 1, "mtype": 1, "data": "<hex>",
-#                "rdata": "3 1 1 <hex>"}, ...],
+#                "text": "3 1 1 <hex>"}, ...],
 #    "remove": [...], "before": [...], "before_ttl": 3600,
 #    "server": "192.0.2.53", "port": 53}
 #
@@ -76,7 +76,7 @@ port=53
 
 records() {
     local list="$1" rd
-    jq -r ".${list}[]?.rdata" <<<"$in" | while IFS= read -r rd; do
+    jq -r ".${list}[]?.text" <<<"$in" | while IFS= read -r rd; do
         [[ "$rd" =~ ^[0-9]{1,3}\ [0-9]{1,3}\ [0-9]{1,3}\ [0-9A-Fa-f]+$ ]] || { echo "!"; continue; }
         echo "$rd"
     done

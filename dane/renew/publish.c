@@ -174,7 +174,7 @@ static json_t *record_json(const struct dk_tlsa *t)
 		o = json_pack("{s:i, s:i, s:i, s:s, s:s}", "usage",
 			      (int)dk_tlsa_usage(t), "selector",
 			      (int)dk_tlsa_selector(t), "mtype",
-			      (int)dk_tlsa_mtype(t), "data", hex, "rdata", rd);
+			      (int)dk_tlsa_mtype(t), "data", hex, "text", rd);
 	}
 	free(hex);
 	free(rd);
@@ -773,9 +773,11 @@ static void child(char *const *argv, int in, int out)
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) {
 		_exit(127);
 	}
-	for (long fd = 3; fd < (maxfd > 0 && maxfd < 65536 ? maxfd : 65536);
-	     fd++) {
-		close((int)fd);
+	if (close_range(3, ~0U, 0) < 0) {
+		for (long fd = 3;
+		     fd < (maxfd > 0 && maxfd < 65536 ? maxfd : 65536); fd++) {
+			close((int)fd);
+		}
 	}
 	execvp(argv[0], argv);
 	{

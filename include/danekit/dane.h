@@ -1028,6 +1028,12 @@ struct dk_publish_plan {
  * DK_ECONNREFUSED or
  * DK_ETIMEDOUT (server unreachable); DK_EPROTO (bad reply); DK_ESERVFAIL,
  * DK_ERESOLVER (zone or server not found); DK_ENOMEM.
+ * With @opts->via PDNS_API, the RRset is read through the API (GET of
+ * the zone; disabled records are not in "before"), @resolver may be NULL
+ * when @opts->zone is given, and also: DK_EINVAL (no URL or key, a URL
+ * that is not http(s)); DK_EREFUSED (HTTP 401/403: a wrong key; 404: no
+ * such zone); DK_ETLS; DK_ESERVFAIL (HTTP 5xx). With EXEC, the RRset is
+ * read as for DNS UPDATE and nothing is run yet.
  */
 int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 		    struct dk_tlsa *const *add, size_t nadd,
@@ -1055,9 +1061,9 @@ void dk_publish_plan_free(struct dk_publish_plan *plan);
  *
  * Exec (@key unused): the command runs with a JSON document on its
  * standard input: {"schema_version": 1, "zone", "owner", "ttl", "add":
- * [...], "remove": [...], "before": [...], "before_ttl"}, each record an
- * object {"usage", "selector", "mtype", "data" (hex), "rdata" (the
- * presentation form "3 1 1 <hex>")}. Its standard output and error are
+ * [...], "remove": [...], "before": [...], "before_ttl", "server", "port"},
+ * each record an object {"usage", "selector", "mtype", "data" (hex), "text"
+ * (the presentation form "3 1 1 <hex>")}. Its standard output and error are
  * read; the last line goes to @diag when it fails. Exit 0: published;
  * 75 (EX_TEMPFAIL): DK_ECONFLICT (try again); another status or a
  * signal: DK_EREFUSED; time limit: DK_ETIMEDOUT.

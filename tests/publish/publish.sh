@@ -195,7 +195,7 @@ j() { jq -r "$1" "$T/in.json"; }
 [[ "$(j .zone)" == dyn.test. ]] || fail "exec: zone $(j .zone)"
 [[ "$(j .owner)" == "$EO." ]] || fail "exec: owner $(j .owner)"
 [[ "$(j .ttl)" == 120 ]] || fail "exec: ttl $(j .ttl)"
-[[ "$(j '.add | length')" == 1 && "$(j '.add[0].rdata')" == "$want" ]] || fail "exec: add $(j .add)"
+[[ "$(j '.add | length')" == 1 && "$(j '.add[0].text')" == "$want" ]] || fail "exec: add $(j .add)"
 [[ "$(j '.add[0].usage') $(j '.add[0].selector') $(j '.add[0].mtype') $(j '.add[0].data')" == "$want" ]] ||
     fail "exec: add fields $(j .add)"
 [[ "$(j '.remove | length')" == 0 && "$(j '.before | length')" == 0 ]] || fail "exec: remove/before $(cat "$T/in.json")"
