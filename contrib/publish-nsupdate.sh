@@ -39,7 +39,7 @@
 # (bad key, not authoritative...); 64 usage error; 65 bad input.
 set -uo pipefail
 
-key= server= dry=
+key='' server='' dry=''
 while getopts 'k:s:n' o; do
     case "$o" in
         k) key="$OPTARG" ;;

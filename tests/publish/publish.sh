@@ -241,7 +241,7 @@ ok "contrib/publish-nsupdate.sh: add, remove, bad key -> 1, stale RRset -> 75"
 # 9. the hook's config with publish-via = pdns-api: the renewal's record
 # is published through the API, then the pair is deployed
 HH="mail.h$$-$RANDOM.pdns.test"
-cd "$T"
+cd "$T" || exit 1
 "$DANEKIT" --unbound-conf "$DK_LAB_CONF" rollover --prepare-next \
     --key-out k.pem --csr-out c.csr --host "$HH" >/dev/null 2>&1 || fail "prepare-next"
 openssl x509 -req -in c.csr -CA "$DK_LAB_PKI/int.pem" -CAkey "$DK_LAB_PKI/int.key" \
