@@ -169,6 +169,21 @@ no_key_in "$out$err" "dry-run"
 grep -qF "$new" <<<"$(served "$O")" && fail "dry-run wrote"
 ok "dry-run"
 
+# --json: the documents follow doc/schema/publish.json (python3-jsonschema)
+run pub --json --host "$H" --add "$new" --dry-run
+[[ $st -eq 0 ]] || fail "json pdns-api: exit $st: $err"
+echo "$out" >"$T/pdns.json"
+[[ "$(jq -r '.via + " " + (.exit | tostring)' "$T/pdns.json")" == "pdns-api 0" ]] || fail "json pdns-api: $out"
+run "$DANEKIT" --json --unbound-conf "$DK_PRIMARY_CONF" publish --via exec --exec true \
+    --server "$DK_PRIMARY_SERVER" --host "mail.j$$.dyn.test" --add "$LEAF" --dry-run
+[[ $st -eq 0 ]] || fail "json exec: exit $st: $err"
+echo "$out" >"$T/exec.json"
+[[ "$(jq -r '.request | fromjson | .add[0].text' "$T/exec.json")" == "$want" ]] || fail "json exec: $out"
+no_key_in "$(cat "$T/pdns.json")" "json"
+python3 "$DK_SRCDIR/tests/schema/validate.py" "$DK_SRCDIR/doc/schema" "$T/pdns.json" "$T/exec.json" ||
+    fail "json: not valid per doc/schema/publish.json"
+ok "--json documents valid per doc/schema"
+
 # 6. remove every record: the RRset goes (DELETE), as kdig sees
 curl -sf -X PATCH -H "X-API-Key: $KEY" -H 'Content-Type: application/json' "$ZURL" \
     --data "{\"rrsets\":[{\"name\":\"$O.\",\"type\":\"TLSA\",\"ttl\":60,\"changetype\":\"REPLACE\",\"records\":[{\"content\":\"$want\",\"disabled\":false}]}]}" ||
