@@ -797,7 +797,10 @@ static int stop_child(pid_t pid)
 {
 	int st = 0;
 
-	kill(-pid, SIGTERM);
+	/* the group, else (not yet a group leader) the process itself */
+	if (kill(-pid, SIGTERM) < 0) {
+		kill(pid, SIGTERM);
+	}
 	for (int i = 0; i < 100; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			kill(-pid, SIGKILL);
@@ -805,7 +808,9 @@ static int stop_child(pid_t pid)
 		}
 		usleep(10000);
 	}
-	kill(-pid, SIGKILL);
+	if (kill(-pid, SIGKILL) < 0) {
+		kill(pid, SIGKILL);
+	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
 	}
 	return st;
@@ -854,6 +859,8 @@ int dkr_exec_send(const struct dkr_plan *p, double timeout,
 	if (pid == 0) {
 		child(p->argv, sv[1], po[1]);
 	}
+	/* its own process group (also set by the child: no race) */
+	setpgid(pid, pid);
 	close(sv[1]);
 	close(po[1]);
 	sv[1] = po[1] = -1;

@@ -412,6 +412,14 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 				  "the PowerDNS API needs a URL and a key");
 			return DK_EINVAL;
 		}
+		/* it goes into an HTTP header: printable, no blank */
+		for (const char *c = opts->api_key; *c; c++) {
+			if (*c < 0x21 || *c > 0x7e) {
+				dki_diagf(diag, "the API key has a character "
+						"that is not printable ASCII");
+				return DK_EINVAL;
+			}
+		}
 		break;
 	case DK_PUBLISH_VIA_EXEC:
 		if (!opts->exec_argv || !opts->exec_argv[0] ||

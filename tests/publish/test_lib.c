@@ -107,6 +107,11 @@ Test(publish_lib, plan_invalid_arguments)
 	cr_assert_eq(dk_publish_plan(NULL, "_25._tcp.mail.pdns.test", NULL, 0,
 				     NULL, 0, &po, &plan, &diag),
 		     DK_EINVAL);
+	po.api_key = "k\r\nX-Injected: 1";
+	cr_assert_eq(dk_publish_plan(NULL, "_25._tcp.mail.pdns.test", NULL, 0,
+				     NULL, 0, &po, &plan, &diag),
+		     DK_EINVAL);
+	cr_assert_null(strstr(diag.why, "Injected"), "%s", diag.why);
 	po.api_key = "k";
 	po.api_url = "ftp://127.53.0.4/";
 	cr_assert_eq(dk_publish_plan(NULL, "_25._tcp.mail.pdns.test", NULL, 0,
