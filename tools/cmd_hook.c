@@ -32,13 +32,13 @@ static const char hook_help[] =
 	"\n"
 	"hook CLIENT (certbot, acme.sh, dehydrated or lego) runs as the\n"
 	"client's hook. It reads the renewed chain and key, publishes their\n"
-	"records when a publisher is set (tsig-key), and installs the pair\n"
-	"(atomically) and reloads the service only when every TLSA name has a\n"
-	"DNSSEC-secure record for it, served by every authoritative server "
-	"for\n"
-	"at least twice the TTL. Otherwise the pair is staged in the state\n"
-	"folder and the hook exits 0, saying what it waits for and from when\n"
-	"it expects to deploy. A newer renewal replaces a staged one.\n"
+	"records when a publisher is set (tsig-key, or publish-via pdns-api\n"
+	"or exec), and installs the pair (atomically) and reloads the service\n"
+	"only when every TLSA name has a DNSSEC-secure record for it, served\n"
+	"by every authoritative server for at least twice the TTL. Otherwise\n"
+	"the pair is staged in the state folder and the hook exits 0, saying\n"
+	"what it waits for and from when it expects to deploy. A newer\n"
+	"renewal replaces a staged one.\n"
 	"  certbot     --deploy-hook: "
 	"$RENEWED_LINEAGE/{fullchain,privkey}.pem\n"
 	"  acme.sh     --reloadcmd: $CERT_FULLCHAIN_PATH, $CERT_KEY_PATH "
@@ -84,8 +84,16 @@ static const char hook_help[] =
 	"                            ~/.local/state/danekit/NAME; NAME: the "
 	"config\n"
 	"                            file's name without .conf)\n"
-	"      --tsig-key FILE       publish by DNS UPDATE signed with this "
-	"key\n"
+	"      --publish-via P       the publisher: rfc2136 (default), "
+	"pdns-api "
+	"or exec\n"
+	"      --tsig-key FILE       rfc2136: DNS UPDATE signed with this key\n"
+	"      --api-url URL         pdns-api: http[s]://HOST[:PORT] of the "
+	"PowerDNS\n"
+	"                            API; --api-key-file FILE: its key\n"
+	"      --publish-exec CMD    exec: run with /bin/sh -c, the changes as "
+	"JSON\n"
+	"                            on stdin (see danekit publish --help)\n"
 	"      --server ADDR[@PORT]  UPDATE server (default: the SOA MNAME); "
 	"--zone\n"
 	"      --ttl SECONDS         TTL of published records (default: the "
@@ -156,7 +164,11 @@ static const struct {
 	{ "auth-port", required_argument },
 	{ "no-auth-check", no_argument },
 	{ "min-age", required_argument },
+	{ "publish-via", required_argument },
 	{ "tsig-key", required_argument },
+	{ "api-url", required_argument },
+	{ "api-key-file", required_argument },
+	{ "publish-exec", required_argument },
 	{ "server", required_argument },
 	{ "zone", required_argument },
 	{ "ttl", required_argument },

@@ -3,6 +3,8 @@
  * danekit publish: add and remove TLSA records by DNS UPDATE (RFC 2136)
  * signed with TSIG, with the RRset read first as a prerequisite so that a
  * concurrent change is never overwritten; or print the nsupdate script.
+ * Or through the PowerDNS API (--via pdns-api), or by a command of the
+ * user's that gets the changes as JSON (--via exec).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -28,6 +30,19 @@ static const char publish_help[] =
 	"again). A zone signed by its primary (inline or automatic signing)\n"
 	"gets the new records signed at once.\n"
 	"\n"
+	"--via pdns-api writes through the PowerDNS Authoritative HTTP API\n"
+	"instead: GET the zone, then PATCH the TLSA RRset with changetype\n"
+	"REPLACE, keeping its other records (disabled ones too); the RRset is\n"
+	"read again just before the PATCH, and if it changed, nothing is\n"
+	"written (exit 75). --via exec runs CMD with /bin/sh -c and gives it\n"
+	"the changes as one JSON document on standard input (zone, owner, "
+	"ttl,\n"
+	"add, remove, before); the records are never put on its command line.\n"
+	"Its exit status decides: 0 published, 75 try again later, another "
+	"one\n"
+	"failed. It is killed after 6 times --timeout. The RRset is read from\n"
+	"the primary first (--server, else the SOA MNAME), as for RFC 2136.\n"
+	"\n"
 	"SPEC is a certificate, chain, key or CSR file (its record is made "
 	"with\n"
 	"--usage/--selector/--mtype, default 3 1 1), or a record's data in\n"
@@ -49,16 +64,25 @@ static const char publish_help[] =
 	"file)\n"
 	"  -s, --selector S        selector (default 1)\n"
 	"  -m, --mtype M           matching type (default 1)\n"
+	"      --via PUBLISHER     rfc2136 (default), pdns-api or exec\n"
 	"      --tsig-key FILE     TSIG key: key \"NAME\" { algorithm "
 	"hmac-sha256;\n"
 	"                          secret \"BASE64\"; };\n"
+	"      --api-url URL       pdns-api: http[s]://HOST[:PORT] of the API\n"
+	"                          (/api/v1/servers/localhost is added), or a\n"
+	"                          URL ending in /api/v1/servers/NAME\n"
+	"      --api-key-file FILE pdns-api: the API key, first line of a "
+	"regular\n"
+	"                          file (never printed)\n"
+	"      --exec CMD          exec: the command line, run by /bin/sh -c\n"
 	"      --server ADDR[@PORT]  the primary (default: the SOA MNAME, port "
 	"53)\n"
 	"      --zone ZONE         the zone (default: found by SOA lookups)\n"
 	"      --ttl N             TTL of added records (default: the "
 	"RRset's,\n"
 	"                          else 3600)\n"
-	"      --dry-run           print the equivalent nsupdate script, send\n"
+	"      --dry-run           print the equivalent nsupdate script (the\n"
+	"                          PATCH request, the command's JSON), send\n"
 	"                          nothing\n"
 	"      --json              one JSON document\n"
 	"  -q, --quiet             print nothing: the exit status tells\n"
@@ -74,11 +98,12 @@ static const char publish_help[] =
 	"a lone leaf certificate is refused.\n"
 	"\n"
 	"Exit status: 0 done (or nothing to change); 1 the server refused the\n"
-	"update (REFUSED, NOTAUTH: bad TSIG key); 64 usage error; 65 bad "
-	"input\n"
-	"(a record that can never be right, a bad key file); 66 a file is\n"
-	"missing; 75 the primary is unreachable, or the RRset changed\n"
-	"meanwhile: try again later.\n";
+	"update (REFUSED, NOTAUTH: bad TSIG key; the API refused the key or\n"
+	"the change; the command failed); 64 usage error; 65 bad input (a\n"
+	"record that can never be right, a bad key file); 66 a file is "
+	"missing\n"
+	"or not a regular, readable file; 75 the primary or the API is\n"
+	"unreachable, or the RRset changed meanwhile: try again later.\n";
 
 enum {
 	OPT_HOST = OPT_FIRST_COMMAND_OPTION,
@@ -91,6 +116,10 @@ enum {
 	OPT_ZONE,
 	OPT_TTL,
 	OPT_DRY_RUN,
+	OPT_VIA,
+	OPT_API_URL,
+	OPT_API_KEY_FILE,
+	OPT_EXEC,
 };
 
 struct spec {
@@ -189,10 +218,18 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "via", required_argument, NULL, OPT_VIA },
+		{ "api-url", required_argument, NULL, OPT_API_URL },
+		{ "api-key-file", required_argument, NULL, OPT_API_KEY_FILE },
+		{ "exec", required_argument, NULL, OPT_EXEC },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *host = NULL, *tlsa_name = NULL, *keyfile = NULL;
 	const char *server = NULL, *zone = NULL;
+	const char *api_url = NULL, *api_key_file = NULL, *exec_cmd = NULL;
+	const char *exec_argv[4] = { "/bin/sh", "-c", NULL, NULL };
+	char *api_key = NULL;
+	int via = DK_PUBLISH_VIA_UPDATE;
 	unsigned long port = 25, ttl = 0;
 	int usage = 3, selector = 1, mtype = 1, dry_run = 0, port_given = 0;
 	struct spec *specs = NULL;
@@ -296,6 +333,25 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		case OPT_DRY_RUN:
 			dry_run = 1;
 			break;
+		case OPT_VIA:
+			via = dk_publish_via_parse(optarg);
+			if (via < 0) {
+				free(specs);
+				return cli_usage(cli,
+						 "--via: '%s' is not rfc2136, "
+						 "pdns-api or exec",
+						 optarg);
+			}
+			break;
+		case OPT_API_URL:
+			api_url = optarg;
+			break;
+		case OPT_API_KEY_FILE:
+			api_key_file = optarg;
+			break;
+		case OPT_EXEC:
+			exec_cmd = optarg;
+			break;
 		default:
 			r = cli_global_option(cli, opt, optarg);
 			if (r > 1) {
@@ -327,6 +383,33 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	}
 	if (nspecs == 0) {
 		rc = cli_usage(cli, "nothing to do: give --add or --remove");
+		goto out;
+	}
+	if (via != DK_PUBLISH_VIA_PDNS_API && (api_url || api_key_file)) {
+		rc = cli_usage(cli, "%s is for --via pdns-api",
+			       api_url ? "--api-url" : "--api-key-file");
+		goto out;
+	}
+	if (via != DK_PUBLISH_VIA_EXEC && exec_cmd) {
+		rc = cli_usage(cli, "--exec is for --via exec");
+		goto out;
+	}
+	if (via != DK_PUBLISH_VIA_UPDATE && keyfile) {
+		rc = cli_usage(cli, "--tsig-key is for --via rfc2136");
+		goto out;
+	}
+	if (via == DK_PUBLISH_VIA_PDNS_API && server) {
+		rc = cli_usage(cli, "--server is not for --via pdns-api (the "
+				    "API URL says where)");
+		goto out;
+	}
+	if (via == DK_PUBLISH_VIA_PDNS_API && (!api_url || !api_key_file)) {
+		rc = cli_usage(cli, "--via pdns-api needs --api-url URL and "
+				    "--api-key-file FILE");
+		goto out;
+	}
+	if (via == DK_PUBLISH_VIA_EXEC && (!exec_cmd || !exec_cmd[0])) {
+		rc = cli_usage(cli, "--via exec needs --exec CMD");
 		goto out;
 	}
 	if (host) {
@@ -393,12 +476,22 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 			rc = cli_exit_for(r);
 			goto out;
 		}
-	} else if (!dry_run) {
+	} else if (!dry_run && via == DK_PUBLISH_VIA_UPDATE) {
 		rc = cli_usage(cli,
 			       "--tsig-key FILE is required (or --dry-run)");
 		goto out;
 	}
-	if (!server || !zone) {
+	if (api_key_file) {
+		r = dk_api_key_read(api_key_file, &api_key, &diag);
+		if (r < 0) {
+			cli_err(cli, "%s: %s", api_key_file,
+				diag.why[0] ? diag.why : dk_strerror(r));
+			rc = cli_exit_for(r);
+			goto out;
+		}
+	}
+	exec_argv[2] = exec_cmd;
+	if ((!server && via != DK_PUBLISH_VIA_PDNS_API) || !zone) {
 		rc = cli_resolver(cli, &res);
 		if (rc != EXIT_OK) {
 			goto out;
@@ -408,6 +501,10 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	po.server = server;
 	po.ttl = (uint32_t)ttl;
 	po.timeout = cli->timeout;
+	po.via = (enum dk_publish_via)via;
+	po.api_url = api_url;
+	po.api_key = api_key;
+	po.exec_argv = exec_cmd ? exec_argv : NULL;
 	r = dk_publish_plan(res, owner, add, nadd, rem, nrem, &po, &plan,
 			    &diag);
 	if (r < 0) {
@@ -445,20 +542,35 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		}
 		doc = cli_json_doc(
 			"publish", EXIT_OK,
-			json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o, s:o, "
-				  "s:s}",
-				  "owner", plan->owner, "zone", plan->zone,
-				  "server", plan->server, "port",
-				  (int)plan->port, "dry_run", dry_run,
-				  "changed",
-				  !dry_run && (plan->nadd || plan->nremove),
-				  "added", ja ? ja : json_array(), "removed",
-				  jr ? jr : json_array(), "nsupdate",
-				  plan->script));
+			json_pack(
+				"{s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:o, "
+				"s:o, s:s}",
+				"via", dk_publish_via_name(plan->via), "owner",
+				plan->owner, "zone", plan->zone, "server",
+				plan->server, "port", (int)plan->port,
+				"dry_run", dry_run, "changed",
+				!dry_run && (plan->nadd || plan->nremove),
+				"added", ja ? ja : json_array(), "removed",
+				jr ? jr : json_array(),
+				plan->via == DK_PUBLISH_VIA_UPDATE ? "nsupdate"
+								   : "request",
+				plan->script));
 	} else if (cli->verbosity < 0) {
 		/* -q: nothing but the exit status */
 	} else if (dry_run) {
 		fputs(plan->script, out);
+	} else if (plan->via == DK_PUBLISH_VIA_PDNS_API) {
+		fprintf(out, "; %s: %s through the PowerDNS API %s\n",
+			plan->owner,
+			plan->nadd || plan->nremove ? "updated"
+						    : "nothing to change",
+			plan->server);
+	} else if (plan->via == DK_PUBLISH_VIA_EXEC) {
+		fprintf(out, "; %s: %s (zone %s)\n", plan->owner,
+			plan->nadd || plan->nremove
+				? "published by the command"
+				: "nothing to change, the command did not run",
+			plan->zone);
 	} else if (plan->nadd == 0 && plan->nremove == 0) {
 		fprintf(out, "; %s: nothing to change on %s port %u\n",
 			plan->owner, plan->server, plan->port);
@@ -509,6 +621,7 @@ out:
 	dk_publish_plan_free(plan);
 	dk_resolver_free(res);
 	dk_tsig_key_free(key);
+	dk_api_key_free(api_key);
 	for (size_t i = 0; add && i < nadd; i++) {
 		dk_tlsa_free(add[i]);
 	}

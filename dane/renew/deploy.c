@@ -1278,6 +1278,13 @@ static int run_reload(const char *cmd, struct dk_diag *diag)
 /* ------------------------------------------------------------------ */
 /* Records of a pair, and publishing                                   */
 
+/* A publisher is configured: a TSIG key for DNS UPDATE, or another
+ * publisher (dk_hook_conf_finish() checked its settings). */
+static int has_publisher(const struct dk_hook_conf *conf)
+{
+	return conf->publish_via != DK_PUBLISH_VIA_UPDATE || conf->tsig_key;
+}
+
 /* The records that cover @p at every TLSA name: 3 1 1, and 2 1 1 of the
  * issuer with dane-ta. */
 static int pair_records(const struct dk_hook_conf *conf,
@@ -1360,8 +1367,9 @@ static int next_key_records(const struct dk_hook_conf *conf,
 }
 
 /*
- * Publish (@remove = 0) or remove records by DNS UPDATE, one owner at a
- * time. Records done go to @done; a failure leaves the rest and says why.
+ * Publish (@remove = 0) or remove records by the configured publisher
+ * (DNS UPDATE, the PowerDNS API or a command), one owner at a time.
+ * Records done go to @done; a failure leaves the rest and says why.
  * Returns 0, or the first failure (DK_ECONNREFUSED, DK_ETIMEDOUT:
  * try again; DK_EREFUSED...: a person must act).
  */
@@ -1370,13 +1378,25 @@ static int publish(struct dk_resolver *resolver,
 		   int remove, char ***done, size_t *ndone,
 		   struct dk_diag *diag)
 {
+	const char *argv[] = { "/bin/sh", "-c", conf->publish_exec, NULL };
 	struct dk_tsig_key *key = NULL;
-	char *target = NULL;
-	int r, first = 0;
+	char *target = NULL, *api_key = NULL;
+	int r = 0, first = 0;
 
-	r = dk_tsig_key_read(conf->tsig_key, &key, diag);
-	if (r < 0) {
-		return r;
+	if (conf->publish_via == DK_PUBLISH_VIA_PDNS_API) {
+		struct dk_diag kd = { "" };
+
+		r = dk_api_key_read(conf->api_key_file, &api_key, &kd);
+		if (r < 0) {
+			dki_diagf(diag, "%s: %s", conf->api_key_file,
+				  kd.why[0] ? kd.why : dk_strerror(r));
+			return r;
+		}
+	} else if (conf->publish_via == DK_PUBLISH_VIA_UPDATE) {
+		r = dk_tsig_key_read(conf->tsig_key, &key, diag);
+		if (r < 0) {
+			return r;
+		}
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		struct dk_tlsa **set;
@@ -1417,6 +1437,10 @@ static int publish(struct dk_resolver *resolver,
 			po.server = conf->server;
 			po.ttl = conf->ttl;
 			po.timeout = dk_resolver_timeout(resolver);
+			po.via = conf->publish_via;
+			po.api_url = conf->api_url;
+			po.api_key = api_key;
+			po.exec_argv = conf->publish_exec ? argv : NULL;
 			r = dk_publish_plan(resolver,
 					    target ? target : rs->v[i].owner,
 					    remove ? NULL : set, remove ? 0 : n,
@@ -1452,6 +1476,7 @@ static int publish(struct dk_resolver *resolver,
 		}
 	}
 	dk_tsig_key_free(key);
+	dk_api_key_free(api_key);
 	free(target);
 	return r;
 }
@@ -1648,7 +1673,7 @@ static int publish_step(struct dk_resolver *resolver,
 	struct dk_diag d = { "" };
 	int r;
 
-	if (!conf->tsig_key || !rs->n) {
+	if (!has_publisher(conf) || !rs->n) {
 		return 0;
 	}
 	r = publish(resolver, conf, rs, 0, &res->published, &res->npublished,
@@ -1723,7 +1748,7 @@ static int step_staged(struct dk_resolver *resolver,
 			r = unpublished;
 			goto out;
 		}
-		if (unpublished || !conf->tsig_key) {
+		if (unpublished || !has_publisher(conf)) {
 			list_pending(res, &ahead, conf->ttl ? conf->ttl : ttl);
 		}
 		res->action = res->dnssec == DK_DNSSEC_SECURE && !refused
@@ -1801,7 +1826,7 @@ static int step_staged(struct dk_resolver *resolver,
 		r = unpublished;
 		goto out;
 	}
-	if (unpublished || !conf->tsig_key) {
+	if (unpublished || !has_publisher(conf)) {
 		list_pending(res, &ahead, conf->ttl ? conf->ttl : ttl);
 	}
 	res->action = dep.reload_failed ? DK_HOOK_FAILED : DK_HOOK_DEPLOYED;
@@ -2061,7 +2086,7 @@ int dk_hook_deploy(struct dk_resolver *resolver,
 			     "replaces the staged renewal %.16s of the "
 			     "same service",
 			     old->pair->fp);
-			if (conf->tsig_key) {
+			if (has_publisher(conf)) {
 				drop_superseded(resolver, conf, old, s->pair,
 						res);
 			}
@@ -2193,7 +2218,7 @@ static int step_retire(struct dk_resolver *resolver,
 			goto out;
 		}
 	}
-	if (conf->tsig_key && left.n) {
+	if (has_publisher(conf) && left.n) {
 		r = publish(resolver, conf, &left, 1, &res->retired,
 			    &res->nretired, &d);
 		if (r == DK_ENOMEM) {

@@ -29,6 +29,7 @@ enum kind {
 	K_TTL,
 	K_MODE,
 	K_OWNER,
+	K_VIA, /* publish-via */
 };
 
 #define OFF(f) offsetof(struct dk_hook_conf, f)
@@ -57,7 +58,11 @@ static const struct key {
 	{ "auth-port", K_PORT, OFF(auth_port), 0 },
 	{ "no-auth-check", K_BOOL, OFF(no_auth_check), 0 },
 	{ "min-age", K_SECONDS, OFF(min_age), 0 },
+	{ "publish-via", K_VIA, OFF(publish_via), 0 },
 	{ "tsig-key", K_PATH, OFF(tsig_key), 0 },
+	{ "api-url", K_STR, OFF(api_url), 0 },
+	{ "api-key-file", K_PATH, OFF(api_key_file), 0 },
+	{ "publish-exec", K_STR, OFF(publish_exec), 0 },
 	{ "server", K_STR, OFF(server), 0 },
 	{ "zone", K_STR, OFF(zone), 0 },
 	{ "ttl", K_TTL, OFF(ttl), 0 },
@@ -114,6 +119,9 @@ void dk_hook_conf_free(struct dk_hook_conf *c)
 	free(c->state_dir);
 	free(c->state_file);
 	free(c->tsig_key);
+	free(c->api_url);
+	free(c->api_key_file);
+	free(c->publish_exec);
 	free(c->server);
 	free(c->zone);
 	free(c->live_address);
@@ -331,6 +339,19 @@ static int set_one(struct dk_hook_conf *c, const char *base, const char *k,
 		}
 		*(unsigned *)((char *)c + key->off) = (unsigned)n;
 		return 0;
+	case K_VIA: {
+		int via = dk_publish_via_parse(v);
+
+		if (via < 0) {
+			dki_diagf(diag,
+				  "%s: '%s' is not rfc2136, pdns-api or exec",
+				  k, v);
+			return DK_EINVAL;
+		}
+		*(enum dk_publish_via *)(void *)((char *)c + key->off) =
+			(enum dk_publish_via)via;
+		return 0;
+	}
 	case K_OWNER:
 		return set_owner(c, v, diag);
 	}
@@ -489,6 +510,43 @@ int dk_hook_conf_finish(struct dk_hook_conf *c, struct dk_diag *diag)
 		dki_diagf(diag, "no-auth-check and auth-port exclude each "
 				"other: give one");
 		return DK_EINVAL;
+	}
+	{
+		/* the keys of each publisher, and what each one needs */
+		const char *via = dk_publish_via_name(c->publish_via);
+		const char *stray =
+			c->publish_via != DK_PUBLISH_VIA_UPDATE && c->tsig_key
+				? "tsig-key"
+			: c->publish_via != DK_PUBLISH_VIA_PDNS_API &&
+					c->api_url
+				? "api-url"
+			: c->publish_via != DK_PUBLISH_VIA_PDNS_API &&
+					c->api_key_file
+				? "api-key-file"
+			: c->publish_via != DK_PUBLISH_VIA_EXEC &&
+					c->publish_exec
+				? "publish-exec"
+			: c->publish_via == DK_PUBLISH_VIA_PDNS_API && c->server
+				? "server"
+				: NULL;
+
+		if (stray) {
+			dki_diagf(diag,
+				  "%s is not a setting of publish-via = %s",
+				  stray, via ? via : "?");
+			return DK_EINVAL;
+		}
+		if (c->publish_via == DK_PUBLISH_VIA_PDNS_API &&
+		    (!c->api_url || !c->api_key_file)) {
+			dki_diagf(diag, "publish-via = pdns-api needs api-url "
+					"and api-key-file");
+			return DK_EINVAL;
+		}
+		if (c->publish_via == DK_PUBLISH_VIA_EXEC && !c->publish_exec) {
+			dki_diagf(diag,
+				  "publish-via = exec needs publish-exec");
+			return DK_EINVAL;
+		}
 	}
 	for (size_t i = 0; i < 5; i++) {
 		for (size_t k = i + 1; k < 5; k++) {

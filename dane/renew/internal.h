@@ -53,4 +53,42 @@ void dkr_tlsa_sort(struct dk_tlsa **arr, size_t n);
 /* "3 1 1 <hex>" of @t, malloc()ed. */
 char *dkr_rdata(const struct dk_tlsa *t);
 
+/*
+ * A plan with what its publisher needs beyond the public fields; every
+ * dk_publish_plan is the first member of one (update.c allocates them).
+ */
+struct dkr_plan {
+	struct dk_publish_plan pub;
+	char *api_key; /* PDNS_API: wiped when freed */
+	char **argv;   /* EXEC: NULL-terminated */
+	double timeout;
+};
+
+/* The plan around @plan. */
+#define DKR_PLAN(plan) ((struct dkr_plan *)(void *)(plan))
+
+/* PDNS_API (publish.c): the zone's URL of @api_url into @p->pub.server,
+ * or DK_EINVAL (+ @diag). */
+int dkr_pdns_url(struct dkr_plan *p, const char *api_url, struct dk_diag *diag);
+
+/* PDNS_API: the enabled TLSA records at the owner, read with GET, into
+ * before/nbefore/before_ttl. */
+int dkr_pdns_read(struct dkr_plan *p, struct dk_diag *diag);
+
+/* PDNS_API: check the RRset again, then PATCH it. */
+int dkr_pdns_send(const struct dkr_plan *p, double timeout,
+		  struct dk_diag *diag);
+
+/* EXEC: run the command with the plan's JSON document on its stdin. */
+int dkr_exec_send(const struct dkr_plan *p, double timeout,
+		  struct dk_diag *diag);
+
+/* The JSON document of a plan (the exec publisher's input), malloc()ed
+ * text with a final newline, or NULL (out of memory). */
+char *dkr_plan_json(const struct dk_publish_plan *plan);
+
+/* PDNS_API: the request for --dry-run ("PATCH URL" and the JSON body),
+ * or NULL. */
+char *dkr_pdns_script(const struct dkr_plan *p);
+
 #endif

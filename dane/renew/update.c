@@ -191,9 +191,19 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 
 void dk_publish_plan_free(struct dk_publish_plan *plan)
 {
+	struct dkr_plan *p = DKR_PLAN(plan);
+
 	if (!plan) {
 		return;
 	}
+	if (p->api_key) {
+		OPENSSL_cleanse(p->api_key, strlen(p->api_key));
+		free(p->api_key);
+	}
+	for (size_t i = 0; p->argv && p->argv[i]; i++) {
+		free(p->argv[i]);
+	}
+	free(p->argv);
 	free(plan->owner);
 	free(plan->zone);
 	free(plan->server);
@@ -318,8 +328,17 @@ static int make_script(struct dk_publish_plan *plan)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	FILE *out;
 
+	if (plan->via == DK_PUBLISH_VIA_PDNS_API) {
+		plan->script = dkr_pdns_script(DKR_PLAN(plan));
+		return plan->script ? 0 : DK_ENOMEM;
+	}
+	if (plan->via == DK_PUBLISH_VIA_EXEC) {
+		plan->script = dkr_plan_json(plan);
+		return plan->script ? 0 : DK_ENOMEM;
+	}
+	out = open_memstream(&buf, &len);
 	if (!out) {
 		return DK_ENOMEM;
 	}
@@ -371,13 +390,45 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 		    struct dk_publish_plan **ret_plan, struct dk_diag *diag)
 {
 	struct dk_publish_plan *plan;
+	struct dkr_plan *p;
 	ldns_pkt *pkt = NULL;
 	double timeout;
-	int r;
+	int r, api;
 
 	if (!owner || !opts || !ret_plan || (nadd && !add) ||
-	    (nremove && !remove) ||
-	    (!resolver && (!opts->zone || !opts->server))) {
+	    (nremove && !remove)) {
+		return DK_EINVAL;
+	}
+	api = opts->via == DK_PUBLISH_VIA_PDNS_API;
+	if (!resolver && (!opts->zone || (!api && !opts->server))) {
+		return DK_EINVAL;
+	}
+	switch (opts->via) {
+	case DK_PUBLISH_VIA_UPDATE:
+		break;
+	case DK_PUBLISH_VIA_PDNS_API:
+		if (!opts->api_url || !opts->api_key || !opts->api_key[0]) {
+			dki_diagf(diag,
+				  "the PowerDNS API needs a URL and a key");
+			return DK_EINVAL;
+		}
+		/* it goes into an HTTP header: printable, no blank */
+		for (const char *c = opts->api_key; *c; c++) {
+			if (*c < 0x21 || *c > 0x7e) {
+				dki_diagf(diag, "the API key has a character "
+						"that is not printable ASCII");
+				return DK_EINVAL;
+			}
+		}
+		break;
+	case DK_PUBLISH_VIA_EXEC:
+		if (!opts->exec_argv || !opts->exec_argv[0] ||
+		    !opts->exec_argv[0][0]) {
+			dki_diagf(diag, "no command to run");
+			return DK_EINVAL;
+		}
+		break;
+	default:
 		return DK_EINVAL;
 	}
 	if (dk_tlsa_check_host(owner, diag) < 0) {
@@ -411,9 +462,37 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 		}
 	}
 	timeout = opts->timeout > 0 ? opts->timeout : 10;
-	plan = calloc(1, sizeof(*plan));
-	if (!plan) {
+	p = calloc(1, sizeof(*p));
+	if (!p) {
 		return DK_ENOMEM;
+	}
+	plan = &p->pub;
+	plan->via = opts->via;
+	p->timeout = timeout;
+	if (api) {
+		p->api_key = strdup(opts->api_key);
+		if (!p->api_key) {
+			r = DK_ENOMEM;
+			goto fail;
+		}
+	} else if (opts->via == DK_PUBLISH_VIA_EXEC) {
+		size_t n = 0;
+
+		while (opts->exec_argv[n]) {
+			n++;
+		}
+		p->argv = calloc(n + 1, sizeof(*p->argv));
+		for (size_t i = 0; p->argv && i < n; i++) {
+			p->argv[i] = strdup(opts->exec_argv[i]);
+			if (!p->argv[i]) {
+				r = DK_ENOMEM;
+				goto fail;
+			}
+		}
+		if (!p->argv) {
+			r = DK_ENOMEM;
+			goto fail;
+		}
 	}
 	plan->owner = dkr_absolute(owner);
 	if (!plan->owner) {
@@ -447,6 +526,16 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 			r = DK_EINVAL;
 			goto fail;
 		}
+	}
+	if (api) {
+		r = dkr_pdns_url(p, opts->api_url, diag);
+		if (r == 0) {
+			r = dkr_pdns_read(p, diag);
+		}
+		if (r < 0) {
+			goto fail;
+		}
+		goto compare;
 	}
 	r = opts->server ? parse_server(plan, opts->server, diag)
 			 : find_primary(resolver, plan, diag);
@@ -484,6 +573,7 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 	if (r < 0) {
 		goto fail;
 	}
+compare:
 	for (size_t i = 0; i < nadd; i++) {
 		if (!add[i]) {
 			r = DK_EINVAL;
@@ -586,6 +676,12 @@ int dk_publish_send(const struct dk_publish_plan *plan,
 	}
 	if (plan->nadd == 0 && plan->nremove == 0) {
 		return 0;
+	}
+	if (plan->via == DK_PUBLISH_VIA_PDNS_API) {
+		return dkr_pdns_send(DKR_PLAN(plan), timeout, diag);
+	}
+	if (plan->via == DK_PUBLISH_VIA_EXEC) {
+		return dkr_exec_send(DKR_PLAN(plan), timeout, diag);
 	}
 	pr = ldns_rr_list_new();
 	up = ldns_rr_list_new();

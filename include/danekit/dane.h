@@ -924,6 +924,39 @@ int dk_tsig_key_read(const char *path, struct dk_tsig_key **ret_key,
 /** Free a key, wiping the secret. NULL is accepted. */
 void dk_tsig_key_free(struct dk_tsig_key *key);
 
+/** How records reach the zone (dk_publish_opts.via). */
+enum dk_publish_via {
+	/* DNS UPDATE (RFC 2136) to the primary, signed with a TSIG key. */
+	DK_PUBLISH_VIA_UPDATE = 0,
+	/* The PowerDNS Authoritative HTTP API: the zone is read with GET,
+	 * then the RRset is written whole with PATCH, changetype REPLACE
+	 * (DELETE when no record is left). */
+	DK_PUBLISH_VIA_PDNS_API = 1,
+	/* A command that gets the changes as one JSON document on its
+	 * standard input; its exit status says whether it published. */
+	DK_PUBLISH_VIA_EXEC = 2,
+};
+
+/** "rfc2136", "pdns-api" or "exec"; NULL for another value. */
+const char *dk_publish_via_name(enum dk_publish_via via);
+
+/** The publisher named @name as dk_publish_via_name() spells it.
+ * @return the enum value (>= 0), or DK_EINVAL (unknown or NULL). */
+int dk_publish_via_parse(const char *name);
+
+/**
+ * Read an API key from the file @path: its first line, without the
+ * surrounding blanks. The file must be a regular, readable file; the key
+ * must be 1-4096 printable ASCII characters. The key is never put in
+ * @diag. *@ret_key is freed (and wiped) with dk_api_key_free().
+ * @return 0; DK_EINVAL; DK_ENOENT, DK_EACCES; DK_EISDIR (not a regular
+ * file); DK_EIO; DK_EDATA (empty or not printable: @diag); DK_ENOMEM.
+ */
+int dk_api_key_read(const char *path, char **ret_key, struct dk_diag *diag);
+
+/** Wipe and free a key from dk_api_key_read(). NULL is accepted. */
+void dk_api_key_free(char *key);
+
 /** Options of dk_publish_plan(); zero-initialise, then set fields. */
 struct dk_publish_opts {
 	/* The zone; NULL: found by looking up the SOA through the resolver. */
@@ -935,6 +968,23 @@ struct dk_publish_opts {
 	uint32_t ttl;
 	/* Limit for each exchange with the server, seconds; <= 0: 10. */
 	double timeout;
+	/* The publisher (default DNS UPDATE). UPDATE and EXEC read the RRset
+	 * from the primary (server, else the SOA MNAME) by DNS; PDNS_API
+	 * reads it from the API and needs no server. */
+	enum dk_publish_via via;
+	/* PDNS_API: the API server, "http[s]://HOST[:PORT]" (the path
+	 * /api/v1/servers/localhost is added), or a URL ending in
+	 * /api/v1/servers/NAME. Copied. */
+	const char *api_url;
+	/* PDNS_API: the API key (X-API-Key), e.g. from dk_api_key_read().
+	 * Copied into the plan, wiped when the plan is freed; never in
+	 * @diag, the plan's script or its fields. */
+	const char *api_key;
+	/* EXEC: the command and its arguments, NULL-terminated, run with
+	 * execvp() (no shell: a caller that has one command line passes
+	 * "/bin/sh", "-c", LINE). Copied. Time limit: 6 times the timeout
+	 * (default 60 s), then it is killed (SIGTERM, then SIGKILL). */
+	const char *const *exec_argv;
 };
 
 /** A planned update. Read-only; free with dk_publish_plan_free(). */
@@ -955,8 +1005,13 @@ struct dk_publish_plan {
 	struct dk_tlsa **remove;
 	size_t nremove;
 	/* The equivalent nsupdate(1) script ("server", "zone", "prereq",
-	 * "update", "send"), for --dry-run. */
+	 * "update", "send"), for --dry-run. PDNS_API: the request
+	 * ("PATCH URL" and its JSON body); EXEC: the JSON document the
+	 * command gets. */
 	char *script;
+	/* The publisher; PDNS_API: server is the zone's URL in the API and
+	 * port is 0. */
+	enum dk_publish_via via;
 };
 
 /**
@@ -973,6 +1028,12 @@ struct dk_publish_plan {
  * DK_ECONNREFUSED or
  * DK_ETIMEDOUT (server unreachable); DK_EPROTO (bad reply); DK_ESERVFAIL,
  * DK_ERESOLVER (zone or server not found); DK_ENOMEM.
+ * With @opts->via PDNS_API, the RRset is read through the API (GET of
+ * the zone; disabled records are not in "before"), @resolver may be NULL
+ * when @opts->zone is given, and also: DK_EINVAL (no URL or key, a URL
+ * that is not http(s)); DK_EREFUSED (HTTP 401/403: a wrong key; 404: no
+ * such zone); DK_ETLS; DK_ESERVFAIL (HTTP 5xx). With EXEC, the RRset is
+ * read as for DNS UPDATE and nothing is run yet.
  */
 int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 		    struct dk_tlsa *const *add, size_t nadd,
@@ -984,14 +1045,33 @@ int dk_publish_plan(struct dk_resolver *resolver, const char *owner,
 void dk_publish_plan_free(struct dk_publish_plan *plan);
 
 /**
- * Send the planned update (RFC 2136) signed with @key (NULL: unsigned):
- * prerequisite "RRset exists (value dependent)" with the records read by
+ * Send the planned update. A plan with nothing to change sends nothing
+ * and returns 0.
+ *
+ * DNS UPDATE (RFC 2136) signed with @key (NULL: unsigned): prerequisite
+ * "RRset exists (value dependent)" with the records read by
  * dk_publish_plan() (or "RRset does not exist" when there were none),
- * then the deletions and additions. A plan with nothing to change sends
- * nothing and returns 0. The reply's TSIG is verified.
- * @return 0 (NOERROR); DK_ECONFLICT (a prerequisite failed: the RRset
- * changed since it was read); DK_EREFUSED (REFUSED, NOTAUTH, NOTZONE,
- * bad TSIG: @diag says which); DK_ECONNREFUSED, DK_ETIMEDOUT; DK_EPROTO;
+ * then the deletions and additions. The reply's TSIG is verified.
+ *
+ * PowerDNS API (@key unused): the zone is read again and its enabled
+ * records at the owner compared with the plan's (a difference:
+ * DK_ECONFLICT, nothing written); then one PATCH of the RRset with
+ * changetype REPLACE and every record it had (disabled ones too) except
+ * those removed, plus those added, at the plan's TTL.
+ *
+ * Exec (@key unused): the command runs with a JSON document on its
+ * standard input: {"schema_version": 1, "zone", "owner", "ttl", "add":
+ * [...], "remove": [...], "before": [...], "before_ttl", "server", "port"},
+ * each record an object {"usage", "selector", "mtype", "data" (hex), "text"
+ * (the presentation form "3 1 1 <hex>")}. Its standard output and error are
+ * read; the last line goes to @diag when it fails. Exit 0: published;
+ * 75 (EX_TEMPFAIL): DK_ECONFLICT (try again); another status or a
+ * signal: DK_EREFUSED; time limit: DK_ETIMEDOUT.
+ *
+ * @return 0; DK_ECONFLICT (the RRset changed since it was read);
+ * DK_EREFUSED (REFUSED, NOTAUTH, NOTZONE, bad TSIG; HTTP 401/403/404/422,
+ * a wrong API key; the command failed: @diag says which);
+ * DK_ECONNREFUSED, DK_ETIMEDOUT; DK_ESERVFAIL (HTTP 5xx); DK_EPROTO;
  * DK_EINVAL; DK_ENOMEM.
  */
 int dk_publish_send(const struct dk_publish_plan *plan,
@@ -1058,10 +1138,17 @@ struct dk_hook_conf {
 	unsigned auth_port; /* 0: 53 */
 	int no_auth_check;
 	long min_age; /* < 0: twice the TTL */
-	/* The publisher: DNS UPDATE signed with this TSIG key file. */
+	/* The publisher ("publish-via": rfc2136, the default, pdns-api or
+	 * exec). rfc2136: DNS UPDATE signed with this TSIG key file (no
+	 * tsig-key: no publisher, the records are listed to publish by
+	 * hand). */
+	enum dk_publish_via publish_via;
 	char *tsig_key;
-	char *server; /* "ADDR[@PORT]"; NULL: the SOA MNAME */
-	char *zone;   /* NULL: found by SOA lookups */
+	char *api_url;	    /* pdns-api: "api-url" */
+	char *api_key_file; /* pdns-api: "api-key-file" */
+	char *publish_exec; /* exec: "publish-exec", run by /bin/sh -c */
+	char *server;	    /* "ADDR[@PORT]"; NULL: the SOA MNAME */
+	char *zone;	    /* NULL: found by SOA lookups */
 	uint32_t ttl; /* TTL of published records; 0: the RRset's, else 3600 */
 	/* Address of the service (the port is the TLSA name's): before the
 	 * old records go, the service there must present the new key. */
@@ -1081,8 +1168,9 @@ int dk_hook_conf_new(struct dk_hook_conf **ret_conf);
  * to @conf. Keys: tlsa-name, dane-ta, cert, next-key, deploy-fullchain,
  * deploy-cert, deploy-chain, deploy-key, deploy-combined, owner, key-mode,
  * cert-mode, reload, state-dir, state, auth-port, no-auth-check, min-age,
- * tsig-key, server, zone, ttl, live-address, unbound-conf, anchor,
- * resolver. Relative paths are taken from the config file's folder.
+ * publish-via, tsig-key, api-url, api-key-file, publish-exec, server,
+ * zone, ttl, live-address, unbound-conf, anchor, resolver. Relative paths are
+ * taken from the config file's folder.
  * @return 0; DK_EINVAL; DK_ENOENT, DK_EACCES, DK_EISDIR, DK_EIO (the file);
  * DK_EDATA (a bad line: @diag names the line); DK_ENOMEM.
  */
@@ -1101,7 +1189,9 @@ int dk_hook_conf_set(struct dk_hook_conf *conf, const char *key,
 /**
  * Check that @conf is complete (a TLSA name; a deploy location with a key
  * and a certificate) and consistent (no-auth-check and auth-port exclude
- * each other) and fill the defaults: the state folder is
+ * each other; publish-via pdns-api needs api-url and api-key-file, exec
+ * needs publish-exec, and the keys of one publisher are refused with
+ * another) and fill the defaults: the state folder is
  * /var/lib/danekit/NAME for root, else $XDG_STATE_HOME/danekit/NAME or
  * ~/.local/state/danekit/NAME. @return 0; DK_EINVAL (+ @diag); DK_ENOMEM.
  */
