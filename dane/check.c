@@ -228,6 +228,11 @@ static void check_host(struct ck *k, long hi, unsigned port,
 	if (host_dns(k, hi, port) < 0) {
 		goto verdict;
 	}
+	if (k->ext && k->ext->no_connect) {
+		/* the mail audit's --no-connect: the records alone */
+		lint_tlsa(k, hi, NULL, 0);
+		goto verdict;
+	}
 	h = &k->r->hosts[hi];
 	if (h->naddrs) {
 		/* Per address: the main chain and up to KT_COUNT - 1 others. */
@@ -242,6 +247,15 @@ static void check_host(struct ck *k, long hi, unsigned port,
 
 		probe(k, hi, ad, proto, &chains[nchains], &chains[nchains + 1],
 		      &nextra);
+		if (k->ext && k->ext->chain) {
+			for (size_t j = 0; j <= nextra; j++) {
+				if (chains[nchains + j]) {
+					k->ext->chain(k->ext->arg, (size_t)hi,
+						      i, (long)j - 1,
+						      chains[nchains + j]);
+				}
+			}
+		}
 		nchains += 1 + nextra;
 		nextra = 0;
 		if (ad->status == DK_ADDR_VERIFIED ||
@@ -368,6 +382,16 @@ int dk_dane_check_smtp(struct dk_resolver *resolver, const char *domain,
 		       const struct dk_dane_opts *opts,
 		       struct dk_dane_report **ret_report, struct dk_diag *diag)
 {
+	return dki_dane_check_smtp_ext(resolver, domain, opts, NULL, ret_report,
+				       diag);
+}
+
+int dki_dane_check_smtp_ext(struct dk_resolver *resolver, const char *domain,
+			    const struct dk_dane_opts *opts,
+			    const struct dki_smtp_ext *ext,
+			    struct dk_dane_report **ret_report,
+			    struct dk_diag *diag)
+{
 	struct ck k;
 	struct mx *mx = NULL;
 	size_t n = 0;
@@ -380,6 +404,7 @@ int dk_dane_check_smtp(struct dk_resolver *resolver, const char *domain,
 	if (e < 0) {
 		return ck_fail(&k, e);
 	}
+	k.ext = ext;
 	k.r->port = 25;
 	k.r->connect_port = k.o.connect_port ? k.o.connect_port : 25;
 	k.r->starttls = DK_STARTTLS_SMTP;

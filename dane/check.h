@@ -28,6 +28,8 @@ struct ck {
 	/* dki_dane_host_dns(): the TLSA RRset that decided is kept here */
 	int keep;
 	struct dk_tlsa_rrset *kept;
+	/* dki_dane_check_smtp_ext(): the mail audit's additions, or NULL */
+	const struct dki_smtp_ext *ext;
 };
 
 /* One MX host of the MX RRset (host.c). */

@@ -93,6 +93,34 @@ int dki_dane_host_dns(struct dk_resolver *resolver, const char *host,
 		      struct dk_dane_report **ret_report,
 		      struct dk_tlsa_rrset **ret_rrset, struct dk_diag *diag);
 
+/*
+ * What the mail audit (mail/smtp.c) adds to dk_dane_check_smtp(): the
+ * same engine and report, with
+ *  - @no_connect: the DNS half only (addresses, TLSA through the trust
+ *    gate, the lint of the records); no address is probed;
+ *  - @chain: called with every chain a server presented (leaf first,
+ *    borrowed for the call), by host and address index; @alt is -1 for
+ *    the main chain, else the index of the other key type's chain;
+ *  - @old_version: after a failed handshake, a second one that allows
+ *    TLS 1.0 and 1.1; called with the version when the server completes
+ *    it with one of those.
+ */
+struct dki_smtp_ext {
+	int no_connect;
+	void (*chain)(void *arg, size_t host, size_t addr, long alt,
+		      STACK_OF(X509) * chain);
+	void (*old_version)(void *arg, size_t host, const char *address,
+			    const char *version);
+	void *arg;
+};
+
+/* dk_dane_check_smtp() with the audit's additions (@ext may be NULL). */
+int dki_dane_check_smtp_ext(struct dk_resolver *resolver, const char *domain,
+			    const struct dk_dane_opts *opts,
+			    const struct dki_smtp_ext *ext,
+			    struct dk_dane_report **ret_report,
+			    struct dk_diag *diag);
+
 /* The peer's state, why and usable records from its report (peer.c). */
 struct dk_dane_peer;
 int dki_dane_peer_finish(struct dk_dane_peer *p);

@@ -128,6 +128,50 @@ int dki_dane_ssl_enable(SSL *ssl, const char *base, const char *other,
 	return added;
 }
 
+/*
+ * The mail audit (dki_smtp_ext.old_version): after a handshake that
+ * failed, one more connection that also offers TLS 1.0 and 1.1 (OpenSSL 3
+ * allows them only at security level 0), to name the obsolete version a
+ * server insists on (RFC 8996). Nothing else is judged on it.
+ */
+static void old_tls_probe(struct ck *k, long hi, const char *address,
+			  unsigned port, enum dk_starttls proto, const char *sni)
+{
+	struct dki_conn c;
+	char why[300], banner[300];
+	SSL *ssl = NULL;
+	const char *ehlo = k->o.ehlo_name ? k->o.ehlo_name : "danekit.invalid";
+
+	if (dki_conn_open(&c, address, port, dki_mono() + k->timeout, why,
+			  sizeof(why)) < 0) {
+		return;
+	}
+	if (dki_starttls(&c, proto, ehlo, k->r->domain, banner, sizeof(banner),
+			 why, sizeof(why)) < 0) {
+		goto out;
+	}
+	ssl = SSL_new(k->ctx);
+	if (!ssl || !SSL_set_min_proto_version(ssl, TLS1_VERSION) ||
+	    !SSL_set_cipher_list(ssl, "ALL:@SECLEVEL=0")) {
+		goto out;
+	}
+	SSL_set_security_level(ssl, 0);
+	if (!k->r->hosts[hi].ip_literal) {
+		SSL_set_tlsext_host_name(ssl, sni);
+	}
+	if (dki_tls_handshake(&c, ssl, why, sizeof(why)) == 0) {
+		if (SSL_version(ssl) < TLS1_2_VERSION) {
+			k->ext->old_version(k->ext->arg, (size_t)hi, address,
+					    SSL_get_version(ssl));
+		}
+		dki_tls_goodbye(&c, ssl, proto);
+	}
+out:
+	SSL_free(ssl);
+	dki_conn_close(&c);
+	ERR_clear_error();
+}
+
 void probe_core(struct ck *k, long hi, const char *address, unsigned port,
 		enum dk_starttls proto, const char *sigalgs,
 		struct probe_out *out)
@@ -212,6 +256,12 @@ void probe_core(struct ck *k, long hi, const char *address, unsigned port,
 	e = dki_tls_handshake(&c, ssl, out->why, sizeof(out->why));
 	if (e < 0) {
 		out->status = dki_addr_status(e);
+		if (e == DK_ETLS && !sigalgs && k->ext && k->ext->old_version) {
+			SSL_free(ssl);
+			ssl = NULL;
+			dki_conn_close(&c);
+			old_tls_probe(k, hi, address, port, proto, sni);
+		}
 		goto out;
 	}
 	snprintf(out->version, sizeof(out->version), "%s",

@@ -8,6 +8,9 @@
 
 #include <danekit/mail.h>
 
+#include <openssl/x509.h>
+
+#include "dane/internal.h"
 #include "dnssec/internal.h"
 
 /* --- typed values (value.c) ------------------------------------------- */
@@ -108,6 +111,69 @@ struct dkm_dmarc_state {
 	char *org_psl; /* RFC 7489 organisational domain */
 };
 
+/* What the MTA-STS area found (per pass), for the areas after it. */
+struct dkm_sts_state {
+	int deployed;	/* a v=STSv1 TXT record is published */
+	int policy;	/* a policy senders use was fetched */
+	int mode;	/* DKM_STS_* of that policy, -1 without one */
+	char **mx;	/* its usable mx patterns */
+	size_t nmx;
+};
+
+/* One HTTPS fetch of the audit (https.c): asked once, read by every pass. */
+struct dkm_fetch {
+	struct dkm_fetch *next;
+	char *url;
+	char *host; /* the URL's host as curl reads it */
+	unsigned port;
+	size_t cap; /* octets kept; more is too_large */
+	int state;  /* 0 not run, 2 done */
+	/* the validated addresses to connect to, and why there are none */
+	char **addrs;
+	size_t naddrs;
+	char *dns_error;
+	/* the outcome */
+	int curl_code;	   /* CURLcode, 0 for a complete HTTP answer */
+	char error[256];   /* curl's message, or ours */
+	long http_status;  /* 0 without an HTTP answer */
+	char *content_type;
+	char *location;	   /* the redirect target of a 3xx */
+	char *ip;	   /* the address that answered */
+	unsigned char *body;
+	size_t len;
+	int too_large;
+	int cert_failed;       /* the server certificate was refused */
+	unsigned cert_reasons; /* DKM_CERT_* */
+	char *cert_subject;
+};
+
+/* The probes of the MX hosts (smtp.c): the check smtp engine's report
+ * and what the audit adds to it. */
+struct dkm_pkix {
+	size_t host, addr;
+	long alt;
+	STACK_OF(X509) * chain;
+	unsigned reasons; /* DKM_CERT_*; 0: valid for the MX host */
+	int names_domain; /* the leaf names the next-hop domain */
+};
+
+struct dkm_oldtls {
+	size_t host;
+	char *address;
+	char version[16];
+};
+
+struct dkm_smtp {
+	int state; /* 0 not asked, 1 asked, 2 done */
+	int err;   /* the engine's DK_E* when it could not run */
+	char why[256];
+	struct dk_dane_report *rep;
+	struct dkm_pkix *pkix;
+	size_t npkix;
+	struct dkm_oldtls *old;
+	size_t nold;
+};
+
 struct dk_mail_report {
 	char *domain;
 	time_t at;
@@ -133,6 +199,14 @@ struct dkm_ctx {
 	int oom;
 	struct dkm_dmarc_state dmarc;
 	void *psl;
+	/* the connections: HTTPS fetches and the SMTP probes, run between
+	 * passes once the lookups of a pass are done */
+	struct dkm_fetch *fetches;
+	struct dkm_smtp smtp;
+	size_t missing_jobs;
+	unsigned fetches_run;
+	struct dkm_sts_state sts; /* per pass */
+	int dane_deployed;	  /* per pass: some MX host has DANE */
 };
 
 /*
@@ -160,6 +234,62 @@ void dkm_dmarc(struct dkm_ctx *ctx);
 void dkm_dkim(struct dkm_ctx *ctx);
 void dkm_bimi(struct dkm_ctx *ctx);
 void dkm_ptr(struct dkm_ctx *ctx);
+void dkm_mta_sts(struct dkm_ctx *ctx);
+void dkm_smtp_area(struct dkm_ctx *ctx); /* DANE, SMTP, certificates */
+void dkm_tlsrpt(struct dkm_ctx *ctx);
+
+/* 1 when @ip (text) is in one of the --allow-private networks. */
+int dkm_allowed_private(const struct dk_mail_opts *o, const char *ip);
+/* Parse "ADDR[/LEN]" into @net (16 octets, IPv4 mapped), @len (0-128);
+ * 0 or DK_EINVAL. */
+int dkm_parse_cidr(const char *s, uint8_t net[16], unsigned *len);
+
+/* --- connections (https.c, smtp.c) ---------------------------------------- */
+
+/* Certificate problems (RFC 5280, RFC 6125), as reasons. */
+#define DKM_CERT_EXPIRED 0x1u
+#define DKM_CERT_NAME 0x2u
+#define DKM_CERT_UNTRUSTED 0x4u
+#define DKM_CERT_NOT_YET_VALID 0x8u
+
+/* The reasons of @bits as an ARRAY value ("expired", "name_mismatch",
+ * "untrusted", "not_yet_valid"). */
+struct dk_mail_value *dkm_cert_reasons(unsigned bits);
+/* The reason bit of an X509_V_ERR_* code at @depth. */
+unsigned dkm_cert_reason_of(int err);
+
+/*
+ * The HTTPS fetch of @url (the A/AAAA lookups of its host through the
+ * audit's resolver come first): the finished one, or NULL while it is not
+ * (then it runs before the next pass, and ctx->missing or
+ * ctx->missing_jobs counts it). @cap: octets kept. URLs that are not
+ * https:// are never fetched (NULL is never returned for them: a done
+ * entry with an error).
+ */
+const struct dkm_fetch *dkm_fetch(struct dkm_ctx *ctx, const char *url,
+				  size_t cap);
+/* Run one fetch (libcurl; never follows redirects, never uses the system
+ * resolver: only f->addrs). */
+void dkm_https_run(struct dkm_fetch *f, const struct dk_mail_opts *o,
+		   double timeout);
+void dkm_fetch_free(struct dkm_fetch *f);
+/* A record of @f for the report's records (status, type, size...). */
+struct dk_mail_value *dkm_fetch_value(const struct dkm_fetch *f);
+
+/* The SMTP probes (the check smtp engine): the done run, or NULL while it
+ * is not (then it runs before the next pass). */
+const struct dkm_smtp *dkm_smtp_get(struct dkm_ctx *ctx);
+/* Run the engine for ctx->domain with the audit's options. */
+void dkm_smtp_run(struct dkm_ctx *ctx);
+void dkm_smtp_clear(struct dkm_smtp *s);
+/*
+ * The PKIX result of MX host @host (no trailing dot) over every chain its
+ * addresses presented: *@ret_reasons gets the DKM_CERT_* bits, @addrs
+ * (an ARRAY, may be NULL) the addresses with a problem. 1 when some
+ * chain was seen, 0 when none.
+ */
+int dkm_smtp_host_cert(const struct dkm_smtp *s, const char *host,
+		       unsigned *ret_reasons, struct dk_mail_value *addrs);
 
 /* --- parsers (offline; unit tests and fuzzers) ---------------------------- */
 
@@ -293,5 +423,88 @@ struct dkm_bimi_record {
 
 int dkm_bimi_parse(const char *txt, struct dkm_bimi_record *ret);
 void dkm_bimi_record_free(struct dkm_bimi_record *r);
+
+/* MTA-STS TXT record (RFC 8461 section 3.1). */
+struct dkm_sts_txt {
+	int valid;
+	int literal_prefix; /* starts exactly "v=STSv1;" */
+	int duplicate_id;
+	char id[33];
+	char field[40]; /* the field that is wrong */
+	char why[160];
+};
+
+/* 1 when @txt starts with "v=STSv1" (case-sensitive). */
+int dkm_sts_is_candidate(const char *txt);
+/* 0 (ret->valid), or DK_EDATA (ret->field, ret->why). */
+int dkm_sts_txt_parse(const char *txt, struct dkm_sts_txt *ret);
+
+/* MTA-STS policy (RFC 8461 section 3.2). */
+#define DKM_STS_NONE 0
+#define DKM_STS_TESTING 1
+#define DKM_STS_ENFORCE 2
+
+#define DKM_MX_WILDCARD 0x1u
+#define DKM_MX_TRAILING_DOT 0x2u
+#define DKM_MX_INVALID 0x4u
+
+struct dkm_sts_policy {
+	int valid;     /* syntax_ok and, unless mode none, an mx line */
+	int syntax_ok; /* no syntax error, every required field */
+	char why[200]; /* the first syntax error */
+	char field[40];
+	size_t line;	 /* its line (1-based; 0 for a missing field) */
+	int version_ok;
+	int mode;	 /* DKM_STS_*, -1 absent or invalid */
+	int64_t max_age; /* -1 absent or invalid */
+	char **mx;	 /* the mx values as written */
+	unsigned *mx_flags;
+	size_t nmx;
+	int no_mx;
+	char **dups; /* non-mx keys given more than once */
+	size_t ndups;
+	size_t ncrlf, nlf, blank_lines;
+	int bare_cr;
+};
+
+/* Parse @len octets of @body: 0 when valid, DK_EDATA, DK_ENOMEM. Free
+ * with dkm_sts_policy_free() whatever it returns. */
+int dkm_sts_policy_parse(const char *body, size_t len,
+			 struct dkm_sts_policy *ret);
+void dkm_sts_policy_free(struct dkm_sts_policy *p);
+/* 1 when the MX host @host matches @pattern (section 4.1). */
+int dkm_sts_mx_match(const char *pattern, const char *host);
+
+/* TLS-RPT record (RFC 8460 section 3). */
+struct dkm_tlsrpt_record {
+	int valid;
+	int literal_prefix; /* starts exactly "v=TLSRPTv1;" */
+	int rua_missing;
+	int duplicate_rua;
+	char **rua; /* the URIs of the first rua field, as published */
+	size_t nrua;
+	char why[160];
+};
+
+/* 1 when @txt starts with "v=TLSRPTv1" (case-sensitive). */
+int dkm_tlsrpt_is_candidate(const char *txt);
+int dkm_tlsrpt_parse(const char *txt, struct dkm_tlsrpt_record *ret);
+void dkm_tlsrpt_record_free(struct dkm_tlsrpt_record *r);
+/* 1 for a mailto: or https: URI a reporter can use. */
+int dkm_tlsrpt_uri_ok(const char *uri);
+
+/* The root element of a BIMI logo (SVG Tiny PS). */
+struct dkm_svg {
+	int is_svg;
+	int has_base_profile;
+	int tiny_ps; /* baseProfile="tiny-ps" */
+	char base_profile[32];
+	char version[16];
+	char why[120];
+};
+
+/* 0, or DK_EDATA when the document does not start with an <svg> element
+ * (ret->why). */
+int dkm_svg_check(const uint8_t *body, size_t len, struct dkm_svg *ret);
 
 #endif

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * danekit mail module: the mail-DNS audit of one domain (the contract is
- * AUDIT.md): MX, SPF, DKIM, DMARC, BIMI and reverse DNS of the sending
- * addresses. Every name is looked up through a struct dk_resolver
+ * AUDIT.md): MX, SPF, DKIM, DMARC, BIMI (its record and the files it
+ * names), reverse DNS of the sending addresses, MTA-STS (its record and
+ * policy), TLS-RPT, DANE, and the SMTP transport and certificates of the
+ * MX hosts. Every name is looked up through a struct dk_resolver
  * (validated locally, concurrently with libunbound's asynchronous
- * interface); every problem is a finding with a stable code, a severity,
- * a subject, a message, spec references and typed evidence.
+ * interface), including the names the audit connects to; the MX hosts
+ * are probed by the engine of dk_dane_check_smtp(), the HTTPS files are
+ * fetched with libcurl (no redirect ever followed). Every problem is a
+ * finding with a stable code, a severity, a subject, a message, spec
+ * references and typed evidence.
  *
  * Threads: one audit uses its resolver from the calling thread only; a
  * report is read-only and may be read from any thread.
@@ -41,8 +46,7 @@ const char *dk_mail_severity_name(enum dk_mail_severity severity);
 
 /**
  * The areas of the audit, outbound first, in the order of the usual
- * checklists. The areas that connect out (MTA-STS, TLS-RPT, DANE, SMTP and
- * certificates) are reported as not checked by this version.
+ * checklists.
  */
 enum dk_mail_area {
 	DK_MAIL_AREA_SPF = 0,
@@ -81,16 +85,34 @@ struct dk_mail_opts {
 	/* HELO/EHLO names whose own SPF record is checked; may be NULL. */
 	const char *const *helo_names;
 	size_t nhelo_names;
-	/* The audit's "now" (--at); 0: the real time. Only recorded by this
-	 * version (the certificate checks that use it come later). */
+	/* The audit's "now" (--at); 0: the real time. Every date the audit
+	 * judges itself is judged at this moment: validity and expiry of
+	 * the MX certificates, their PKIX validation included. DNSSEC
+	 * signature windows (the resolver's) and the HTTPS client's own
+	 * certificate check use the real time. */
 	time_t at;
-	/* DNS only (--no-connect). This version never connects. */
+	/* DNS only (--no-connect): no SMTP connection, no HTTPS fetch. The
+	 * hosts that would have been probed get smtp.not_tested. */
 	int no_connect;
-	/* PEM bundle for PKIX validation (--https-ca), and the SMTP port
-	 * (--connect-port; 0: 25). Kept for the checks that connect, which
-	 * this version does not make. */
+	/* PEM bundle that replaces the system trust store for all PKIX
+	 * validation (--https-ca): the HTTPS fetches (MTA-STS policy, BIMI
+	 * files) and the MX certificates; NULL: the system store. */
 	const char *https_ca;
+	/* SMTP connections go to this port instead of 25 (--connect-port;
+	 * 0: 25). The TLSA records are still those of _25._tcp.HOST. */
 	unsigned connect_port;
+	/* HTTPS connections to port 443 go to this port instead
+	 * (--https-port; 0: 443). The URL, its host name (looked up through
+	 * the resolver), the SNI name and the name the certificate is
+	 * checked against stay those of the URL. */
+	unsigned https_port;
+	/* Networks ("127.53.0.0/16", "fd53::/16", or one address) whose
+	 * addresses count as public for mx.non_public_address
+	 * (--allow-private): a test lab, or an audit from inside a private
+	 * network. Each address accepted this way is reported
+	 * (mx.private_allowed, info). May be NULL. */
+	const char *const *allow_private;
+	size_t nallow_private;
 };
 
 /*
@@ -170,10 +192,16 @@ struct dk_mail_report;
  * MX, TXT or _dmarc TXT RRset) fail, the report is not complete
  * (dk_mail_report_complete()). The audit waits for its rounds with
  * dk_resolver_wait(), so asynchronous lookups the caller has in flight on
- * @resolver finish (their callbacks run) during it. @opts may be NULL.
+ * @resolver finish (their callbacks run) during it. Unless
+ * @opts->no_connect, once the lookups are done the audit connects: the
+ * HTTPS fetches (MTA-STS policy, BIMI files) and the SMTP probes of every
+ * address of every MX host, one after the other, each bounded by the
+ * resolver's time-out; a failing connection is a finding. @opts may be
+ * NULL.
  * @return 0 and *@ret_report (free with dk_mail_report_free()), whatever
  * the findings; DK_EINVAL (NULL argument, a bad domain name, selector,
- * HELO name or address: @diag says which); DK_ENOMEM.
+ * HELO name, address or network: @diag says which); DK_ECRYPTO (OpenSSL
+ * or libcurl could not be set up); DK_ENOMEM.
  */
 int dk_mail_audit(struct dk_resolver *resolver, const char *domain,
 		  const struct dk_mail_opts *opts,
@@ -224,9 +252,13 @@ long dk_mail_report_area_first(const struct dk_mail_report *report,
 
 /**
  * The records read, by area: an OBJECT with members "mx", "spf",
- * "dmarc", "dkim", "bimi", "ptr", each holding the names asked, the
- * records found (raw, even when invalid), their DNSSEC status and, for
- * SPF, the whole include tree with its counts. Borrowed.
+ * "dmarc", "dkim", "bimi", "ptr", "mta_sts", "tlsrpt" and "smtp", each
+ * holding the names asked, the records found (raw, even when invalid),
+ * their DNSSEC status and, for SPF, the whole include tree with its
+ * counts; for MTA-STS and BIMI the HTTPS fetches (status, media type,
+ * size, the policy text); for "smtp" each MX host with its TLSA RRset
+ * and, per address, what the probe saw (STARTTLS, TLS version,
+ * certificate chain, DANE and PKIX results). Borrowed.
  */
 const struct dk_mail_value *
 dk_mail_report_records(const struct dk_mail_report *report);
