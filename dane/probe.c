@@ -135,7 +135,8 @@ int dki_dane_ssl_enable(SSL *ssl, const char *base, const char *other,
  * server insists on (RFC 8996). Nothing else is judged on it.
  */
 static void old_tls_probe(struct ck *k, long hi, const char *address,
-			  unsigned port, enum dk_starttls proto, const char *sni)
+			  unsigned port, enum dk_starttls proto,
+			  const char *sni)
 {
 	struct dki_conn c;
 	char why[300], banner[300];

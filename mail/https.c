@@ -120,8 +120,8 @@ static int verify_cb(int ok, X509_STORE_CTX *sctx)
 		return ok;
 	}
 	if (leaf && !f->cert_subject) {
-		char *s = X509_NAME_oneline(X509_get_subject_name(leaf), NULL,
-					    0);
+		char *s =
+			X509_NAME_oneline(X509_get_subject_name(leaf), NULL, 0);
 
 		f->cert_subject = s ? strdup(s) : NULL;
 		OPENSSL_free(s);
@@ -306,8 +306,8 @@ void dkm_https_run(struct dkm_fetch *f, const struct dk_mail_opts *o,
 			     v6 ? "]" : "", port) < 0) {
 			ct_entry = NULL;
 		}
-		connect_to = ct_entry ? curl_slist_append(NULL, ct_entry)
-				      : NULL;
+		connect_to =
+			ct_entry ? curl_slist_append(NULL, ct_entry) : NULL;
 		free(ct_entry);
 		if (!connect_to) {
 			goto oom;

@@ -113,10 +113,10 @@ struct dkm_dmarc_state {
 
 /* What the MTA-STS area found (per pass), for the areas after it. */
 struct dkm_sts_state {
-	int deployed;	/* a v=STSv1 TXT record is published */
-	int policy;	/* a policy senders use was fetched */
-	int mode;	/* DKM_STS_* of that policy, -1 without one */
-	char **mx;	/* its usable mx patterns */
+	int deployed; /* a v=STSv1 TXT record is published */
+	int policy;   /* a policy senders use was fetched */
+	int mode;     /* DKM_STS_* of that policy, -1 without one */
+	char **mx;    /* its usable mx patterns */
 	size_t nmx;
 };
 
@@ -133,12 +133,12 @@ struct dkm_fetch {
 	size_t naddrs;
 	char *dns_error;
 	/* the outcome */
-	int curl_code;	   /* CURLcode, 0 for a complete HTTP answer */
-	char error[256];   /* curl's message, or ours */
-	long http_status;  /* 0 without an HTTP answer */
+	int curl_code;	  /* CURLcode, 0 for a complete HTTP answer */
+	char error[256];  /* curl's message, or ours */
+	long http_status; /* 0 without an HTTP answer */
 	char *content_type;
-	char *location;	   /* the redirect target of a 3xx */
-	char *ip;	   /* the address that answered */
+	char *location; /* the redirect target of a 3xx */
+	char *ip;	/* the address that answered */
 	unsigned char *body;
 	size_t len;
 	int too_large;
@@ -453,7 +453,7 @@ struct dkm_sts_policy {
 	int syntax_ok; /* no syntax error, every required field */
 	char why[200]; /* the first syntax error */
 	char field[40];
-	size_t line;	 /* its line (1-based; 0 for a missing field) */
+	size_t line; /* its line (1-based; 0 for a missing field) */
 	int version_ok;
 	int mode;	 /* DKM_STS_*, -1 absent or invalid */
 	int64_t max_age; /* -1 absent or invalid */

@@ -85,9 +85,11 @@ static int ip_literal(const char *name)
 	       inet_pton(AF_INET6, tmp, buf) == 1;
 }
 
-/* The addresses of @q (A or AAAA) into @arr; count of special ones. */
-static size_t addresses(const struct dkm_q *q, struct dk_mail_value *arr,
-			size_t *total)
+/* The addresses of @q (A or AAAA) into @arr; count of special ones
+ * (those in an --allow-private network are not, and go to @allowed). */
+static size_t addresses(struct dkm_ctx *ctx, const struct dkm_q *q,
+			struct dk_mail_value *arr, size_t *total,
+			struct dk_mail_value *allowed)
 {
 	size_t special = 0;
 
@@ -109,8 +111,13 @@ static size_t addresses(const struct dkm_q *q, struct dk_mail_value *arr,
 		}
 		dkm_push_str(arr, text);
 		(*total)++;
-		if (v6 ? special_v6(ldns_rdf_data(d))
-		       : special_v4(ldns_rdf_data(d))) {
+		if (!(v6 ? special_v6(ldns_rdf_data(d))
+			 : special_v4(ldns_rdf_data(d)))) {
+			continue;
+		}
+		if (dkm_allowed_private(ctx->opts, text)) {
+			dkm_push_str(allowed, text);
+		} else {
 			special++;
 		}
 	}
@@ -145,7 +152,7 @@ static int host(struct dkm_ctx *ctx, const char *name, int implicit,
 {
 	const struct dkm_q *a = dkm_get(ctx, name, LDNS_RR_TYPE_A);
 	const struct dkm_q *aaaa = dkm_get(ctx, name, LDNS_RR_TYPE_AAAA);
-	struct dk_mail_value *addrs, *ev;
+	struct dk_mail_value *addrs, *ev, *allowed;
 	size_t total = 0, special = 0;
 	const char *canon;
 	char *cn;
@@ -154,8 +161,21 @@ static int host(struct dkm_ctx *ctx, const char *name, int implicit,
 		return -1;
 	}
 	addrs = dkm_arr();
-	special += addresses(a, addrs, &total);
-	special += addresses(aaaa, addrs, &total);
+	allowed = dkm_arr();
+	special += addresses(ctx, a, addrs, &total, allowed);
+	special += addresses(ctx, aaaa, addrs, &total, allowed);
+	if (dk_mail_value_count(allowed)) {
+		ev = dkm_ev(a);
+		dkm_set_str(ev, "target", name);
+		dkm_set(ev, "addresses", allowed);
+		dkm_finding(ctx, DK_MAIL_AREA_MX, DK_MAIL_INFO,
+			    "mx.private_allowed", NULL, ev, "RFC 6890",
+			    "%s: special-purpose addresses accepted "
+			    "(--allow-private)",
+			    name);
+	} else {
+		dkm_value_free(allowed);
+	}
 	dkm_set(rec, "addresses", dkm_value_dup(addrs));
 	dkm_set_str(rec, "dnssec_a", dkm_status(a));
 	dkm_set_str(rec, "dnssec_aaaa", dkm_status(aaaa));

@@ -244,6 +244,27 @@ static void areas(struct dkm_ctx *ctx)
 	dkm_dkim(ctx);
 	dkm_bimi(ctx);
 	dkm_ptr(ctx);
+	/* MTA-STS before the probes' area (which reads its policy), TLS-RPT
+	 * after both (it needs to know whether either is deployed) */
+	dkm_mta_sts(ctx);
+	dkm_smtp_area(ctx);
+	dkm_tlsrpt(ctx);
+}
+
+/* The connections asked in the last pass: HTTPS fetches, SMTP probes. */
+static void run_jobs(struct dkm_ctx *ctx)
+{
+	double t = dk_resolver_timeout(ctx->res);
+
+	for (struct dkm_fetch *f = ctx->fetches; f; f = f->next) {
+		if (f->state == 0) {
+			dkm_https_run(f, ctx->opts, t > 0 ? t : 10);
+			ctx->fetches_run++;
+		}
+	}
+	if (ctx->smtp.state == 1) {
+		dkm_smtp_run(ctx);
+	}
 }
 
 static int check_args(const char *domain, const struct dk_mail_opts *o,
@@ -302,9 +323,24 @@ static int check_args(const char *domain, const struct dk_mail_opts *o,
 			return DK_EINVAL;
 		}
 	}
-	if (o->connect_port > 65535) {
-		dki_diagf(diag, "port %u is out of range", o->connect_port);
+	if (o->connect_port > 65535 || o->https_port > 65535) {
+		dki_diagf(diag, "port %u is out of range",
+			  o->connect_port > 65535 ? o->connect_port
+						  : o->https_port);
 		return DK_EINVAL;
+	}
+	for (size_t i = 0; i < o->nallow_private; i++) {
+		uint8_t net[16];
+		unsigned len;
+
+		if (!o->allow_private ||
+		    dkm_parse_cidr(o->allow_private[i], net, &len) < 0) {
+			dki_diagf(diag, "'%s' is not an address or network",
+				  o->allow_private && o->allow_private[i]
+					  ? o->allow_private[i]
+					  : "");
+			return DK_EINVAL;
+		}
 	}
 	return 0;
 }
@@ -395,13 +431,24 @@ int dk_mail_audit(struct dk_resolver *resolver, const char *domain,
 		free(ctx.dmarc.org_psl);
 		memset(&ctx.dmarc, 0, sizeof(ctx.dmarc));
 		ctx.missing = 0;
+		ctx.missing_jobs = 0;
+		ctx.dane_deployed = 0;
 		areas(&ctx);
 		if (ctx.oom || !ctx.records) {
 			e = DK_ENOMEM;
 			goto out;
 		}
-		if (ctx.missing == 0) {
+		if (ctx.missing == 0 && ctx.missing_jobs == 0) {
 			break;
+		}
+		if (ctx.missing == 0) {
+			/* every lookup done: the connections, then a pass */
+			run_jobs(&ctx);
+			if (ctx.oom) {
+				e = DK_ENOMEM;
+				goto out;
+			}
+			continue;
 		}
 		e = run_round(&ctx);
 		if (e == DK_ENOMEM) {
@@ -414,7 +461,7 @@ int dk_mail_audit(struct dk_resolver *resolver, const char *domain,
 			break;
 		}
 	}
-	r->complete = !r->why && ctx.missing == 0;
+	r->complete = !r->why && ctx.missing == 0 && ctx.missing_jobs == 0;
 	if (r->complete) {
 		const struct dkm_q *q = own_failure(&ctx);
 
@@ -430,7 +477,7 @@ int dk_mail_audit(struct dk_resolver *resolver, const char *domain,
 	} else if (!r->why) {
 		r->why = strdup("the lookups did not finish");
 	}
-	for (int a = 0; a <= DK_MAIL_AREA_MX; a++) {
+	for (int a = 0; a < DK_MAIL_AREA_COUNT; a++) {
 		r->checked[a] = 1;
 	}
 	r->records = ctx.records;
@@ -450,6 +497,17 @@ out:
 		free(q->name);
 		free(q);
 	}
+	while (ctx.fetches) {
+		struct dkm_fetch *f = ctx.fetches;
+
+		ctx.fetches = f->next;
+		dkm_fetch_free(f);
+	}
+	dkm_smtp_clear(&ctx.smtp);
+	for (size_t i = 0; i < ctx.sts.nmx; i++) {
+		free(ctx.sts.mx[i]);
+	}
+	free(ctx.sts.mx);
 	dkm_value_free(ctx.records);
 	free(ctx.dmarc.org_psl);
 	psl_free((psl_ctx_t *)ctx.psl);

@@ -152,9 +152,9 @@ static void pkix_check(X509_STORE *store, struct dkm_pkix *p, const char *host,
 	if (X509_verify_cert(c) <= 0 && !p->reasons) {
 		p->reasons = DKM_CERT_UNTRUSTED;
 	}
-	p->names_domain =
-		X509_check_host(leaf, nexthop, 0,
-				X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+	p->names_domain = X509_check_host(leaf, nexthop, 0,
+					  X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+					  NULL) == 1;
 	X509_STORE_CTX_free(c);
 	ERR_clear_error();
 }
@@ -265,8 +265,8 @@ static const char *old_version(const struct dkm_smtp *s, size_t hi,
 }
 
 /* Does the engine's report hold @code for host @hi? */
-static const struct dk_dane_finding *engine_finding(const struct dk_dane_report *r,
-						    long hi, const char *code)
+static const struct dk_dane_finding *
+engine_finding(const struct dk_dane_report *r, long hi, const char *code)
 {
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const struct dk_dane_finding *f = dk_dane_report_finding(r, i);
@@ -315,8 +315,8 @@ static int matched_usage(const struct dk_dane_host *h, long rec)
 struct hostview {
 	const struct dk_dane_host *h;
 	char name[300];
-	int sts_dep;	 /* an MTA-STS policy (testing or enforce) covers it */
-	int sts_enforce; /* ... in enforce mode */
+	int sts_dep;	  /* an MTA-STS policy (testing or enforce) covers it */
+	int sts_enforce;  /* ... in enforce mode */
 	int tls_required; /* a secure TLSA RRset makes TLS mandatory */
 	int ta_only;	  /* every usable record is DANE-TA */
 };
@@ -373,8 +373,7 @@ static void lint_records(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 		ev = host_ev(h, v->name);
 		dkm_set_int(ev, "count", (int64_t)pkix);
 		dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_WARNING,
-			    "dane.pkix_usage", v->name, ev,
-			    R7672 "3.1.3",
+			    "dane.pkix_usage", v->name, ev, R7672 "3.1.3",
 			    "%zu TLSA record%s of usage 0 or 1 at %s: SMTP "
 			    "clients do not use them",
 			    pkix, pkix == 1 ? "" : "s", h->tlsa_owner);
@@ -395,7 +394,8 @@ static void lint_records(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 			const struct dk_dane_finding *f =
 				dk_dane_report_finding(s->rep, i);
 
-			if (f->host != hi || strcmp(f->code, "tlsa-ta-not-sent") ||
+			if (f->host != hi ||
+			    strcmp(f->code, "tlsa-ta-not-sent") ||
 			    f->severity != DK_DANE_WARNING) {
 				continue;
 			}
@@ -406,7 +406,8 @@ static void lint_records(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 				    "RFC 7671 section 5.2", "%s", f->message);
 		}
 	}
-	if (h->nusable == 1 || engine_finding(s->rep, hi, "tlsa-single-record")) {
+	if (h->nusable == 1 ||
+	    engine_finding(s->rep, hi, "tlsa-single-record")) {
 		ev = host_ev(h, v->name);
 		dkm_set_int(ev, "usable", (int64_t)h->nusable);
 		dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_INFO,
@@ -453,21 +454,21 @@ static void addr_area(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 		dkm_set_str(ev, "ip", a->address);
 		dkm_set_bool(ev, "tls_required",
 			     v->tls_required || v->sts_enforce);
-		dkm_finding(ctx, DK_MAIL_AREA_SMTP,
-			    v->tls_required || v->sts_enforce
-				    ? DK_MAIL_CRITICAL
-				    : DK_MAIL_WARNING,
-			    "smtp.no_starttls", v->name, ev,
-			    "RFC 3207; " R7672 "2.2",
-			    "%s (%s) does not offer STARTTLS%s", v->name,
-			    a->address,
-			    v->tls_required ? ": TLSA records make TLS "
-					      "mandatory, DANE senders defer "
-					      "the mail"
-			    : v->sts_enforce
-				    ? ": the MTA-STS policy (enforce) makes TLS "
-				      "mandatory"
-				    : "");
+		dkm_finding(
+			ctx, DK_MAIL_AREA_SMTP,
+			v->tls_required || v->sts_enforce ? DK_MAIL_CRITICAL
+							  : DK_MAIL_WARNING,
+			"smtp.no_starttls", v->name, ev,
+			"RFC 3207; " R7672 "2.2",
+			"%s (%s) does not offer STARTTLS%s", v->name,
+			a->address,
+			v->tls_required ? ": TLSA records make TLS "
+					  "mandatory, DANE senders defer "
+					  "the mail"
+			: v->sts_enforce
+				? ": the MTA-STS policy (enforce) makes TLS "
+				  "mandatory"
+				: "");
 		return;
 	case DK_ADDR_TLS_FAILED:
 		old = old_version(s, hi, a->address);
@@ -485,9 +486,8 @@ static void addr_area(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 		}
 		dkm_set_str(ev, "reason", a->why);
 		dkm_finding(ctx, DK_MAIL_AREA_SMTP,
-			    v->tls_required || v->sts_enforce
-				    ? DK_MAIL_CRITICAL
-				    : DK_MAIL_WARNING,
+			    v->tls_required || v->sts_enforce ? DK_MAIL_CRITICAL
+							      : DK_MAIL_WARNING,
 			    "smtp.tls_failed", v->name, ev,
 			    R7672 "2.2; RFC 8461 section 4.2",
 			    "the TLS handshake with %s (%s) failed: %s",
@@ -623,7 +623,8 @@ static void addr_area(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 				    "a trusted root%s (no MTA-STS policy or "
 				    "DANE-TA record depends on it)",
 				    v->name,
-				    ctx->opts->https_ca ? " of --https-ca" : "");
+				    ctx->opts->https_ca ? " of --https-ca"
+							: "");
 		}
 	}
 }
@@ -658,26 +659,27 @@ static int addr_dane(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 			struct dk_mail_value *ids = dkm_arr();
 			char b[300];
 
-			dkm_push_str(ids, bare(h->tlsa_base ? h->tlsa_base
-							    : h->name,
-					       b, sizeof(b)));
+			dkm_push_str(ids,
+				     bare(h->tlsa_base ? h->tlsa_base : h->name,
+					  b, sizeof(b)));
 			if (h->cname) {
-				dkm_push_str(ids,
-					     bare(strcasecmp(h->cname,
-							     h->tlsa_base
-								     ? h->tlsa_base
-								     : "") == 0
-							  ? h->name
-							  : h->cname,
-						  b, sizeof(b)));
+				dkm_push_str(
+					ids,
+					bare(strcasecmp(h->cname,
+							h->tlsa_base
+								? h->tlsa_base
+								: "") == 0
+						     ? h->name
+						     : h->cname,
+					     b, sizeof(b)));
 			}
 			dkm_push_str(ids, ctx->domain);
 			dkm_set(ev, "reference_ids", ids);
 			if (p && p->names_domain) {
 				dkm_finding(
-					ctx, DK_MAIL_AREA_DANE,
-					DK_MAIL_WARNING, "dane.ta_nexthop_only",
-					v->name, ev, R7672 "3.2.2",
+					ctx, DK_MAIL_AREA_DANE, DK_MAIL_WARNING,
+					"dane.ta_nexthop_only", v->name, ev,
+					R7672 "3.2.2",
 					"%s (%s): the certificate names the "
 					"next-hop domain %s but not the MX "
 					"host: only senders that also accept "
@@ -685,14 +687,15 @@ static int addr_dane(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 					v->name, a->address, ctx->domain);
 				ok = 1;
 			} else {
-				dkm_finding(ctx, DK_MAIL_AREA_DANE,
-					    DK_MAIL_CRITICAL,
-					    "dane.name_check_failed", v->name,
-					    ev, R7672 "3.2.2",
-					    "%s (%s): a DANE-TA record matches, "
-					    "but the certificate has none of "
-					    "the reference names",
-					    v->name, a->address);
+				dkm_finding(
+					ctx, DK_MAIL_AREA_DANE,
+					DK_MAIL_CRITICAL,
+					"dane.name_check_failed", v->name, ev,
+					R7672 "3.2.2",
+					"%s (%s): a DANE-TA record matches, "
+					"but the certificate has none of "
+					"the reference names",
+					v->name, a->address);
 			}
 		} else {
 			int ta_missing =
@@ -700,19 +703,18 @@ static int addr_dane(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 				engine_finding(s->rep, (long)hi,
 					       "tlsa-ta-not-sent") != NULL;
 
-			dkm_set_str(ev, "reason", ta_missing
-							  ? "ta_not_in_chain"
-							  : "no_matching_record");
+			dkm_set_str(ev, "reason",
+				    ta_missing ? "ta_not_in_chain"
+					       : "no_matching_record");
 			dkm_set_str(ev, "openssl", a->verify_text);
 			if (a->nchain) {
 				dkm_set_str(ev, "leaf_spki_sha256",
 					    a->chain[0].spki_sha256);
 			}
 			dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_CRITICAL,
-				    "dane.mismatch", v->name, ev,
-				    R7672 "3.2",
-				    "%s (%s) presents a chain %s",
-				    v->name, a->address,
+				    "dane.mismatch", v->name, ev, R7672 "3.2",
+				    "%s (%s) presents a chain %s", v->name,
+				    a->address,
 				    ta_missing ? "without the DANE-TA "
 						 "certificate its records name"
 						 " (the server must send it)"
@@ -760,9 +762,9 @@ static struct dk_mail_value *host_record(const struct dk_dane_host *h,
 		    dk_dnssec_status_name(h->addr_status));
 	dkm_set_str(o, "tlsa_owner", h->tlsa_owner);
 	dkm_set_str(o, "tlsa_base", h->tlsa_base);
-	dkm_set_str(o, "dnssec_tlsa", h->tlsa_owner ? dk_dnssec_status_name(
-							      h->tlsa_status)
-						    : NULL);
+	dkm_set_str(o, "dnssec_tlsa",
+		    h->tlsa_owner ? dk_dnssec_status_name(h->tlsa_status)
+				  : NULL);
 	for (size_t i = 0; i < h->nrecords; i++) {
 		const struct dk_dane_record *r = dk_dane_host_record(h, i);
 		struct dk_mail_value *ro = dkm_obj();
@@ -814,9 +816,9 @@ static struct dk_mail_value *host_record(const struct dk_dane_host *h,
 		}
 		dkm_set(ao, "chain", chain);
 		if (p) {
-			dkm_set(ao, "pkix", p->reasons ? dkm_cert_reasons(
-								 p->reasons)
-						       : dkm_str("valid"));
+			dkm_set(ao, "pkix",
+				p->reasons ? dkm_cert_reasons(p->reasons)
+					   : dkm_str("valid"));
 		}
 		dkm_push(addrs, ao);
 	}
@@ -896,16 +898,17 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 			dkm_set_str(ev, "reason", "mx_insecure");
 			dkm_set_str(ev, "dnssec",
 				    dk_dnssec_status_name(r->mx_status));
-			dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_INFO,
-				    "dane.not_applicable", v.name, ev,
-				    R7672 "2.2",
-				    "DANE does not apply to %s: the MX RRset of "
-				    "%s is insecure",
-				    v.name, ctx->domain);
+			dkm_finding(
+				ctx, DK_MAIL_AREA_DANE, DK_MAIL_INFO,
+				"dane.not_applicable", v.name, ev, R7672 "2.2",
+				"DANE does not apply to %s: the MX RRset of "
+				"%s is insecure",
+				v.name, ctx->domain);
 		} else if (h->tlsa_error ||
 			   (h->tlsa_owner &&
 			    h->tlsa_status == DK_DNSSEC_BOGUS) ||
-			   engine_finding(r, (long)hi, "tlsa-chain-disagrees")) {
+			   engine_finding(r, (long)hi,
+					  "tlsa-chain-disagrees")) {
 			ev = host_ev(h, v.name);
 			dkm_set_str(ev, "state",
 				    h->tlsa_status == DK_DNSSEC_BOGUS
@@ -927,13 +930,14 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 		} else if (!h->tlsa_owner ||
 			   (h->tlsa_status != DK_DNSSEC_SECURE &&
 			    h->nrecords == 0)) {
-			int chain = engine_finding(r, (long)hi,
-						   "cname-leaves-signed-zone") !=
-				    NULL;
+			int chain = engine_finding(
+					    r, (long)hi,
+					    "cname-leaves-signed-zone") != NULL;
 
 			ev = host_ev(h, v.name);
-			dkm_set_str(ev, "reason", chain ? "address_chain_insecure"
-							: "host_insecure");
+			dkm_set_str(ev, "reason",
+				    chain ? "address_chain_insecure"
+					  : "host_insecure");
 			dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_INFO,
 				    "dane.not_applicable", v.name, ev,
 				    R7672 "2.2",
@@ -955,19 +959,20 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 			dkm_push_str(unprotected, v.name);
 			nother++;
 		} else if (h->nrecords == 0) {
-			int chain = engine_finding(r, (long)hi,
-						   "cname-leaves-signed-zone") !=
-				    NULL;
+			int chain = engine_finding(
+					    r, (long)hi,
+					    "cname-leaves-signed-zone") != NULL;
 
 			ev = host_ev(h, v.name);
 			dkm_set_str(ev, "reason",
-				    chain ? "address_chain_insecure" : "no_tlsa");
-			dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_INFO,
-				    "dane.not_applicable", v.name, ev,
-				    R7672 "2.2",
-				    "DANE does not apply to %s: no TLSA records "
-				    "at %s",
-				    v.name, h->tlsa_owner);
+				    chain ? "address_chain_insecure"
+					  : "no_tlsa");
+			dkm_finding(
+				ctx, DK_MAIL_AREA_DANE, DK_MAIL_INFO,
+				"dane.not_applicable", v.name, ev, R7672 "2.2",
+				"DANE does not apply to %s: no TLSA records "
+				"at %s",
+				v.name, h->tlsa_owner);
 			dkm_push_str(unprotected, v.name);
 			nother++;
 		} else {
@@ -1073,8 +1078,7 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 		dkm_set(ev, "unprotected", unprotected);
 		dkm_set_str(ev, "dnssec", dk_dnssec_status_name(r->mx_status));
 		dkm_finding(ctx, DK_MAIL_AREA_DANE, DK_MAIL_WARNING,
-			    "dane.partial_coverage", NULL, ev,
-			    R7672 "2.2.1",
+			    "dane.partial_coverage", NULL, ev, R7672 "2.2.1",
 			    "%zu of %zu MX hosts have no DANE: a downgrade "
 			    "path",
 			    nother, ndane + nother);

@@ -156,8 +156,8 @@ int dkm_sts_txt_parse(const char *txt, struct dkm_sts_txt *ret)
 				ret->duplicate_id = 1;
 			}
 		} else if (v == 0) {
-			snprintf(ret->field, sizeof(ret->field), "%.*s",
-				 (int)n, q);
+			snprintf(ret->field, sizeof(ret->field), "%.*s", (int)n,
+				 q);
 			whyf(ret->why, sizeof(ret->why),
 			     "field %.*s has an empty or malformed value",
 			     (int)n, q);
@@ -409,8 +409,7 @@ int dkm_sts_policy_parse(const char *body, size_t len,
 				if (push_str(&p->mx, &p->nmx, v, vl) < 0) {
 					return DK_ENOMEM;
 				}
-				nf = realloc(p->mx_flags,
-					     p->nmx * sizeof(*nf));
+				nf = realloc(p->mx_flags, p->nmx * sizeof(*nf));
 				if (!nf) {
 					return DK_ENOMEM;
 				}
@@ -430,8 +429,8 @@ int dkm_sts_policy_parse(const char *body, size_t len,
 						 strncmp(p->dups[i], l, klen) ==
 							 0;
 				}
-				if (!known &&
-				    push_str(&p->dups, &p->ndups, l, klen) < 0) {
+				if (!known && push_str(&p->dups, &p->ndups, l,
+						       klen) < 0) {
 					return DK_ENOMEM;
 				}
 			}
@@ -510,8 +509,8 @@ static int uri_scheme(const char *s, size_t n, char *buf, size_t len)
 	if (n == 0 || !isalpha((unsigned char)s[0])) {
 		return 0;
 	}
-	while (i < n && (is_alnum(s[i]) || s[i] == '+' || s[i] == '-' ||
-			 s[i] == '.')) {
+	while (i < n &&
+	       (is_alnum(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
 		i++;
 	}
 	if (i >= n || s[i] != ':' || i + 1 >= len) {
@@ -583,9 +582,8 @@ int dkm_tlsrpt_parse(const char *txt, struct dkm_tlsrpt_record *ret)
 				       (unsigned char)u[ul] < 0x7f) {
 					ul++;
 				}
-				if (ul == 0 ||
-				    !uri_scheme(u, ul, scheme,
-						sizeof(scheme))) {
+				if (ul == 0 || !uri_scheme(u, ul, scheme,
+							   sizeof(scheme))) {
 					whyf(ret->why, sizeof(ret->why),
 					     "rua holds \"%.*s\", not a URI",
 					     (int)(ul < 60 ? ul : 60), u);
@@ -643,7 +641,8 @@ int dkm_tlsrpt_uri_ok(const char *uri)
 	return 0;
 }
 
-/* --- SVG Tiny PS (BIMI logo): the root element ----------------------------- */
+/* --- SVG Tiny PS (BIMI logo): the root element -----------------------------
+ */
 
 /* Skip the prolog: BOM, XML declaration, comments, DOCTYPE, processing
  * instructions and white space. The offset of the root element's '<', or
@@ -672,7 +671,8 @@ static size_t skip_prolog(const char *s, size_t len)
 			}
 			i = (size_t)(e - s) + 2;
 		} else if (i + 3 < len && strncmp(s + i, "<!--", 4) == 0) {
-			const char *e = memmem(s + i + 4, len - i - 4, "-->", 3);
+			const char *e =
+				memmem(s + i + 4, len - i - 4, "-->", 3);
 
 			if (!e) {
 				return len;

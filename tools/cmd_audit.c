@@ -19,12 +19,15 @@
 static const char audit_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] audit DOMAIN [OPTIONS]\n"
 	"\n"
-	"Audit the mail DNS of DOMAIN, outbound (SPF, DKIM, DMARC, BIMI,\n"
-	"reverse DNS of the sending addresses) and inbound (MX), through the\n"
-	"validating resolver. Every problem is a finding with a stable code\n"
-	"(AUDIT.md), a severity, a subject and a message; the report says per\n"
-	"area what to fix first. MTA-STS, TLS-RPT, DANE and the SMTP and\n"
-	"certificate probes are not checked by this version.\n"
+	"Audit the mail of DOMAIN, outbound (SPF, DKIM, DMARC, BIMI, reverse\n"
+	"DNS of the sending addresses) and inbound (MX, MTA-STS, TLS-RPT,\n"
+	"DANE, the SMTP transport and certificates of every address of every\n"
+	"MX host), every name through the validating resolver. The MTA-STS\n"
+	"policy is fetched over HTTPS (no redirect followed); the MX hosts "
+	"are\n"
+	"probed as by 'check smtp' (EHLO, STARTTLS, handshake, QUIT). Every\n"
+	"problem is a finding with a stable code (AUDIT.md), a severity, a\n"
+	"subject and a message; the report says per area what to fix first.\n"
 	"\n"
 	"Options:\n"
 	"  --dkim-selector SEL   a DKIM selector in use (repeatable): its key\n"
@@ -38,11 +41,20 @@ static const char audit_help[] =
 	"                        its own SPF record is checked\n"
 	"  --at TIME             the audit's now, RFC 3339 "
 	"(2026-09-01T00:00:00Z)\n"
-	"  --no-connect          DNS only (this version never connects)\n"
-	"  --https-ca FILE       PEM trust store for the HTTPS and "
-	"certificate\n"
-	"                        checks (kept for the checks that connect)\n"
-	"  --connect-port PORT   SMTP port instead of 25 (likewise)\n"
+	"  --no-connect          DNS only: no SMTP probe, no HTTPS fetch (the\n"
+	"                        hosts are reported smtp.not_tested)\n"
+	"  --https-ca FILE       PEM bundle replacing the system trust store\n"
+	"                        for the HTTPS fetches and the MX "
+	"certificates\n"
+	"  --connect-port PORT   SMTP port instead of 25 (the TLSA records\n"
+	"                        stay those of _25._tcp)\n"
+	"  --https-port PORT     HTTPS connections to port 443 go to PORT\n"
+	"                        (URL, SNI and certificate name unchanged;\n"
+	"                        for test servers)\n"
+	"  --allow-private NET   addresses in NET (ADDR[/LEN], repeatable) "
+	"count\n"
+	"                        as public for the MX checks (a lab, an audit\n"
+	"                        from inside a private network)\n"
 	"  --json                the AUDIT.md document: findings, records "
 	"read,\n"
 	"                        their DNSSEC states\n"
@@ -54,7 +66,9 @@ static const char audit_help[] =
 	"\n"
 	"Exit status: 0 no critical or error finding; 1 one at least;\n"
 	"64 usage error; 66 a file missing or unreadable; 75 could not finish\n"
-	"(a lookup of the domain itself failed: time-out, SERVFAIL).\n";
+	"(a lookup of the domain itself failed: time-out, SERVFAIL). A "
+	"failing\n"
+	"SMTP probe or HTTPS fetch is a finding, not 75.\n";
 
 enum {
 	OPT_DKIM = OPT_FIRST_COMMAND_OPTION,
@@ -65,6 +79,8 @@ enum {
 	OPT_NO_CONNECT,
 	OPT_HTTPS_CA,
 	OPT_CONNECT_PORT,
+	OPT_HTTPS_PORT,
+	OPT_ALLOW_PRIVATE,
 };
 
 static json_t *value_json(const struct dk_mail_value *v)
@@ -381,12 +397,15 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		{ "no-connect", no_argument, NULL, OPT_NO_CONNECT },
 		{ "https-ca", required_argument, NULL, OPT_HTTPS_CA },
 		{ "connect-port", required_argument, NULL, OPT_CONNECT_PORT },
+		{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+		{ "allow-private", required_argument, NULL, OPT_ALLOW_PRIVATE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dk_mail_opts o = { 0 };
 	const char **sels = calloc((size_t)argc + 1, sizeof(char *));
 	const char **ips = calloc((size_t)argc + 1, sizeof(char *));
 	const char **helos = calloc((size_t)argc + 1, sizeof(char *));
+	const char **nets = calloc((size_t)argc + 1, sizeof(char *));
 	struct dk_resolver *res = NULL;
 	struct dk_mail_report *rep = NULL;
 	struct dk_diag diag = { "" };
@@ -397,7 +416,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	json_t *doc = NULL;
 	int opt, rc = EXIT_OK, r;
 
-	if (!sels || !ips || !helos) {
+	if (!sels || !ips || !helos || !nets) {
 		cli_err(cli, "out of memory");
 		rc = EXIT_SOFTWARE;
 		goto done;
@@ -457,6 +476,19 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 			}
 			o.connect_port = (unsigned)port;
 			continue;
+		case OPT_HTTPS_PORT:
+			if (cli_parse_ulong(optarg, 1, 65535, &port) < 0) {
+				rc = cli_usage(cli,
+					       "--https-port: '%s' is not a "
+					       "port (1-65535)",
+					       optarg);
+				goto done;
+			}
+			o.https_port = (unsigned)port;
+			continue;
+		case OPT_ALLOW_PRIVATE:
+			nets[o.nallow_private++] = optarg;
+			continue;
 		case '?':
 		case ':':
 			rc = cli_bad_option(cli, opt, argv);
@@ -482,6 +514,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	o.dkim_selectors = sels;
 	o.sending_ips = ips;
 	o.helo_names = helos;
+	o.allow_private = nets;
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
 		goto done;
@@ -525,5 +558,6 @@ done:
 	free(sels);
 	free(ips);
 	free(helos);
+	free(nets);
 	return rc;
 }
