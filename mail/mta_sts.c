@@ -368,6 +368,7 @@ static int mx_check(struct dkm_ctx *ctx, const struct dkm_smtp *s)
 	for (long i = 0; i < n; i++) {
 		int covered = 0;
 		unsigned reasons = 0;
+		char why[80];
 		struct dk_mail_value *pats = dkm_arr();
 
 		for (size_t j = 0; j < ctx->sts.nmx; j++) {
@@ -398,6 +399,13 @@ static int mx_check(struct dkm_ctx *ctx, const struct dkm_smtp *s)
 			continue;
 		}
 		ok = 0;
+		snprintf(why, sizeof(why), "%s%s%s%s",
+			 reasons & DKM_CERT_EXPIRED ? ", expired" : "",
+			 reasons & DKM_CERT_NOT_YET_VALID ? ", not yet valid"
+							  : "",
+			 reasons & DKM_CERT_NAME ? ", not for the MX name" : "",
+			 reasons & DKM_CERT_UNTRUSTED ? ", untrusted" : "");
+		memmove(why, why + 2, strlen(why + 2) + 1);
 		ev = dkm_obj();
 		dkm_set_str(ev, "mx", mx[i]);
 		dkm_set(ev, "reason", dkm_cert_reasons(reasons));
@@ -411,10 +419,8 @@ static int mx_check(struct dkm_ctx *ctx, const struct dkm_smtp *s)
 			    enforce ? DK_MAIL_CRITICAL : DK_MAIL_WARNING,
 			    "mta_sts.mx_cert_invalid", mx[i], ev, R8461 "4.2",
 			    "the certificate of %s is not valid for it as "
-			    "MTA-STS requires (%s%s%s)%s",
-			    mx[i], reasons & DKM_CERT_EXPIRED ? "expired " : "",
-			    reasons & DKM_CERT_NAME ? "name_mismatch " : "",
-			    reasons & DKM_CERT_UNTRUSTED ? "untrusted" : "",
+			    "MTA-STS requires (%s)%s",
+			    mx[i], why,
 			    enforce ? ": senders that apply the policy do not "
 				      "deliver"
 				    : "");
