@@ -168,9 +168,12 @@ static int text_plain(const char *ct)
 	return n == 10 && strncasecmp(ct, "text/plain", 10) == 0;
 }
 
-static struct dk_mail_value *fetch_ev(const struct dkm_fetch *f)
+/* Evidence of a policy finding: the DNSSEC state of the TXT record that
+ * announced the policy, the URL and the HTTP status. */
+static struct dk_mail_value *fetch_ev(const struct dkm_q *q,
+				      const struct dkm_fetch *f)
 {
-	struct dk_mail_value *ev = dkm_obj();
+	struct dk_mail_value *ev = dkm_ev(q);
 
 	dkm_set_str(ev, "url", f->url);
 	dkm_set(ev, "http_status",
@@ -179,15 +182,15 @@ static struct dk_mail_value *fetch_ev(const struct dkm_fetch *f)
 }
 
 /* The policy checks; 1 when senders use the policy. */
-static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
-		  struct dk_mail_value *rec)
+static int policy(struct dkm_ctx *ctx, const struct dkm_q *q,
+		  const struct dkm_fetch *f, struct dk_mail_value *rec)
 {
 	struct dkm_sts_policy p;
 	struct dk_mail_value *ev;
 	int r;
 
 	if (f->cert_failed) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set(ev, "reason", dkm_cert_reasons(f->cert_reasons));
 		dkm_set_str(ev, "certificate_subject", f->cert_subject);
 		dkm_set_str(ev, "error", f->error);
@@ -201,7 +204,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 	if (f->curl_code || !f->http_status ||
 	    (f->http_status != 200 &&
 	     (f->http_status < 300 || f->http_status > 399))) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_str(ev, "error", f->curl_code ? f->error : NULL);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_ERROR,
 			    "mta_sts.policy_fetch_failed", NULL, ev,
@@ -213,7 +216,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 		return 0;
 	}
 	if (f->http_status != 200) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_str(ev, "location", f->location);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_ERROR,
 			    "mta_sts.policy_redirect", NULL, ev, R8461 "3.3",
@@ -223,7 +226,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 		return 0;
 	}
 	if (!text_plain(f->content_type)) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_str(ev, "content_type", f->content_type);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_WARNING,
 			    "mta_sts.content_type", NULL, ev, R8461 "3.2",
@@ -231,7 +234,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 			    f->content_type ? f->content_type : "(no type)");
 	}
 	if (f->too_large) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_int(ev, "limit", STS_CAP);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_WARNING,
 			    "mta_sts.policy_too_large", NULL, ev, R8461 "3.3",
@@ -247,7 +250,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 		return 0;
 	}
 	if (!p.syntax_ok) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_str(ev, "field", p.field);
 		dkm_set_int(ev, "line", (int64_t)p.line);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_ERROR,
@@ -257,7 +260,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 		return 0;
 	}
 	if ((p.ncrlf && p.nlf) || p.blank_lines) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_int(ev, "crlf", (int64_t)p.ncrlf);
 		dkm_set_int(ev, "lf", (int64_t)p.nlf);
 		dkm_set_int(ev, "blank_lines", (int64_t)p.blank_lines);
@@ -268,7 +271,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 					  : "mixes CRLF and LF line endings");
 	}
 	for (size_t i = 0; i < p.ndups; i++) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_str(ev, "field", p.dups[i]);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_WARNING,
 			    "mta_sts.duplicate_field", NULL, ev, R8461 "3.2",
@@ -278,7 +281,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 	}
 	if (p.no_mx) {
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_ERROR,
-			    "mta_sts.no_mx", NULL, fetch_ev(f), R8461 "3.2",
+			    "mta_sts.no_mx", NULL, fetch_ev(q, f), R8461 "3.2",
 			    "the policy (mode %s) has no mx line",
 			    p.mode == DKM_STS_ENFORCE ? "enforce" : "testing");
 	}
@@ -286,7 +289,7 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 		unsigned fl = p.mx_flags[i];
 		char **nv;
 
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_str(ev, "pattern", p.mx[i]);
 		if (fl & DKM_MX_INVALID) {
 			dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_ERROR,
@@ -325,14 +328,14 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 		ctx->sts.nmx++;
 	}
 	if (p.max_age > STS_MAX_AGE) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_int(ev, "seconds", p.max_age);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_ERROR,
 			    "mta_sts.max_age_too_large", NULL, ev, R8461 "3.2",
 			    "max_age %lld is above 31557600 (one year)",
 			    (long long)p.max_age);
 	} else if (p.max_age < DAY) {
-		ev = fetch_ev(f);
+		ev = fetch_ev(q, f);
 		dkm_set_int(ev, "seconds", p.max_age);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_WARNING,
 			    "mta_sts.max_age_short", NULL, ev, R8461 "3.2",
@@ -342,14 +345,14 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 	}
 	if (p.mode == DKM_STS_TESTING) {
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_WARNING,
-			    "mta_sts.mode_testing", NULL, fetch_ev(f),
+			    "mta_sts.mode_testing", NULL, fetch_ev(q, f),
 			    R8461 "5",
 			    "the policy is in testing mode: senders deliver "
 			    "even when it fails");
 	} else if (p.mode == DKM_STS_NONE) {
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_INFO,
-			    "mta_sts.mode_none", NULL, fetch_ev(f), R8461 "8.3",
-			    "the policy is mode none (withdrawn)");
+			    "mta_sts.mode_none", NULL, fetch_ev(q, f),
+			    R8461 "8.3", "the policy is mode none (withdrawn)");
 	}
 	ctx->sts.mode = p.mode;
 	r = p.valid;
@@ -358,7 +361,8 @@ static int policy(struct dkm_ctx *ctx, const struct dkm_fetch *f,
 }
 
 /* The MX hosts against the policy; 1 when every one passes. */
-static int mx_check(struct dkm_ctx *ctx, const struct dkm_smtp *s)
+static int mx_check(struct dkm_ctx *ctx, const struct dkm_q *q,
+		    const struct dkm_smtp *s)
 {
 	char **mx = NULL;
 	long n = mx_hosts(ctx, &mx);
@@ -377,7 +381,7 @@ static int mx_check(struct dkm_ctx *ctx, const struct dkm_smtp *s)
 		}
 		if (!covered) {
 			ok = 0;
-			ev = dkm_obj();
+			ev = dkm_ev(q);
 			dkm_set_str(ev, "mx", mx[i]);
 			dkm_set(ev, "pattern", pats);
 			dkm_finding(ctx, DK_MAIL_AREA_MTA_STS,
@@ -406,7 +410,7 @@ static int mx_check(struct dkm_ctx *ctx, const struct dkm_smtp *s)
 			 reasons & DKM_CERT_NAME ? ", not for the MX name" : "",
 			 reasons & DKM_CERT_UNTRUSTED ? ", untrusted" : "");
 		memmove(why, why + 2, strlen(why + 2) + 1);
-		ev = dkm_obj();
+		ev = dkm_ev(q);
 		dkm_set_str(ev, "mx", mx[i]);
 		dkm_set(ev, "reason", dkm_cert_reasons(reasons));
 		{
@@ -514,7 +518,7 @@ void dkm_mta_sts(struct dkm_ctx *ctx)
 	}
 	ctx->sts.deployed = 1;
 	if (ctx->opts->no_connect) {
-		ev = dkm_obj();
+		ev = dkm_ev(q);
 		dkm_set_str(ev, "url", url);
 		dkm_finding(ctx, DK_MAIL_AREA_MTA_STS, DK_MAIL_INFO,
 			    "mta_sts.not_fetched", NULL, ev, R8461 "3.3",
@@ -526,7 +530,7 @@ void dkm_mta_sts(struct dkm_ctx *ctx)
 		goto out;
 	}
 	dkm_set(rec, "fetch", dkm_fetch_value(f));
-	if (!policy(ctx, f, rec)) {
+	if (!policy(ctx, q, f, rec)) {
 		goto out;
 	}
 	ctx->sts.policy = 1;
@@ -535,8 +539,8 @@ void dkm_mta_sts(struct dkm_ctx *ctx)
 		if (!s) {
 			goto out;
 		}
-		if (mx_check(ctx, s)) {
-			ev = dkm_obj();
+		if (mx_check(ctx, q, s)) {
+			ev = dkm_ev(q);
 			dkm_set_str(ev, "mode",
 				    ctx->sts.mode == DKM_STS_ENFORCE
 					    ? "enforce"

@@ -845,8 +845,11 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 	r = s->rep;
 	if (!r) {
 		dkm_set_str(rec, "error", s->why);
+		ev = dkm_obj();
+		dkm_set_str(ev, "dnssec", "indeterminate");
+		dkm_set_str(ev, "reason", s->why);
 		dkm_finding(ctx, DK_MAIL_AREA_SMTP, DK_MAIL_INFO,
-			    "smtp.not_tested", NULL, dkm_obj(), "",
+			    "smtp.not_tested", NULL, ev, "",
 			    "the MX hosts were not probed: %s", s->why);
 		return;
 	}

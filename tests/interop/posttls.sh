@@ -24,6 +24,7 @@
 # OUTDIR receives, per case C (see CASES):
 #   C.finger     posttls-finger output (stdout + stderr), C.finger.rc
 #   C.json       danekit --json check smtp output, C.rc its exit status
+#   C.audit.json danekit --json audit output (its dane.* findings)
 # and OUTDIR/status: "ok", or "skip REASON", or "error REASON".
 #
 # Exit status: 0 done (whatever the verdicts), 77 namespaces not permitted
@@ -70,7 +71,7 @@ if [[ "${DK_INTEROP_INNER:-}" != 1 ]]; then
     mkdir -p "$OUT" || exit 1
     # only our own files (OUT may be any folder given by hand)
     rm -f "$OUT"/status "$OUT"/*.finger "$OUT"/*.finger.rc "$OUT"/*.json \
-        "$OUT"/*.rc "$OUT"/*.err
+        "$OUT"/*.rc "$OUT"/*.err "$OUT"/*.audit.json
     for t in unshare ip mount posttls-finger unbound unbound-checkconf dig timeout; do
         command -v "$t" >/dev/null 2>&1 || skip "missing tool: $t"
     done
@@ -216,6 +217,12 @@ for line in "${CASES[@]}"; do
         --json check smtp --connect-port "$DK_LAB_SMTP_PORT" "$domain" \
         >"$OUT/$name.json" 2>"$OUT/$name.err" </dev/null
     echo $? >"$OUT/$name.rc"
+    # the same domain through the mail audit (its dane.* findings)
+    timeout -k 2 60 "$DANEKIT" --unbound-conf "$DK_LAB_CONF" --timeout 10 \
+        --json audit "$domain" --connect-port "$DK_LAB_SMTP_PORT" \
+        --allow-private 127.53.0.0/16 --allow-private ::1 \
+        --https-ca "$DK_LAB_PKI/ca.pem" \
+        >"$OUT/$name.audit.json" 2>"$OUT/$name.audit.err" </dev/null
 done
 status ok
 exit 0

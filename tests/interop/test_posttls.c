@@ -189,6 +189,70 @@ static int verdict_rc(const char *v)
 				    : 75;
 }
 
+/* 1 when the audit @doc has a finding @code about @host. */
+static int audit_has(json_t *doc, const char *code, const char *host)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "findings"), i, f)
+	{
+		if (!strcmp(str(f, "code"), code) &&
+		    !strcmp(str(f, "subject"), host)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * danekit audit (AUDIT.md) must reach posttls-finger's outcome @fv for
+ * @host: valid <-> dane.pass; failed <-> a critical dane.mismatch,
+ * dane.tlsa_lookup_failed or smtp.no_starttls; not-applicable <->
+ * dane.not_applicable, dane.unusable_only or dane.tlsa_insecure_ignored.
+ */
+static void audit_agrees(const char *name, const char *host, const char *fv,
+			 const char *finger)
+{
+	char file[256], *out;
+	json_error_t err;
+	json_t *doc;
+	int pass, fail, na;
+
+	snprintf(file, sizeof(file), "%s.audit.json", name);
+	out = slurp(file);
+	cr_assert_not_null(out, "no %s", file);
+	doc = json_loads(out, 0, &err);
+	cr_assert_not_null(doc, "danekit audit output is not JSON (%s): %.300s",
+			   err.text, out);
+	pass = audit_has(doc, "dane.pass", host);
+	fail = audit_has(doc, "dane.mismatch", host) ||
+	       audit_has(doc, "dane.tlsa_lookup_failed", host) ||
+	       audit_has(doc, "smtp.no_starttls", host);
+	na = audit_has(doc, "dane.not_applicable", host) ||
+	     audit_has(doc, "dane.unusable_only", host) ||
+	     audit_has(doc, "dane.tlsa_insecure_ignored", host);
+	fprintf(stderr, "interop: %-12s audit of %s: pass %d fail %d n/a %d\n",
+		name, host, pass, fail, na);
+	if (!strcmp(fv, VALID)) {
+		cr_assert(pass && !fail && !na,
+			  "%s: posttls-finger: valid; audit: pass %d fail %d "
+			  "n/a %d\n--- posttls-finger:\n%s",
+			  name, pass, fail, na, finger);
+	} else if (!strcmp(fv, FAILED)) {
+		cr_assert(fail && !pass,
+			  "%s: posttls-finger: failed; audit: pass %d fail %d",
+			  name, pass, fail);
+	} else if (!strcmp(fv, NA)) {
+		cr_assert(na && !pass && !fail,
+			  "%s: posttls-finger: not applicable; audit: pass %d "
+			  "fail %d n/a %d",
+			  name, pass, fail, na);
+	}
+	json_decref(doc);
+	free(out);
+}
+
 /*
  * Case @name: posttls-finger must report host @host with verdict @want;
  * danekit's verdict for that host must be the same, and its verdict for
@@ -240,6 +304,7 @@ static void check_case(const char *name, const char *host, const char *want,
 	cr_assert_str_eq(str(doc, "verdict"), domain_want);
 	cr_assert_eq(rc, verdict_rc(domain_want), "danekit exited %d", rc);
 	json_decref(doc);
+	audit_agrees(name, host, fv, finger);
 	free(finger);
 	free(out);
 	free(rcs);
