@@ -514,7 +514,7 @@ static void addr_area(struct dkm_ctx *ctx, const struct dkm_smtp *s,
 			    : a->why			 ? a->why
 							 : "unreachable");
 		dkm_finding(ctx, DK_MAIL_AREA_SMTP, DK_MAIL_INFO,
-			    "smtp.not_tested", v->name, ev, "",
+			    "smtp.not_tested", v->name, ev, "RFC 3207",
 			    "%s (%s) was not probed: %s", v->name, a->address,
 			    a->status == DK_ADDR_SKIPPED
 				    ? "the host is not usable (see the DANE "
@@ -849,7 +849,7 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 		dkm_set_str(ev, "dnssec", "indeterminate");
 		dkm_set_str(ev, "reason", s->why);
 		dkm_finding(ctx, DK_MAIL_AREA_SMTP, DK_MAIL_INFO,
-			    "smtp.not_tested", NULL, ev, "",
+			    "smtp.not_tested", NULL, ev, "RFC 3207",
 			    "the MX hosts were not probed: %s", s->why);
 		return;
 	}
@@ -1012,7 +1012,7 @@ void dkm_smtp_area(struct dkm_ctx *ctx)
 			ev = host_ev(h, v.name);
 			dkm_set_str(ev, "reason", "--no-connect");
 			dkm_finding(ctx, DK_MAIL_AREA_SMTP, DK_MAIL_INFO,
-				    "smtp.not_tested", v.name, ev, "",
+				    "smtp.not_tested", v.name, ev, "RFC 3207",
 				    "%s was not probed (--no-connect)", v.name);
 		}
 		if (h->dane) {
