@@ -13,7 +13,7 @@ c=$here/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for t in input tlsa_parse host wire starttls lint spf dmarc dkim bimi; do
+for t in input tlsa_parse host wire starttls lint spf dmarc dkim bimi sts tlsrpt svg; do
 	mkdir -p "$c/$t"
 	find "$c/$t" -type f ! -name 'repro-*' -delete
 done
@@ -205,6 +205,23 @@ b=$c/bimi
 printf 'v=BIMI1; l=https://example.com/logo.svg; a=https://example.com/vmc.pem;' >"$b/full"
 printf 'v=BIMI1; l=; a=;' >"$b/declined"
 printf 'v=BIMI1; l=http://a.example/1.svg,https://a.example/2.svg; l=x' >"$b/bad"
+# --- sts, tlsrpt, svg: MTA-STS (RFC 8461: first byte even = policy, odd =
+# TXT record), TLS-RPT (RFC 8460), the root element of a BIMI logo -------
+m=$c/sts
+printf '\0version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n' >"$m/policy-enforce"
+printf '\0version: STSv1\nmode: testing\nmode: enforce\nmx: mx.example.\nmx: mail*.example\nmax_age: 99999999999\n\nx: \r\n' >"$m/policy-lint"
+printf '\0version: STSv1\rmode: none\nmax_age: 3600' >"$m/policy-bare-cr"
+printf '\1v=STSv1; id=20190429T010101;' >"$m/txt"
+printf '\1v=STSv1 ; id=abc; ext=val; id=x' >"$m/txt-prefix"
+printf '\1v=STSv1; id=not-alnum!' >"$m/txt-bad"
+r=$c/tlsrpt
+printf 'v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://r.example/report' >"$r/full"
+printf 'v=TLSRPTv1;rua=ftp://x.example/;rua=mailto:a@b;ext=1;' >"$r/scheme-dup"
+printf 'v=TLSRPTv1; rua' >"$r/bad"
+g=$c/svg
+printf '<?xml version="1.0"?>\n<!-- logo -->\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps"><title>x</title></svg>' >"$g/tiny-ps"
+printf '\xef\xbb\xbf<svg version="1.1" baseProfile="full"/>' >"$g/full"
+printf '<svg baseProfile=tiny-ps>' >"$g/bad"
 
 # The chain the lint target presents: leaf and intermediate.
 {
