@@ -498,3 +498,35 @@ Test(connect, usage)
 	cr_expect(strstr(out, "--allow-private"));
 	free(out);
 }
+
+/* BIMI, the fetched part: the logo (l=) is SVG Tiny PS, the evidence
+ * document (a=) holds a certificate naming the domain. */
+Test(connect, bimi_files)
+{
+	json_t *doc, *f;
+
+	doc = expect("bimi.sts.test", NULL,
+		     "bimi.logo_ok@default._bimi.bimi.sts.test=info "
+		     "bimi.evidence_ok@default._bimi.bimi.sts.test=info");
+	f = finding(doc, "bimi.logo_ok", NULL);
+	cr_expect_str_eq(json_string_value(ev(f, "base_profile")), "tiny-ps");
+	f = finding(doc, "bimi.evidence_ok", NULL);
+	cr_expect_str_eq(json_string_value(json_array_get(ev(f, "names"), 0)),
+			 "bimi.sts.test");
+	json_decref(doc);
+	expect_only("biminame.sts.test", NULL,
+		    "bimi.logo_not_tiny_ps=error "
+		    "bimi.evidence_name_mismatch=error");
+	doc = expect("bimifail.sts.test", NULL,
+		     "bimi.logo_fetch_failed=error "
+		     "bimi.evidence_no_certificate=error");
+	f = finding(doc, "bimi.logo_fetch_failed", NULL);
+	cr_expect_eq(json_integer_value(ev(f, "http_status")), 404);
+	json_decref(doc);
+	expect_only("bimisvg.sts.test", NULL,
+		    "bimi.logo_not_svg=error bimi.evidence_not_https=error");
+	/* --no-connect: the record alone */
+	doc = expect("bimi.sts.test", "--no-connect", "");
+	cr_expect_null(finding(doc, "bimi.logo_ok", NULL));
+	json_decref(doc);
+}
