@@ -421,3 +421,178 @@ Test(api, null_arguments)
 	cr_assert_str_eq(dk_mail_area_direction(DK_MAIL_AREA_MX), "inbound");
 	cr_assert_str_eq(dk_mail_severity_name(DK_MAIL_CRITICAL), "critical");
 }
+
+/* ---- MTA-STS (RFC 8461), TLS-RPT (RFC 8460), SVG Tiny PS root ------ */
+
+static void sts_policy(const char *body, int rc, int mode, long long age,
+		       size_t nmx)
+{
+	struct dkm_sts_policy p;
+	int e = dkm_sts_policy_parse(body, strlen(body), &p);
+
+	cr_expect_eq(e, rc, "'%s': %d (%s)", body, e, p.why);
+	if (rc == 0) {
+		cr_expect_eq(p.mode, mode, "'%s'", body);
+		cr_expect_eq(p.max_age, age, "'%s'", body);
+		cr_expect_eq(p.nmx, nmx, "'%s'", body);
+	}
+	dkm_sts_policy_free(&p);
+}
+
+Test(sts, policy)
+{
+	struct dkm_sts_policy p;
+	const char *b;
+
+	/* RFC 8461 section 3.2, the example policy */
+	sts_policy("version: STSv1\nmode: enforce\nmx: mail.example.com\n"
+		   "mx: *.example.net\nmx: backupmx.example.com\n"
+		   "max_age: 604800\n",
+		   0, DKM_STS_ENFORCE, 604800, 3);
+	/* CRLF, no terminator on the last line, extension fields */
+	sts_policy("version: STSv1\r\nmode: testing\r\nmx: a.example\r\n"
+		   "x-ext: some value\r\nmax_age: 86400",
+		   0, DKM_STS_TESTING, 86400, 1);
+	sts_policy("version: STSv1\nmode: none\nmax_age: 0\n", 0, DKM_STS_NONE,
+		   0, 0);
+	/* values are case-sensitive */
+	sts_policy("version: stsv1\nmode: enforce\nmx: a\nmax_age: 1\n",
+		   DK_EDATA, 0, 0, 0);
+	sts_policy("version: STSv1\nmode: Enforce\nmx: a\nmax_age: 1\n",
+		   DK_EDATA, 0, 0, 0);
+	/* max_age: 1 to 10 digits */
+	sts_policy("version: STSv1\nmode: none\nmax_age: 12345678901\n",
+		   DK_EDATA, 0, 0, 0);
+	sts_policy("version: STSv1\nmode: none\nmax_age: -1\n", DK_EDATA, 0, 0,
+		   0);
+	/* a bare CR is no terminator */
+	sts_policy("version: STSv1\rmode: none\nmax_age: 1\n", DK_EDATA, 0, 0,
+		   0);
+	/* required fields; an mx line unless mode none */
+	sts_policy("version: STSv1\nmode: enforce\n", DK_EDATA, 0, 0, 0);
+	b = "version: STSv1\nmode: enforce\nmax_age: 1\n";
+	cr_expect_eq(dkm_sts_policy_parse(b, strlen(b), &p), DK_EDATA);
+	cr_expect(p.syntax_ok && p.no_mx);
+	dkm_sts_policy_free(&p);
+	/* duplicates: the first one wins, said once */
+	b = "version: STSv1\nmode: testing\nmode: enforce\nmode: none\n"
+	    "mx: a.example\nmax_age: 1\n";
+	cr_expect_eq(dkm_sts_policy_parse(b, strlen(b), &p), 0);
+	cr_expect_eq(p.mode, DKM_STS_TESTING);
+	cr_expect_eq(p.ndups, 1);
+	cr_expect_str_eq(p.dups[0], "mode");
+	dkm_sts_policy_free(&p);
+	/* mx patterns */
+	b = "version: STSv1\nmode: enforce\nmx: mail*.example\nmx: "
+	    "*.*.example\n"
+	    "mx: mx.example.\nmx: *.example\nmax_age: 1\n";
+	cr_expect_eq(dkm_sts_policy_parse(b, strlen(b), &p), 0);
+	cr_assert_eq(p.nmx, 4);
+	cr_expect(p.mx_flags[0] & DKM_MX_INVALID);
+	cr_expect(p.mx_flags[1] & DKM_MX_INVALID);
+	cr_expect(p.mx_flags[2] == DKM_MX_TRAILING_DOT);
+	cr_expect(p.mx_flags[3] == DKM_MX_WILDCARD);
+	dkm_sts_policy_free(&p);
+}
+
+Test(sts, mx_match)
+{
+	/* RFC 8461 section 4.1: "*." covers exactly one label */
+	cr_expect(dkm_sts_mx_match("*.example.com", "mx1.example.com"));
+	cr_expect(!dkm_sts_mx_match("*.example.com", "a.mx1.example.com"));
+	cr_expect(!dkm_sts_mx_match("*.example.com", "example.com"));
+	cr_expect(dkm_sts_mx_match("mail.example.com", "MAIL.example.com."));
+	cr_expect(!dkm_sts_mx_match("mail.example.com", "mail2.example.com"));
+}
+
+Test(sts, txt)
+{
+	struct dkm_sts_txt t;
+
+	/* RFC 8461 section 3.1, the example record */
+	cr_expect_eq(dkm_sts_txt_parse("v=STSv1; id=20160831085700Z;", &t), 0);
+	cr_expect_str_eq(t.id, "20160831085700Z");
+	cr_expect(t.literal_prefix);
+	cr_expect_eq(dkm_sts_txt_parse("v=STSv1 ;id=abc", &t), 0);
+	cr_expect(!t.literal_prefix);
+	cr_expect_eq(dkm_sts_txt_parse("v=STSv1; id=", &t), DK_EDATA);
+	cr_expect_str_eq(t.field, "id");
+	cr_expect_eq(dkm_sts_txt_parse("v=STSv1; id=0123456789abcdef0123456789"
+				       "abcdef0",
+				       &t),
+		     DK_EDATA);
+	cr_expect_eq(dkm_sts_txt_parse("v=STSv1;", &t), DK_EDATA);
+	cr_expect(!dkm_sts_is_candidate("v=stsv1; id=1"));
+}
+
+Test(tlsrpt, records)
+{
+	struct dkm_tlsrpt_record r;
+
+	/* RFC 8460 section 3, the examples */
+	cr_expect_eq(dkm_tlsrpt_parse("v=TLSRPTv1; rua=mailto:reports@example."
+				      "com",
+				      &r),
+		     0);
+	cr_expect_eq(r.nrua, 1);
+	cr_expect(dkm_tlsrpt_uri_ok(r.rua[0]));
+	dkm_tlsrpt_record_free(&r);
+	cr_expect_eq(dkm_tlsrpt_parse("v=TLSRPTv1; rua=https://reporting."
+				      "example.com/v1/tlsrpt",
+				      &r),
+		     0);
+	cr_expect(dkm_tlsrpt_uri_ok(r.rua[0]));
+	dkm_tlsrpt_record_free(&r);
+	cr_expect_eq(dkm_tlsrpt_parse("v=TLSRPTv1; rua=mailto:a@x.example, "
+				      "ftp://x.example/",
+				      &r),
+		     0);
+	cr_expect_eq(r.nrua, 2);
+	cr_expect(!dkm_tlsrpt_uri_ok(r.rua[1]));
+	dkm_tlsrpt_record_free(&r);
+	cr_expect_eq(dkm_tlsrpt_parse("v=TLSRPTv1; ext=1", &r), 0);
+	cr_expect(r.rua_missing);
+	dkm_tlsrpt_record_free(&r);
+	cr_expect_eq(dkm_tlsrpt_parse("v=TLSRPTv1; rua", &r), DK_EDATA);
+	dkm_tlsrpt_record_free(&r);
+}
+
+Test(svg, root)
+{
+	struct dkm_svg s;
+	const char *t = "<?xml version=\"1.0\"?>\n<!-- x -->\n<svg "
+			"xmlns=\"http://www.w3.org/2000/svg\" version=\"1.2\" "
+			"baseProfile=\"tiny-ps\"><title>x</title></svg>";
+	const char *f = "<svg baseProfile='full'/>";
+
+	cr_expect_eq(dkm_svg_check((const uint8_t *)t, strlen(t), &s), 0);
+	cr_expect(s.tiny_ps);
+	cr_expect_str_eq(s.version, "1.2");
+	cr_expect_eq(dkm_svg_check((const uint8_t *)f, strlen(f), &s), 0);
+	cr_expect(!s.tiny_ps);
+	cr_expect_str_eq(s.base_profile, "full");
+	cr_expect_eq(dkm_svg_check((const uint8_t *)"<html>", 6, &s), DK_EDATA);
+}
+
+Test(sts, allow_private)
+{
+	static const char *const nets[] = { "127.53.0.0/16", "fd53::/16",
+					    "192.0.2.7" };
+	struct dk_mail_opts o = { 0 };
+	uint8_t n[16];
+	unsigned len;
+
+	o.allow_private = nets;
+	o.nallow_private = 3;
+	cr_expect(dkm_allowed_private(&o, "127.53.7.10"));
+	cr_expect(!dkm_allowed_private(&o, "127.54.0.1"));
+	cr_expect(dkm_allowed_private(&o, "fd53:5::1"));
+	cr_expect(!dkm_allowed_private(&o, "fd54::1"));
+	cr_expect(dkm_allowed_private(&o, "192.0.2.7"));
+	cr_expect(!dkm_allowed_private(&o, "192.0.2.8"));
+	cr_expect_eq(dkm_parse_cidr("10.0.0.0/33", n, &len), DK_EINVAL);
+	cr_expect_eq(dkm_parse_cidr("::/129", n, &len), DK_EINVAL);
+	cr_expect_eq(dkm_parse_cidr("10.0.0.0/", n, &len), DK_EINVAL);
+	cr_expect_eq(dkm_parse_cidr("10.0.0.0/8", n, &len), 0);
+	cr_expect_eq(len, 104);
+}
