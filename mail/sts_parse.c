@@ -33,20 +33,26 @@ static int is_alnum(char c)
 
 /* sts-ext-name / tlsrpt-ext-name: (ALPHA / DIGIT) *31(ALPHA / DIGIT /
  * "_" / "-" / "."); the length of the name at @s, 0 if none. */
-static size_t ext_name(const char *s)
+static size_t ext_name_n(const char *s, size_t max)
 {
 	size_t n = 0;
 
-	if (!is_alnum(s[0])) {
+	if (max == 0 || !is_alnum(s[0])) {
 		return 0;
 	}
-	for (n = 1; s[n] && n < 33; n++) {
+	for (n = 1; n < max && s[n] && n < 33; n++) {
 		if (!is_alnum(s[n]) && s[n] != '_' && s[n] != '-' &&
 		    s[n] != '.') {
 			break;
 		}
 	}
 	return n <= 32 ? n : 0;
+}
+
+/* The same in a NUL-terminated string. */
+static size_t ext_name(const char *s)
+{
+	return ext_name_n(s, SIZE_MAX);
 }
 
 /* sts-ext-value: 1*(%x21-3A / %x3C / %x3E-7E), the length at @s. */
@@ -323,7 +329,8 @@ int dkm_sts_policy_parse(const char *body, size_t len,
 			continue;
 		}
 		/* key ":" *WSP value *WSP */
-		klen = ext_name(l);
+		/* (bounded: the body is not NUL-terminated) */
+		klen = ext_name_n(l, end - start);
 		if (klen == 0 || start + klen >= end || l[klen] != ':') {
 			syntax(p, line, l, klen,
 			       "not a key: value line (keys are 1 to 32 "
@@ -379,7 +386,11 @@ int dkm_sts_policy_parse(const char *body, size_t len,
 
 				dup = seen_age++;
 				while (d < vl && v[d] >= '0' && v[d] <= '9') {
-					a = a * 10 + (v[d] - '0');
+					/* more than 10 digits is an error:
+					 * never count past them */
+					if (d < 10) {
+						a = a * 10 + (v[d] - '0');
+					}
 					d++;
 				}
 				if (d == 0 || d != vl || d > 10) {

@@ -5,6 +5,7 @@
  * v=TLSRPTv1; its URIs are non-empty and printable.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "mail/internal.h"
 
@@ -30,8 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(r.rua[i][0] != '\0');
 			FUZZ_CHECK(strpbrk(r.rua[i], " \t;,") == NULL);
 			if (ok) {
-				FUZZ_CHECK(!strncmp(r.rua[i], "mailto:", 7) ||
-					   !strncmp(r.rua[i], "https://", 8));
+				/* schemes are case-insensitive (RFC 3986) */
+				FUZZ_CHECK(
+					!strncasecmp(r.rua[i], "mailto:", 7) ||
+					!strncasecmp(r.rua[i], "https://", 8));
 			}
 		}
 	} else if (e == DK_EDATA) {
