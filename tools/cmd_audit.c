@@ -153,6 +153,26 @@ static const char *area_title(enum dk_mail_area a)
 	return (unsigned)a < DK_MAIL_AREA_COUNT ? t[a] : "?";
 }
 
+/* The checklist item each area answers (README, "Auditing a mail
+ * domain"). */
+static const char *area_question(enum dk_mail_area a)
+{
+	static const char *const q[] = {
+		"SPF authorises the senders, within its limits",
+		"DKIM keys published, strong, not revoked",
+		"DMARC policy published and enforcing",
+		"BIMI record, logo and evidence usable",
+		"sending addresses have forward-confirmed reverse DNS",
+		"MX hosts exist, resolve and are usable",
+		"MTA-STS record and policy valid, MX hosts covered",
+		"TLS-RPT record: failures get reported",
+		"DANE: TLSA records secure and matching on every address",
+		"STARTTLS everywhere, modern TLS, sound certificates",
+	};
+
+	return (unsigned)a < DK_MAIL_AREA_COUNT ? q[a] : "?";
+}
+
 /* "ok", "warning", "error", "critical", "not checked". */
 static const char *area_verdict(const struct dk_mail_report *r,
 				enum dk_mail_area a)
@@ -292,14 +312,13 @@ static void print_text(const struct cli *cli, FILE *out,
 				}
 				if (!dk_mail_report_area_checked(r, a)) {
 					fprintf(out,
-						"  %-8s not checked (needs "
-						"connections; a later "
-						"version)\n",
-						area_title(a));
+						"  %-8s not checked  [%s]\n",
+						area_title(a),
+						area_question(a));
 					continue;
 				}
-				fprintf(out, "  %-8s %s", area_title(a),
-					area_verdict(r, a));
+				fprintf(out, "  %-8s %s  [%s]", area_title(a),
+					area_verdict(r, a), area_question(a));
 				if (ff >= 0) {
 					fprintf(out, "; fix first: %s",
 						dk_mail_report_finding(
