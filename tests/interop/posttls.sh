@@ -111,7 +111,7 @@ chmod 755 "$TMP"
 export TMPDIR="$TMP/tmp"
 mkdir -p "$TMPDIR"
 export DK_LAB_RUN="$TMP/lab"
-unset DK_LAB_PORT DK_LAB_SMTP_PORT DK_LAB_TLS_PORT
+unset DK_LAB_PORT DK_LAB_SMTP_PORT DK_LAB_TLS_PORT DK_LAB_HTTPS_PORT
 UB_PID=
 
 # shellcheck disable=SC2317 # called by the EXIT trap

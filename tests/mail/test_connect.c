@@ -530,3 +530,30 @@ Test(connect, bimi_files)
 	cr_expect_null(finding(doc, "bimi.logo_ok", NULL));
 	json_decref(doc);
 }
+
+/* A server that speaks TLS 1.0 only (RFC 8996): openssl s_client agrees
+ * that TLS 1.2 fails and TLS 1.0 works. */
+Test(connect, tls_version_obsolete)
+{
+	char smtp[16];
+	json_t *doc, *f;
+	int rc;
+
+	snprintf(smtp, sizeof(smtp), "%s", dkt_lab("DK_LAB_SMTP_PORT"));
+	rc = dkt_run(NULL,
+		     "openssl s_client -connect 127.53.7.15:%s -starttls smtp "
+		     "-tls1_2 </dev/null >/dev/null 2>&1",
+		     smtp);
+	cr_expect_neq(rc, 0, "s_client: TLS 1.2 works");
+	rc = dkt_run(NULL,
+		     "openssl s_client -connect 127.53.7.15:%s -starttls smtp "
+		     "-tls1 -cipher DEFAULT:@SECLEVEL=0 </dev/null 2>&1 | "
+		     "grep -q 'Protocol *: TLSv1$'",
+		     smtp);
+	cr_expect_eq(rc, 0, "s_client: TLS 1.0 does not work");
+	doc = expect("oldtls.sts.test", NULL,
+		     "smtp.tls_version_obsolete@mx-oldtls.sts.test=error");
+	f = finding(doc, "smtp.tls_version_obsolete", NULL);
+	cr_expect_str_eq(json_string_value(ev(f, "version")), "TLSv1");
+	json_decref(doc);
+}
