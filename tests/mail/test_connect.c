@@ -425,6 +425,26 @@ Test(connect, dane_codes)
 		    "dane.ta_nexthop_only@mx-tanh.sts.test=warning");
 }
 
+/* TLSA records in an unsigned zone, the host's address secure:
+ * unbound-host says "(insecure)"; the audit ignores them. */
+Test(connect, tlsa_insecure_ignored)
+{
+	char *out = NULL;
+	json_t *doc;
+
+	dkt_run(&out,
+		"unbound-host -C '%s' -v -t TLSA _25._tcp.mx-insec.sts.test",
+		dkt_lab("DK_LAB_CONF"));
+	cr_expect(strstr(out, "(insecure)"), "%s", out);
+	free(out);
+	doc = expect("tlsainsec.sts.test", NULL,
+		     "dane.tlsa_insecure_ignored@mx-insec.sts.test=info "
+		     "tlsrpt.missing=info");
+	cr_expect_null(finding(doc, "dane.pass", NULL));
+	cr_expect_null(finding(doc, "dane.mismatch", NULL));
+	json_decref(doc);
+}
+
 /* --no-connect: DNS only, never a claimed failure. */
 Test(connect, no_connect)
 {
