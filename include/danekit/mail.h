@@ -200,8 +200,9 @@ struct dk_mail_report;
  * NULL.
  * @return 0 and *@ret_report (free with dk_mail_report_free()), whatever
  * the findings; DK_EINVAL (NULL argument, a bad domain name, selector,
- * HELO name, address or network: @diag says which); DK_ECRYPTO (OpenSSL
- * or libcurl could not be set up); DK_ENOMEM.
+ * HELO name, address or network: @diag says which); DK_ENOMEM. A
+ * connection that cannot be made (libcurl or OpenSSL not usable included)
+ * is a finding of its area, not an error.
  */
 int dk_mail_audit(struct dk_resolver *resolver, const char *domain,
 		  const struct dk_mail_opts *opts,
