@@ -205,7 +205,7 @@ Test(connect, policies_as_curl_sees_them)
 			      "curl -s -o /dev/null -w '%%{http_code} "
 			      "%%{content_type}' --proto =https --max-redirs 0 "
 			      "--cacert '%s/ca.pem' --resolve "
-			      "mta-sts.%s:%s:127.53.7.1 "
+			      "mta-sts.%s:%s:127.53.8.1 "
 			      "https://mta-sts.%s:%s/.well-known/mta-sts.txt",
 			      pki, dom, https, dom, https);
 		sscanf(out, "%ld %127s", &code, ctype);
@@ -240,7 +240,7 @@ Test(connect, policies_as_curl_sees_them)
 			dkt_run(&body,
 				"curl -s --proto =https --max-redirs 0 "
 				"--cacert '%s/ca.pem' --resolve "
-				"mta-sts.%s:%s:127.53.7.1 "
+				"mta-sts.%s:%s:127.53.8.1 "
 				"https://mta-sts.%s:%s/.well-known/"
 				"mta-sts.txt",
 				pki, dom, https, dom, https);
@@ -561,12 +561,12 @@ Test(connect, tls_version_obsolete)
 
 	snprintf(smtp, sizeof(smtp), "%s", dkt_lab("DK_LAB_SMTP_PORT"));
 	rc = dkt_run(NULL,
-		     "openssl s_client -connect 127.53.7.15:%s -starttls smtp "
+		     "openssl s_client -connect 127.53.8.15:%s -starttls smtp "
 		     "-tls1_2 </dev/null >/dev/null 2>&1",
 		     smtp);
 	cr_expect_neq(rc, 0, "s_client: TLS 1.2 works");
 	rc = dkt_run(NULL,
-		     "openssl s_client -connect 127.53.7.15:%s -starttls smtp "
+		     "openssl s_client -connect 127.53.8.15:%s -starttls smtp "
 		     "-tls1 -cipher DEFAULT:@SECLEVEL=0 </dev/null 2>&1 | "
 		     "grep -q 'Protocol *: TLSv1$'",
 		     smtp);

@@ -584,7 +584,7 @@ Test(sts, allow_private)
 
 	o.allow_private = nets;
 	o.nallow_private = 3;
-	cr_expect(dkm_allowed_private(&o, "127.53.7.10"));
+	cr_expect(dkm_allowed_private(&o, "127.53.8.10"));
 	cr_expect(!dkm_allowed_private(&o, "127.54.0.1"));
 	cr_expect(dkm_allowed_private(&o, "fd53:5::1"));
 	cr_expect(!dkm_allowed_private(&o, "fd54::1"));
