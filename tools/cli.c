@@ -13,9 +13,26 @@
 #include <danekit/tlsa.h>
 
 #include "cli.h"
+#include "monitor.h"
 
 static void vline(const struct cli *cli, const char *fmt, va_list ap)
 {
+	if (cli && cli->nagios) {
+		char *msg = NULL;
+		va_list aq;
+		int n;
+
+		va_copy(aq, ap);
+		n = vasprintf(&msg, fmt, aq);
+		va_end(aq);
+		if (n >= 0 && mon_error_line(cli, msg)) {
+			free(msg);
+			return;
+		}
+		if (n >= 0) {
+			free(msg);
+		}
+	}
 	fputs("danekit: ", stderr);
 	if (cli && cli->cmd) {
 		fprintf(stderr, "%s: ", cli->cmd);
@@ -242,6 +259,9 @@ int cli_global_option(struct cli *cli, int opt, const char *arg)
 		if (cli->verbosity < 0) {
 			return cli_conflict(cli, "--json", "-q");
 		}
+		if (cli->nagios) {
+			return cli_conflict(cli, "--json", "--nagios");
+		}
 		cli->json = true;
 		return 1;
 	case 'q':
@@ -260,7 +280,7 @@ int cli_global_option(struct cli *cli, int opt, const char *arg)
 		cli->verbosity++;
 		return 1;
 	default:
-		return 0;
+		return mon_option(cli, opt, arg);
 	}
 }
 

@@ -33,6 +33,14 @@ struct cli {
 	bool json;
 	int verbosity;	 /* -1 quiet, 0 normal, 1+ verbose */
 	const char *cmd; /* name of the command, for messages */
+	/* Monitoring (tools/monitor.c): --nagios, --prometheus FILE,
+	 * --crit-days N, --allow-insecure, --unsafe-hours H. */
+	bool nagios;
+	const char *prometheus;
+	bool crit_days_set;
+	long crit_days;
+	bool allow_insecure;
+	long unsafe_hours; /* 0: not given */
 };
 
 /* Long option values of the global options, shared by every command. */
@@ -44,6 +52,11 @@ enum {
 	OPT_JSON,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_NAGIOS,
+	OPT_PROMETHEUS,
+	OPT_CRIT_DAYS,
+	OPT_ALLOW_INSECURE,
+	OPT_UNSAFE_HOURS,
 	OPT_FIRST_COMMAND_OPTION = 1100,
 };
 
@@ -57,7 +70,12 @@ enum {
 		{ "quiet", no_argument, NULL, 'q' },                    \
 		{ "verbose", no_argument, NULL, 'v' },                  \
 		{ "help", no_argument, NULL, 'h' },                     \
-		{ "version", no_argument, NULL, OPT_VERSION }
+		{ "version", no_argument, NULL, OPT_VERSION },          \
+		{ "nagios", no_argument, NULL, OPT_NAGIOS },            \
+		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS }, \
+		{ "crit-days", required_argument, NULL, OPT_CRIT_DAYS }, \
+		{ "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE }, \
+		{ "unsafe-hours", required_argument, NULL, OPT_UNSAFE_HOURS }
 /* clang-format on */
 
 /*

@@ -15,6 +15,7 @@
 #include <danekit/mail.h>
 
 #include "cli.h"
+#include "monitor.h"
 
 static const char audit_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] audit DOMAIN [OPTIONS]\n"
@@ -534,8 +535,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	o.sending_ips = ips;
 	o.helo_names = helos;
 	o.allow_private = nets;
-	rc = cli_resolver(cli, &res);
-	if (rc != EXIT_OK) {
+	if ((rc = mon_ready(cli)) != EXIT_OK ||
+	    (rc = cli_resolver(cli, &res)) != EXIT_OK) {
 		goto done;
 	}
 	r = dk_mail_audit(res, domain, &o, &rep, &diag);
@@ -543,6 +544,12 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		rc = cli_exit_for(r);
 		goto done;
+	}
+	if (cli->nagios || cli->prometheus) {
+		rc = mon_audit(cli, rep);
+		if (cli->nagios || rc != EXIT_OK) {
+			goto done;
+		}
 	}
 	rc = exit_status(rep);
 	out = open_memstream(&buf, &len);

@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "monitor.h"
 
 static const char check_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] check smtp [OPTIONS] DOMAIN\n"
@@ -931,11 +932,15 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	     (rc = check_ca(cli, "--ca-path", o.ca_path, 1)) != EXIT_OK)) {
 		return rc;
 	}
+	if ((rc = mon_ready(cli)) != EXIT_OK) {
+		return rc;
+	}
 	o.timeout = cli->timeout;
 	rc = cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
 		return rc;
 	}
+	mon_start();
 	if (smtp) {
 		r = dk_dane_check_smtp(res, host, &o, &rep, &diag);
 	} else {
@@ -947,9 +952,14 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		dk_resolver_free(res);
 		return cli_exit_for(r);
 	}
-	rc = print_report(cli, rep);
-	if (rc == EXIT_OK) {
-		rc = verdict_exit(rep->verdict);
+	rc = cli->nagios || cli->prometheus
+		     ? mon_dane(cli, res, rep, allow_partial)
+		     : EXIT_OK;
+	if (!cli->nagios && rc == EXIT_OK) {
+		rc = print_report(cli, rep);
+		if (rc == EXIT_OK) {
+			rc = verdict_exit(rep->verdict);
+		}
 	}
 	dk_dane_report_free(rep);
 	dk_resolver_free(res);

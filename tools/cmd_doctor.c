@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "monitor.h"
 
 static const char doctor_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] doctor [OPTIONS] [NAME [TYPE]]\n"
@@ -257,6 +258,9 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 			return rc;
 		}
 	}
+	if ((rc = mon_ready(cli)) != EXIT_OK) {
+		return rc;
+	}
 	o.anchor_file = cli->anchor;
 	o.unbound_conf = cli->unbound_conf;
 	o.forwarder = cli->resolver;
@@ -265,6 +269,13 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		return cli_exit_for(r);
+	}
+	if (cli->nagios || cli->prometheus) {
+		rc = mon_doctor(cli, d);
+		if (cli->nagios || rc != EXIT_OK) {
+			dk_doctor_free(d);
+			return rc;
+		}
 	}
 	rc = verdict_exit(dk_doctor_verdict(d));
 	out = open_memstream(&buf, &len);

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "monitor.h"
 
 static const char rollover_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] rollover --host HOST [--port 25]\n"
@@ -977,7 +978,8 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "--host: %s",
 				 diag.why[0] ? diag.why : dk_strerror(r));
 	}
-	if ((rc = check_conflicts(cli, &o)) != EXIT_OK) {
+	if ((rc = check_conflicts(cli, &o)) != EXIT_OK ||
+	    (rc = mon_ready(cli)) != EXIT_OK) {
 		free(owner);
 		free(o.names);
 		return rc;
@@ -990,6 +992,10 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 			rc = cli_usage(cli,
 				       "--prepare-next makes the next key: "
 				       "--current and --next do not apply");
+		} else if (cli->nagios || cli->prometheus) {
+			rc = cli_usage(cli,
+				       "--nagios and --prometheus report "
+				       "on a rollover, not --prepare-next");
 		} else {
 			rc = prepare_next(cli, &o, owner);
 		}
@@ -1070,6 +1076,12 @@ int cmd_rollover(struct cli *cli, int argc, char **argv)
 		cli_err(cli, "%s", diag.why[0] ? diag.why : dk_strerror(r));
 		rc = cli_exit_for(r);
 		goto out;
+	}
+	if (cli->nagios || cli->prometheus) {
+		rc = mon_rollover(cli, rep, o.host, (unsigned)o.port, o.next);
+		if (cli->nagios || rc != EXIT_OK) {
+			goto out;
+		}
 	}
 	out = open_memstream(&buf, &len);
 	if (!out) {

@@ -10,6 +10,7 @@
 #include <danekit/common.h>
 
 #include "cli.h"
+#include "monitor.h"
 
 static const char main_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] COMMAND [ARGS]\n"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
+	mon_prescan(&cli, argc, argv);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:qvh", longopts, NULL)) != -1) {
 		int r;
@@ -100,22 +102,27 @@ int main(int argc, char **argv)
 			return cli_version();
 		}
 		if (opt == '?') {
-			return cli_usage(
+			return mon_exit(
 				&cli,
-				"unknown option '%s' (see danekit --help)",
-				argv[optind - 1]);
+				cli_usage(&cli,
+					  "unknown option '%s' (see danekit "
+					  "--help)",
+					  argv[optind - 1]));
 		}
 		if (opt == ':') {
-			return cli_usage(&cli, "option '%s' needs a value",
-					 argv[optind - 1]);
+			return mon_exit(&cli, cli_usage(&cli,
+							"option '%s' needs a "
+							"value",
+							argv[optind - 1]));
 		}
 		r = cli_global_option(&cli, opt, optarg);
 		if (r > 1) {
-			return r;
+			return mon_exit(&cli, r);
 		}
 	}
 	if (optind >= argc) {
-		return cli_usage(&cli, "no command given (see danekit --help)");
+		return mon_exit(&cli, cli_usage(&cli, "no command given (see "
+						      "danekit --help)"));
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {
@@ -124,9 +131,15 @@ int main(int argc, char **argv)
 			cli.cmd = commands[i].name;
 			/* The command sees argv[0] = its own name. */
 			optind = 0;
-			return commands[i].run(&cli, argc - ci, argv + ci);
+			if (mon_command(&cli) != EXIT_OK) {
+				return mon_exit(&cli, EXIT_USAGE);
+			}
+			return mon_exit(&cli, commands[i].run(&cli, argc - ci,
+							      argv + ci));
 		}
 	}
-	return cli_usage(&cli, "unknown command '%s' (see danekit --help)",
-			 argv[optind]);
+	return mon_exit(&cli, cli_usage(&cli,
+					"unknown command '%s' (see danekit "
+					"--help)",
+					argv[optind]));
 }
