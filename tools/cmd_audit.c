@@ -62,6 +62,7 @@ static const char audit_help[] =
 	"  -v, --verbose         evidence under each finding, the SPF tree\n"
 	"  -q, --quiet           the verdict line alone\n"
 	"  -h, --help            this help\n"
+	"  --nagios, --prometheus FILE: monitoring output (danekit --help)\n"
 	"Global options (--anchor, --unbound-conf, --resolver, --timeout) may\n"
 	"also be given here; see danekit --help.\n"
 	"\n"

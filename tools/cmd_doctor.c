@@ -45,6 +45,7 @@ static const char doctor_help[] =
 	"  -q, --quiet   the verdict line alone\n"
 	"  -v, --verbose the details of each check\n"
 	"  -h, --help    this help\n"
+	"  --nagios, --prometheus FILE: monitoring output (danekit --help)\n"
 	"Global options may also be given here; see danekit --help.\n"
 	"\n"
 	"Exit status: 0 fit (warnings allowed), 1 unfit (a check failed, or\n"

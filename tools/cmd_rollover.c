@@ -121,6 +121,8 @@ static const char rollover_help[] =
 	"written)\n"
 	"  -v, --verbose           also when each record was first seen\n"
 	"  -h, --help              this help\n"
+	"  --nagios, --prometheus FILE, --unsafe-hours H, --allow-insecure:\n"
+	"                          monitoring output (danekit --help)\n"
 	"\n"
 	"Preparing the next key:\n"
 	"      --prepare-next      make the next key and print its TLSA "
