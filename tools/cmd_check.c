@@ -964,7 +964,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return cli_exit_for(r);
 	}
 	rc = cli->nagios || cli->prometheus
-		     ? mon_dane(cli, res, rep, allow_partial)
+		     ? mon_dane(cli, res, rep, allow_partial, &o)
 		     : EXIT_OK;
 	if (!cli->nagios && rc == EXIT_OK) {
 		rc = print_report(cli, rep);

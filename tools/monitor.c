@@ -959,7 +959,8 @@ static double days_left(time_t t, time_t now)
 }
 
 int mon_dane(const struct cli *cli, struct dk_resolver *res,
-	     const struct dk_dane_report *rep, int allow_partial)
+	     const struct dk_dane_report *rep, int allow_partial,
+	     const struct dk_dane_opts *o)
 {
 	const char *check =
 		rep->service == DK_DANE_SERVICE_SMTP ? "smtp" : "tls";
@@ -969,7 +970,7 @@ int mon_dane(const struct cli *cli, struct dk_resolver *res,
 	struct nag n;
 	time_t now = time(NULL);
 	long crit = cli->crit_days_set ? cli->crit_days : MON_CRIT_DAYS;
-	char dom[300], cr[32] = "";
+	char dom[300], cr[32] = "", cw[32] = "", sw[32] = "";
 	int rc;
 
 	service_name = rep->service == DK_DANE_SERVICE_SMTP ? "SMTP" : "TLS";
@@ -1020,16 +1021,24 @@ int mon_dane(const struct cli *cli, struct dk_resolver *res,
 			    dk_dane_verdict_name(rep->verdict),
 			    rep->why ? rep->why : "");
 	}
+	/* thresholds as ranges: "N:" alerts below N days */
 	if (crit > 0) {
 		snprintf(cr, sizeof(cr), "%ld:", crit);
 	}
+	if (o && o->warn_days > 0) {
+		snprintf(cw, sizeof(cw), "%ld:", o->warn_days);
+	}
+	if (!o || o->sig_warn_days >= 0) {
+		snprintf(sw, sizeof(sw),
+			 "%ld:", o && o->sig_warn_days ? o->sig_warn_days : 7L);
+	}
 	if (s.cert_min) {
 		nag_perf(&n, "cert_days", days_left(s.cert_min, now), 2, NULL,
-			 NULL, cr, NULL, NULL);
+			 cw, cr, NULL, NULL);
 	}
 	if (s.sig_min) {
 		nag_perf(&n, "rrsig_days", days_left(s.sig_min, now), 2, NULL,
-			 NULL, cr, NULL, NULL);
+			 sw, cr, NULL, NULL);
 	}
 	nag_perf(&n, "records", (double)s.records, 0, NULL, NULL, NULL, "0",
 		 NULL);

@@ -79,8 +79,11 @@ struct dk_rollover_report;
 struct dk_mail_report;
 struct dk_doctor;
 
+/* @o: the check's options (--warn-days, --sig-warn-days), or NULL. */
+struct dk_dane_opts;
 int mon_dane(const struct cli *cli, struct dk_resolver *res,
-	     const struct dk_dane_report *rep, int allow_partial);
+	     const struct dk_dane_report *rep, int allow_partial,
+	     const struct dk_dane_opts *o);
 
 /* @host, @port: the service; @next_path: the --next file (its age). */
 int mon_rollover(const struct cli *cli, const struct dk_rollover_report *rep,

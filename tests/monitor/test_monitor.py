@@ -254,6 +254,13 @@ def test_check_nagios():
     check(perf["time"][1].split(";")[0].endswith("s"), "time has no unit s")
     check(perf["cert_days"][1].split(";")[2] == "3:",
           "cert_days crit range is not 3: (%s)" % perf["cert_days"][1])
+    check(perf["rrsig_days"][1].split(";")[1:3] == ["7:", "3:"],
+          "rrsig_days ranges are not 7: and 3: (%s)" % perf["rrsig_days"][1])
+    perf = nagios(["--crit-days", "10", "check", "smtp", "--warn-days",
+                   "900", "--sig-warn-days", "40", "dane-ok.test"],
+                  "WARNING")
+    check(perf["cert_days"][1].split(";")[1:3] == ["900:", "10:"],
+          "cert_days ranges with options: %s" % perf["cert_days"][1])
 
     # two records (3 1 1 and 2 1 1), every address verified: OK
     perf = nagios(["check", "smtp", "secure.test"], "OK", "SMTP")
