@@ -93,4 +93,13 @@ int mon_audit(const struct cli *cli, const struct dk_mail_report *rep);
 
 int mon_doctor(const struct cli *cli, const struct dk_doctor *doc);
 
+/*
+ * scan (not on this branch yet): its hook would be a mon_scan() called
+ * once at the end of the stream with the totals per verdict, writing
+ * danekit_scan_domains{danekit_scan_verdict=...} (a state-set-like count
+ * per dk_dane_verdict_name()) and danekit_scan_timestamp_seconds through
+ * prom_sample()/prom_write(), and "scan" added to supported[] in
+ * monitor.c. --nagios makes no sense for a survey and stays refused.
+ */
+
 #endif
