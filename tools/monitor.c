@@ -826,9 +826,8 @@ static void dane_prom(struct prom *p, const struct dk_dane_report *rep,
 		      (const char *const[]){ "check", check, "domain", dom,
 					     "port", port, NULL });
 	prom_sample(p, "danekit_check_timestamp_seconds", "gauge",
-		    "When the DANE check ran (Unix time).",
-		    (double)(rep->at ? rep->at : time(NULL)), "check", check,
-		    "domain", dom, "port", port, NULL);
+		    "When the DANE check ran (Unix time).", (double)time(NULL),
+		    "check", check, "domain", dom, "port", port, NULL);
 	prom_sample(p, "danekit_check_duration_seconds", "gauge",
 		    "How long the DANE check took: lookups and handshakes.",
 		    took, "check", check, "domain", dom, "port", port, NULL);
@@ -1319,8 +1318,8 @@ int mon_audit(const struct cli *cli, const struct dk_mail_report *rep)
 		    "1 when the audit could finish.",
 		    dk_mail_report_complete(rep) ? 1 : 0, "domain", dom, NULL);
 	prom_sample(&p, "danekit_audit_timestamp_seconds", "gauge",
-		    "When the audit ran (Unix time).",
-		    (double)dk_mail_report_at(rep), "domain", dom, NULL);
+		    "When the audit ran (Unix time).", (double)time(NULL),
+		    "domain", dom, NULL);
 	for (int a = 0; a < DK_MAIL_AREA_COUNT; a++) {
 		int w = dk_mail_report_area_worst(rep, a);
 		const char *st = !dk_mail_report_area_checked(rep, a)

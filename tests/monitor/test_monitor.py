@@ -451,6 +451,15 @@ def test_prometheus(tmp):
     cert = enddate(os.path.join(PKI, "hosts", "tls-ok.pem"))
     check(find(smp, "danekit_check_cert_expiry_timestamp_seconds",
                check="tls", port="443") == [cert], "tls-ok cert expiry")
+    # the run's time, not the --at moment of the certificate checks
+    t0 = int(time.time())
+    rc, _, _ = run("--prometheus", path, "check", "smtp", "--at", "+10d",
+                   "dane-ok.test")
+    t1 = int(time.time())
+    v = find(samples(path), "danekit_check_timestamp_seconds",
+             domain="dane-ok.test")
+    check(len(v) == 1 and t0 <= v[0] <= t1,
+          "check timestamp %s not within [%d, %d]" % (v, t0, t1))
     # more cases through promtool
     for i, d in enumerate(("insecure.test", "tampered.test", "two-mx.test",
                            "dual-key.test", "nullmx.test",
