@@ -304,6 +304,43 @@ def test_check_nagios():
     nagios(["check", "tls", "www.tls-mismatch.test"], "CRITICAL", "TLS")
 
 
+def test_partial():
+    """MX hosts with DANE (mail.dane-ok.test) and without
+    (mail.insecure.test, unsigned), made in dyn.test. by DNS UPDATE at the
+    lab's primary: CRITICAL; WARNING under --allow-partial."""
+    subprocess.run(["flock", "/tmp/danekit-renew-tests.lock", "bash",
+                    os.path.join(SRC, "testzones", "primary"), "up"],
+                   check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run(["bash", os.path.join(SRC, "testzones", "primary"),
+                          "env"], check=True, capture_output=True,
+                         text=True).stdout
+    prim = dict(line.split("=", 1) for line in out.splitlines()
+                if "=" in line)
+    addr, port = prim["DK_PRIMARY_SERVER"].split("@")
+    dom = "monitor-partial-%d.dyn.test" % os.getpid()
+
+    def nsupdate(lines):
+        p = subprocess.run(["nsupdate", "-k", prim["DK_PRIMARY_KEY"]],
+                           input="server %s %s\nzone dyn.test.\n%s\nsend\n"
+                           % (addr, port, lines), capture_output=True,
+                           text=True)
+        check(p.returncode == 0, "nsupdate: %s" % p.stderr)
+
+    nsupdate("update add %s. 60 MX 10 mail.dane-ok.test.\n"
+             "update add %s. 60 MX 20 mail.insecure.test." % (dom, dom))
+    try:
+        conf = prim["DK_PRIMARY_CONF"]
+        smtp = ["--connect-port", LAB["DK_LAB_SMTP_PORT"]]
+        perf = nagios(["check", "smtp"] + smtp + [dom], "CRITICAL",
+                      conf=conf, name="partial")
+        check(perf.get("addresses_verified", (0,))[0] >= 1,
+              "partial: nothing verified %s" % perf)
+        nagios(["check", "smtp", "--allow-partial"] + smtp + [dom],
+               "WARNING", conf=conf, name="partial --allow-partial")
+    finally:
+        nsupdate("update delete %s. MX" % dom)
+
+
 def test_usage_errors():
     for args in (["--nagios", "check", "smtp"],
                  ["--nagios", "check", "smtp", "--bogus", "x"],
@@ -567,6 +604,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="dk-monitor-")
     try:
         test_check_nagios()
+        test_partial()
         test_usage_errors()
         test_negate()
         test_prometheus(os.path.join(tmp, "p"))
