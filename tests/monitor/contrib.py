@@ -255,11 +255,20 @@ def test_icinga(tmp):
                               "danekit_auth_port": LAB["DK_LAB_PORT"],
                               "danekit_state": tmp + "/icinga.state"},
          "OK"),
-        ("danekit-audit", {"host.name": "mail-ok.test",
+        ("danekit-audit", {"host.name": "good.sts.test",
                            "danekit_unbound_conf": LAB["DK_LAB_MAIL_CONF"],
+                           "danekit_connect_port": LAB["DK_LAB_SMTP_PORT"],
+                           "danekit_https_port": LAB.get(
+                               "DK_LAB_HTTPS_PORT", "443"),
+                           "danekit_https_ca": pki + "/ca.pem",
+                           "danekit_allow_private": ["127.53.0.0/16"]},
+         "OK"),
+        ("danekit-audit", {"host.name": "secure.test",
+                           "danekit_unbound_conf": LAB["DK_LAB_MAIL_CONF"],
+                           "danekit_no_connect": True,
                            "danekit_dkim_selectors": ["sel1", "ed"],
-                           "danekit_sending_ips": ["127.53.5.1",
-                                                   "fd53:5::1"]}, "OK"),
+                           "danekit_sending_ips": ["127.53.5.1"]},
+         "CRITICAL"),
         ("danekit-doctor", {}, "WARNING"),
     ]
     for name, vars, want in cases:

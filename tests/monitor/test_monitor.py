@@ -566,20 +566,23 @@ def test_rollover(tmp):
 def test_audit_doctor(tmp):
     mail = LAB["DK_LAB_MAIL_CONF"]
     prom = os.path.join(tmp, "audit.prom")
-    # testzones/README.md: mail-ok.test with these options has info
-    # findings only; secure.test has neither SPF nor DMARC
-    perf = nagios(["--prometheus", prom, "audit", "mail-ok.test",
-                   "--dkim-selector", "sel1", "--dkim-selector", "ed",
-                   "--sending-ip", "127.53.5.1", "--sending-ip", "fd53:5::1",
-                   "--helo", "out1.mail-ok.test"], "OK", "AUDIT", conf=mail,
-                  name="audit mail-ok.test")
+    # README.md and testzones/README.md: good.sts.test, with the lab's
+    # ports, CA and private addresses allowed, audits clean (info only);
+    # secure.test has neither SPF nor DMARC
+    perf = nagios(["--prometheus", prom, "audit", "good.sts.test",
+                   "--connect-port", LAB["DK_LAB_SMTP_PORT"],
+                   "--https-port", LAB.get("DK_LAB_HTTPS_PORT", "443"),
+                   "--https-ca", os.path.join(PKI, "ca.pem"),
+                   "--allow-private", "127.53.0.0/16"], "OK", "AUDIT",
+                  conf=mail, name="audit good.sts.test")
     check(perf.get("errors", (None,))[0] == 0 and
-          perf.get("warnings", (None,))[0] == 0, "mail-ok counts %s" % perf)
-    promtool(prom, "audit mail-ok.test")
+          perf.get("warnings", (None,))[0] == 0,
+          "good.sts.test counts %s" % perf)
+    promtool(prom, "audit good.sts.test")
     smp = samples(prom)
     for sev in ("warning", "error", "critical"):
-        check(find(smp, "danekit_audit_findings", domain="mail-ok.test",
-                   severity=sev) == [0], "mail-ok %s findings" % sev)
+        check(find(smp, "danekit_audit_findings", domain="good.sts.test",
+                   severity=sev) == [0], "good.sts.test %s findings" % sev)
     stateset_ok(smp, "danekit_audit_area", prom)
     nagios(["--prometheus", prom, "audit", "secure.test"], "CRITICAL",
            "AUDIT", conf=mail)
