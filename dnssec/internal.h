@@ -3,6 +3,7 @@
 #ifndef DANEKIT_DNSSEC_INTERNAL_H
 #define DANEKIT_DNSSEC_INTERNAL_H
 
+#include <errno.h>
 #include <time.h>
 
 #include <ldns/ldns.h>
@@ -35,6 +36,33 @@ int dki_check_name(const char *name, struct dk_diag *diag);
 
 /* Wait (poll) until the resolver's fd is readable or the next deadline. */
 int dki_resolver_poll(struct dk_resolver *resolver);
+
+/*
+ * Event resolvers: restartable steps (resolver.c). A memo holds the
+ * answers of one step of synchronous code run inside the event loop.
+ * Between dki_memo_begin() and dki_memo_end(), dk_lookup() on the memo's
+ * resolver answers from the memo, else from libunbound's cache; a lookup
+ * that is in neither is started, kept in the memo, and fails at once with
+ * DKI_EAGAIN. dki_memo_end() returns how many lookups failed so: 0 means
+ * the step ran on answers at hand and its outcome stands; otherwise the
+ * outcome is to be thrown away, and @ready runs from the loop once every
+ * lookup in flight has its answer (or timed out): run the step again,
+ * from the start. After dki_memo_offline(), lookups not at hand fail with
+ * DK_ETIMEDOUT instead (a step that keeps asking new names must end).
+ * Free a memo before its resolver; freeing cancels what is in flight.
+ */
+#define DKI_EAGAIN (-EAGAIN)
+struct dki_memo;
+int dki_memo_new(struct dk_resolver *r, void (*ready)(void *arg), void *arg,
+		 struct dki_memo **ret);
+void dki_memo_free(struct dki_memo *m);
+void dki_memo_begin(struct dki_memo *m);
+size_t dki_memo_end(struct dki_memo *m);
+void dki_memo_offline(struct dki_memo *m);
+size_t dki_memo_inflight(const struct dki_memo *m);
+
+/* Lookups an event resolver had to send (not answered from the cache). */
+uint64_t dki_resolver_network(const struct dk_resolver *r);
 
 /* The TTL the zone gave the answer's RRset: the covering RRSIG's original
  * TTL (RFC 4034 section 3.1.4) when signed, else the TTL as answered. */

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <unbound-event.h>
 #include <unbound.h>
 
 #include "dnssec/internal.h"
@@ -30,6 +32,15 @@ struct pending {
 	dk_lookup_cb cb;
 	void *arg;
 	int done; /* set by the libunbound callback */
+	/* Event resolvers: the list of lookups in flight, the timer of the
+	 * time-out (also used to deliver an answer from the loop), the
+	 * outcome until it is delivered, and the memo entry it fills. */
+	struct pending *prev;
+	struct event *ev;
+	int starting; /* inside ub_resolve_event() */
+	int err;
+	struct dk_answer *answer;
+	struct memo_entry *memo;
 };
 
 struct dk_resolver {
@@ -40,6 +51,18 @@ struct dk_resolver {
 	size_t npending;
 	struct dki_setup setup; /* the anchors and where they come from */
 	char *anchor_warning;	/* libunbound's warnings about anchors */
+	/* Event resolvers (dk_resolver_new_event()): the loop, whether it
+	 * is ours, the lookups in flight on it, the restartable step whose
+	 * answers are at hand (dki_resolver_set_memo()), how many lookups
+	 * were not answered from the cache, and callbacks run by the last
+	 * dk_resolver_process(). */
+	struct event_base *base;
+	int own_base;
+	struct pending *evq;
+	struct dki_memo *memo;
+	uint64_t nnetwork;
+	int nrun;
+	int cb_depth; /* inside a callback run from the loop */
 };
 
 struct dk_answer {
@@ -54,6 +77,15 @@ struct dk_answer {
 	ldns_rr_list *rrset;
 	ldns_pkt *pkt;
 };
+
+static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
+		     struct dk_answer **ret, struct dk_diag *diag);
+static int ev_lookup_async(struct dk_resolver *r, const char *name,
+			   uint16_t type, dk_lookup_cb cb, void *arg);
+static int in_loop(struct dk_resolver *r);
+static void ev_cancel_arg(struct dk_resolver *r, void *arg);
+static void ev_unlink(struct dk_resolver *r, struct pending *p);
+static void ev_free(struct pending *p);
 
 const char *dk_dnssec_status_name(enum dk_dnssec_status status)
 {
@@ -257,9 +289,11 @@ static int check_validator(struct ub_ctx *ctx, const char *conf,
 	return r;
 }
 
-int dki_resolver_new(const struct dk_resolver_opts *opts,
-		     const char *const *extra,
-		     struct dk_resolver **ret_resolver, struct dk_diag *diag)
+/* dki_resolver_new(), or an event resolver on @base (@event 1). */
+static int resolver_new(const struct dk_resolver_opts *opts,
+			const char *const *extra, struct event_base *base,
+			int event, struct dk_resolver **ret_resolver,
+			struct dk_diag *diag)
 {
 	struct dk_resolver *r;
 	const char *anchor = NULL;
@@ -282,8 +316,21 @@ int dki_resolver_new(const struct dk_resolver_opts *opts,
 		return DK_ENOMEM;
 	}
 	r->timeout = opts->timeout > 0 ? opts->timeout : 10.0;
-	r->ctx = ub_ctx_create();
+	if (event && !base) {
+		base = event_base_new();
+		r->own_base = 1;
+		if (!base) {
+			free(r);
+			dki_diagf(diag, "cannot create the event loop");
+			return DK_ERESOLVER;
+		}
+	}
+	r->base = event ? base : NULL;
+	r->ctx = event ? ub_ctx_create_event(base) : ub_ctx_create();
 	if (!r->ctx) {
+		if (r->own_base) {
+			event_base_free(r->base);
+		}
 		free(r);
 		dki_diagf(diag, "cannot create the libunbound context");
 		return DK_ERESOLVER;
@@ -320,8 +367,13 @@ int dki_resolver_new(const struct dk_resolver_opts *opts,
 		anchor = abs_anchor;
 	}
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* Asynchronous work runs in a thread, not a forked process. */
-	ub_ctx_async(r->ctx, 1);
+	/*
+	 * Asynchronous work runs in a thread, not a forked process; an
+	 * event resolver's runs on its loop.
+	 */
+	if (!r->base) {
+		ub_ctx_async(r->ctx, 1);
+	}
 	/*
 	 * libunbound logs to stderr; the set-up messages are kept to say why
 	 * a configuration fails, later ones are dropped (errors are
@@ -455,10 +507,33 @@ fail:
 	return rc;
 }
 
+int dki_resolver_new(const struct dk_resolver_opts *opts,
+		     const char *const *extra,
+		     struct dk_resolver **ret_resolver, struct dk_diag *diag)
+{
+	return resolver_new(opts, extra, NULL, 0, ret_resolver, diag);
+}
+
 int dk_resolver_new(const struct dk_resolver_opts *opts,
 		    struct dk_resolver **ret_resolver, struct dk_diag *diag)
 {
 	return dki_resolver_new(opts, NULL, ret_resolver, diag);
+}
+
+int dk_resolver_new_event(const struct dk_resolver_opts *opts,
+			  struct event_base *base,
+			  struct dk_resolver **ret_resolver,
+			  struct dk_diag *diag)
+{
+	if (!opts || !ret_resolver) {
+		return DK_EINVAL;
+	}
+	return resolver_new(opts, NULL, base, 1, ret_resolver, diag);
+}
+
+struct event_base *dk_resolver_get0_event_base(struct dk_resolver *resolver)
+{
+	return resolver ? resolver->base : NULL;
 }
 
 const struct dki_setup *dki_resolver_setup(const struct dk_resolver *r)
@@ -524,6 +599,9 @@ int dki_selftest_run(struct dk_resolver *r, struct dki_selftest **ret,
 	}
 	if (e < 0) {
 		/* Cancel what is left: its callback must never run. */
+		for (size_t i = 0; r->base && i < n; i++) {
+			ev_cancel_arg(r, &t[i]);
+		}
 		for (struct pending *p = r->pending; p; p = p->next) {
 			for (size_t i = 0; i < n; i++) {
 				if (p->arg == &t[i] && !p->done) {
@@ -698,7 +776,19 @@ void dk_resolver_free(struct dk_resolver *resolver)
 		free(p->name);
 		free(p);
 	}
+	/* Event lookups (memos must be freed before their resolver). */
+	while (resolver->evq) {
+		p = resolver->evq;
+		if (!p->done) {
+			ub_cancel(resolver->ctx, p->async_id);
+		}
+		ev_unlink(resolver, p);
+		ev_free(p);
+	}
 	ub_ctx_delete(resolver->ctx);
+	if (resolver->own_base) {
+		event_base_free(resolver->base);
+	}
 	if (resolver->log) {
 		fclose(resolver->log);
 	}
@@ -1006,9 +1096,10 @@ static ldns_rr_list *rrs_from_result(const struct ub_result *res)
 	return list;
 }
 
-/* Turn a ub_result into an answer or an error. Takes @res. */
-static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
-		       struct dk_answer **ret, struct dk_diag *diag)
+/* Turn a ub_result into an answer or an error. Does not take @res. */
+static int make_answer_core(const char *qname, uint16_t qtype,
+			    struct ub_result *res, struct dk_answer **ret,
+			    struct dk_diag *diag)
 {
 	struct dk_answer *a;
 
@@ -1020,12 +1111,10 @@ static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
 				  : "?",
 			  res->why_bogus ? ": " : "",
 			  res->why_bogus ? res->why_bogus : "");
-		ub_resolve_free(res);
 		return DK_ESERVFAIL;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
-		ub_resolve_free(res);
 		return DK_ENOMEM;
 	}
 	a->qname = strdup(qname);
@@ -1067,7 +1156,6 @@ static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
 	if (!a->qname || !a->rrset || (res->why_bogus && !a->why) ||
 	    (res->canonname && !a->canonname)) {
 		dk_answer_free(a);
-		ub_resolve_free(res);
 		return DK_ENOMEM;
 	}
 	for (size_t i = 0; i < ldns_rr_list_rr_count(a->rrset); i++) {
@@ -1077,9 +1165,18 @@ static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
 			a->ttl = t;
 		}
 	}
-	ub_resolve_free(res);
 	*ret = a;
 	return 0;
+}
+
+/* Turn a ub_result into an answer or an error. Takes @res. */
+static int make_answer(const char *qname, uint16_t qtype, struct ub_result *res,
+		       struct dk_answer **ret, struct dk_diag *diag)
+{
+	int r = make_answer_core(qname, qtype, res, ret, diag);
+
+	ub_resolve_free(res);
+	return r;
 }
 
 struct sync_state {
@@ -1109,6 +1206,9 @@ int dk_lookup(struct dk_resolver *resolver, const char *name, uint16_t type,
 	r = dki_check_name(name, diag);
 	if (r < 0) {
 		return r;
+	}
+	if (resolver->base) {
+		return ev_lookup(resolver, name, type, ret_answer, diag);
 	}
 	r = dk_lookup_async(resolver, name, type, sync_cb, &s);
 	if (r < 0) {
@@ -1166,6 +1266,571 @@ static void ub_done(void *arg, int err, struct ub_result *res)
 	p->cb(p->arg, r, a);
 }
 
+/* --- event resolvers ------------------------------------------------------
+ *
+ * dk_resolver_new_event(): libunbound's ub_resolve_event() on a libevent
+ * loop. An answer in libunbound's cache comes back before
+ * ub_resolve_event() returns; others come from the loop. Asynchronous
+ * callbacks always run from the loop. A synchronous lookup is answered
+ * from the cache, or from the memo of a restartable step (below), or by
+ * running the loop when it is not running.
+ *
+ * A restartable step (dki_memo) lets synchronous code (the chain walk,
+ * the RFC 7672 host rules) run inside the loop without blocking it: while
+ * a memo is set, a lookup that is neither in the memo nor in the cache is
+ * started and fails at once with DKI_EAGAIN; when every such lookup has
+ * its answer, the memo's ready callback runs from the loop, and the caller
+ * runs the step again, from the start, with those answers at hand. A step
+ * whose round had no miss is final. The answers of a memo are kept as
+ * they came, so that each round sees the same data.
+ */
+
+struct memo_entry {
+	struct memo_entry *next;
+	char *name; /* absolute, as asked */
+	uint16_t type;
+	int done;
+	int err;
+	struct dk_answer *answer;
+	struct pending *p; /* while in flight */
+};
+
+struct dki_memo {
+	struct dk_resolver *r;
+	struct memo_entry *entries;
+	size_t inflight;
+	size_t missed;
+	int offline;
+	void (*ready)(void *arg);
+	void *arg;
+	struct event *ready_ev;
+};
+
+static struct dk_answer *answer_dup(const struct dk_answer *a)
+{
+	struct dk_answer *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		return NULL;
+	}
+	d->qname = strdup(a->qname);
+	d->qtype = a->qtype;
+	d->rcode = a->rcode;
+	d->status = a->status;
+	d->why = a->why ? strdup(a->why) : NULL;
+	d->canonname = a->canonname ? strdup(a->canonname) : NULL;
+	d->ttl = a->ttl;
+	d->nxdomain = a->nxdomain;
+	d->rrset = a->rrset ? ldns_rr_list_clone(a->rrset) : NULL;
+	d->pkt = a->pkt ? ldns_pkt_clone(a->pkt) : NULL;
+	if (!d->qname || (a->why && !d->why) ||
+	    (a->canonname && !d->canonname) || (a->rrset && !d->rrset) ||
+	    (a->pkt && !d->pkt)) {
+		dk_answer_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/*
+ * The name the answer is for after the CNAMEs of @ans, followed in order
+ * from @qname as libunbound does (reply_find_answer_rrset(),
+ * reply_find_final_cname_target()); NULL when it is @qname itself.
+ */
+static char *canon_from_packet(const ldns_pkt *pkt, const char *qname,
+			       uint16_t qtype)
+{
+	ldns_rr_list *ans = ldns_pkt_answer(pkt);
+	ldns_rdf *q = NULL, *cur;
+	char *s = NULL;
+
+	if (ldns_str2rdf_dname(&q, qname) != LDNS_STATUS_OK) {
+		return NULL;
+	}
+	cur = q;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ans, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+		    ldns_rr_rd_count(rr) > 0 &&
+		    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0) {
+			cur = ldns_rr_rdf(rr, 0);
+		}
+		if (ldns_rr_get_type(rr) == qtype &&
+		    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0) {
+			break;
+		}
+	}
+	if (cur != q) {
+		s = ldns_rdf2str(cur);
+	}
+	ldns_rdf_deep_free(q);
+	return s;
+}
+
+/*
+ * The answer of an event lookup, made as libunbound makes a ub_result of
+ * the same reply (libworker_enter_result()), then as make_answer() does.
+ */
+static int answer_from_event(const char *qname, uint16_t qtype, int rcode,
+			     const void *packet, int len, int sec,
+			     const char *why, struct dk_answer **ret)
+{
+	struct ub_result res;
+	ldns_pkt *pkt = NULL;
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	res.qname = (char *)qname;
+	res.qtype = qtype;
+	res.qclass = LDNS_RR_CLASS_IN;
+	res.why_bogus = (char *)why;
+	if (rcode != 0 || !packet || len <= 0 ||
+	    ldns_wire2pkt(&pkt, packet, (size_t)len) != LDNS_STATUS_OK) {
+		res.rcode = rcode ? rcode : LDNS_RCODE_SERVFAIL;
+		return make_answer_core(qname, qtype, &res, ret, NULL);
+	}
+	res.rcode = (int)ldns_pkt_get_rcode(pkt);
+	res.nxdomain = res.rcode == LDNS_RCODE_NXDOMAIN;
+	res.secure = sec == 2;
+	res.bogus = sec == 1;
+	res.canonname = canon_from_packet(pkt, qname, qtype);
+	res.answer_packet = (void *)packet;
+	res.answer_len = len;
+	ldns_pkt_free(pkt);
+	r = make_answer_core(qname, qtype, &res, ret, NULL);
+	free(res.canonname);
+	return r;
+}
+
+static void ev_unlink(struct dk_resolver *r, struct pending *p)
+{
+	if (p->prev) {
+		p->prev->next = p->next;
+	} else if (r->evq == p) {
+		r->evq = p->next;
+	}
+	if (p->next) {
+		p->next->prev = p->prev;
+	}
+	p->next = p->prev = NULL;
+	r->npending--;
+}
+
+static void ev_free(struct pending *p)
+{
+	if (p->ev) {
+		event_free(p->ev);
+	}
+	dk_answer_free(p->answer);
+	free(p->name);
+	free(p);
+}
+
+static void memo_store(struct memo_entry *e, struct pending *p)
+{
+	e->done = 1;
+	e->err = p->err;
+	e->answer = p->answer;
+	p->answer = NULL;
+	e->p = NULL;
+	p->memo = NULL;
+}
+
+/* Hand the outcome of @p to its owner, unlink and free it. */
+static void ev_deliver(struct dk_resolver *r, struct pending *p)
+{
+	struct memo_entry *e = p->memo;
+
+	ev_unlink(r, p);
+	if (e) {
+		struct dki_memo *m = p->arg;
+
+		memo_store(e, p);
+		if (m->inflight > 0 && --m->inflight == 0) {
+			event_active(m->ready_ev, EV_TIMEOUT, 1);
+		}
+	} else if (p->cb) {
+		struct dk_answer *a = p->answer;
+
+		p->answer = NULL;
+		r->nrun++;
+		r->cb_depth++;
+		p->cb(p->arg, p->err, a);
+		r->cb_depth--;
+	}
+	ev_free(p);
+}
+
+static void ev_done(void *arg, int rcode, void *packet, int len, int sec,
+		    char *why, int ratelimited)
+{
+	struct pending *p = arg;
+	struct dk_resolver *r = p->resolver;
+
+	(void)ratelimited;
+	if (p->done) {
+		return;
+	}
+	p->done = 1;
+	p->err = answer_from_event(p->name, p->type, rcode, packet, len, sec,
+				   why, &p->answer);
+	if (p->starting || (!p->cb && !p->memo)) {
+		/* a synchronous start or wait picks it up */
+		if (!p->starting) {
+			event_del(p->ev);
+		}
+		return;
+	}
+	/* From the loop, never from within the caller's own code. */
+	event_del(p->ev);
+	event_active(p->ev, EV_TIMEOUT, 1);
+	(void)r;
+}
+
+/* The timer of @p: its time-out, or the delivery of an answer. */
+static void ev_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending *p = arg;
+	struct dk_resolver *r = p->resolver;
+
+	(void)fd;
+	(void)what;
+	if (!p->done) {
+		ub_cancel(r->ctx, p->async_id);
+		p->done = 1;
+		p->err = DK_ETIMEDOUT;
+		if (!p->cb && !p->memo) {
+			return; /* a synchronous wait picks it up */
+		}
+	}
+	ev_deliver(r, p);
+}
+
+/*
+ * Start an event lookup: 0 and *@ret (done at once when the answer was in
+ * the cache, else in flight with its time-out armed), or a DK_E* code.
+ */
+static int ev_start(struct dk_resolver *r, const char *name, uint16_t type,
+		    dk_lookup_cb cb, void *arg, struct pending **ret)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	struct timeval tv;
+	int u;
+
+	if (!p) {
+		return DK_ENOMEM;
+	}
+	p->name = absolute_name(name);
+	p->ev = event_new(r->base, -1, 0, ev_timer, p);
+	if (!p->name || !p->ev) {
+		ev_free(p);
+		return DK_ENOMEM;
+	}
+	p->resolver = r;
+	p->type = type;
+	p->cb = cb;
+	p->arg = arg;
+	p->err = DK_ETIMEDOUT;
+	p->deadline = dki_now() + r->timeout;
+	p->next = r->evq;
+	if (r->evq) {
+		r->evq->prev = p;
+	}
+	r->evq = p;
+	r->npending++;
+	p->starting = 1;
+	u = ub_resolve_event(r->ctx, p->name, type, LDNS_RR_CLASS_IN, p,
+			     ev_done, &p->async_id);
+	p->starting = 0;
+	if (u != 0) {
+		ev_unlink(r, p);
+		ev_free(p);
+		return u == UB_NOMEM ? DK_ENOMEM : DK_ERESOLVER;
+	}
+	if (!p->done) {
+		r->nnetwork++;
+		tv.tv_sec = (time_t)r->timeout;
+		tv.tv_usec =
+			(suseconds_t)((r->timeout - (double)tv.tv_sec) * 1e6);
+		event_add(p->ev, &tv);
+	}
+	*ret = p;
+	return 0;
+}
+
+static int ev_lookup_async(struct dk_resolver *r, const char *name,
+			   uint16_t type, dk_lookup_cb cb, void *arg)
+{
+	struct pending *p = NULL;
+	int e = ev_start(r, name, type, cb, arg, &p);
+
+	if (e < 0) {
+		return e;
+	}
+	if (p->done) {
+		event_active(p->ev, EV_TIMEOUT, 1);
+	}
+	return 0;
+}
+
+/*
+ * Called from within a callback the resolver runs from the loop (which
+ * may not be run again from there)? For the caller's own callbacks,
+ * event_base_loop() refuses by itself.
+ */
+static int in_loop(struct dk_resolver *r)
+{
+	return r->cb_depth > 0;
+}
+
+static struct memo_entry *memo_find(struct dki_memo *m, const char *name,
+				    uint16_t type)
+{
+	for (struct memo_entry *e = m->entries; e; e = e->next) {
+		if (e->type == type && strcasecmp(e->name, name) == 0) {
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* The outcome @err / @a of a synchronous event lookup of @name. */
+static int ev_result(struct dk_resolver *r, const char *name, int err,
+		     const struct dk_answer *a, struct dk_answer **ret,
+		     struct dk_diag *diag)
+{
+	if (err == DK_ETIMEDOUT) {
+		dki_diagf(diag,
+			  "no answer for %s within %.1f s: check that the "
+			  "resolver or the name servers are reachable",
+			  name, r->timeout);
+		return err;
+	}
+	if (err == DK_ESERVFAIL) {
+		dki_diagf(diag,
+			  "%s: the name servers failed (SERVFAIL) with no "
+			  "validation reason",
+			  name);
+		return err;
+	}
+	if (err < 0) {
+		dki_diagf(diag, "%s: %s", name, dk_strerror(err));
+		return err;
+	}
+	*ret = answer_dup(a);
+	return *ret ? 0 : DK_ENOMEM;
+}
+
+static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
+		     struct dk_answer **ret, struct dk_diag *diag)
+{
+	struct dki_memo *m = r->memo;
+	struct memo_entry *e = NULL;
+	struct pending *p = NULL;
+	char *abs = absolute_name(name);
+	int err;
+
+	if (!abs) {
+		return DK_ENOMEM;
+	}
+	if (m) {
+		e = memo_find(m, abs, type);
+		if (e && e->done) {
+			free(abs);
+			return ev_result(r, name, e->err, e->answer, ret, diag);
+		}
+		if (e) {
+			/* asked before in this round, still in flight */
+			free(abs);
+			m->missed++;
+			dki_diagf(diag, "%s: the answer is awaited", name);
+			return DKI_EAGAIN;
+		}
+	}
+	err = ev_start(r, abs, type, NULL, NULL, &p);
+	if (err < 0) {
+		free(abs);
+		dki_diagf(diag, "cannot start the lookup: %s",
+			  dk_strerror(err));
+		return err;
+	}
+	if (!p->done && m && !m->offline) {
+		/* not at hand: the step runs again once it is */
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			ub_cancel(r->ctx, p->async_id);
+			ev_unlink(r, p);
+			ev_free(p);
+			free(abs);
+			return DK_ENOMEM;
+		}
+		e->name = abs;
+		e->type = type;
+		e->p = p;
+		e->next = m->entries;
+		m->entries = e;
+		p->memo = e;
+		p->arg = m;
+		m->inflight++;
+		m->missed++;
+		dki_diagf(diag, "%s: the answer is awaited", name);
+		return DKI_EAGAIN;
+	}
+	if (!p->done && m) {
+		/* the step may not wait any more */
+		ub_cancel(r->ctx, p->async_id);
+		p->done = 1;
+		p->err = DK_ETIMEDOUT;
+	}
+	while (!p->done) {
+		if (in_loop(r) || event_base_loop(r->base, EVLOOP_ONCE) < 0) {
+			/* the loop runs already: this caller may not wait */
+			ub_cancel(r->ctx, p->async_id);
+			ev_unlink(r, p);
+			ev_free(p);
+			free(abs);
+			dki_diagf(diag,
+				  "%s: a synchronous lookup from within the "
+				  "event loop",
+				  name);
+			return DK_EINVAL;
+		}
+	}
+	event_del(p->ev);
+	ev_unlink(r, p);
+	if (m) {
+		/* at hand: kept, so that every round sees the same */
+		e = calloc(1, sizeof(*e));
+		if (e) {
+			e->name = abs;
+			abs = NULL;
+			e->type = type;
+			memo_store(e, p);
+			e->next = m->entries;
+			m->entries = e;
+			err = ev_result(r, name, e->err, e->answer, ret, diag);
+			ev_free(p);
+			return err;
+		}
+	}
+	free(abs);
+	err = ev_result(r, name, p->err, p->answer, ret, diag);
+	ev_free(p);
+	return err;
+}
+
+static void memo_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct dki_memo *m = arg;
+
+	(void)fd;
+	(void)what;
+	struct dk_resolver *r = m->r;
+
+	if (m->inflight == 0 && m->ready) {
+		/* @ready may free @m */
+		r->cb_depth++;
+		m->ready(m->arg);
+		r->cb_depth--;
+	}
+}
+
+int dki_memo_new(struct dk_resolver *r, void (*ready)(void *arg), void *arg,
+		 struct dki_memo **ret)
+{
+	struct dki_memo *m;
+
+	if (!r || !r->base || !ret) {
+		return DK_EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		return DK_ENOMEM;
+	}
+	m->r = r;
+	m->ready = ready;
+	m->arg = arg;
+	m->ready_ev = event_new(r->base, -1, 0, memo_ready, m);
+	if (!m->ready_ev) {
+		free(m);
+		return DK_ENOMEM;
+	}
+	*ret = m;
+	return 0;
+}
+
+void dki_memo_free(struct dki_memo *m)
+{
+	struct memo_entry *e, *next;
+
+	if (!m) {
+		return;
+	}
+	if (m->r->memo == m) {
+		m->r->memo = NULL;
+	}
+	for (e = m->entries; e; e = next) {
+		next = e->next;
+		if (e->p) {
+			ub_cancel(m->r->ctx, e->p->async_id);
+			ev_unlink(m->r, e->p);
+			ev_free(e->p);
+		}
+		dk_answer_free(e->answer);
+		free(e->name);
+		free(e);
+	}
+	event_free(m->ready_ev);
+	free(m);
+}
+
+void dki_memo_begin(struct dki_memo *m)
+{
+	m->missed = 0;
+	m->r->memo = m;
+}
+
+size_t dki_memo_end(struct dki_memo *m)
+{
+	if (m->r->memo == m) {
+		m->r->memo = NULL;
+	}
+	return m->missed;
+}
+
+void dki_memo_offline(struct dki_memo *m)
+{
+	m->offline = 1;
+}
+
+size_t dki_memo_inflight(const struct dki_memo *m)
+{
+	return m ? m->inflight : 0;
+}
+
+uint64_t dki_resolver_network(const struct dk_resolver *r)
+{
+	return r ? r->nnetwork : 0;
+}
+
+/* Cancel and free the event lookups whose argument is @arg. */
+static void ev_cancel_arg(struct dk_resolver *r, void *arg)
+{
+	struct pending *p = r->evq, *next;
+
+	for (; p; p = next) {
+		next = p->next;
+		if (p->arg == arg && !p->memo) {
+			if (!p->done) {
+				ub_cancel(r->ctx, p->async_id);
+			}
+			ev_unlink(r, p);
+			ev_free(p);
+		}
+	}
+}
+
 int dk_lookup_async(struct dk_resolver *resolver, const char *name,
 		    uint16_t type, dk_lookup_cb cb, void *arg)
 {
@@ -1175,6 +1840,9 @@ int dk_lookup_async(struct dk_resolver *resolver, const char *name,
 	if (!resolver || !name || !cb || type == 0 ||
 	    dki_check_name(name, NULL) < 0) {
 		return DK_EINVAL;
+	}
+	if (resolver->base) {
+		return ev_lookup_async(resolver, name, type, cb, arg);
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -1212,7 +1880,7 @@ int dk_resolver_fd(struct dk_resolver *resolver)
 {
 	int fd;
 
-	if (!resolver) {
+	if (!resolver || resolver->base) {
 		return DK_EINVAL;
 	}
 	fd = ub_fd(resolver->ctx);
@@ -1269,6 +1937,14 @@ int dk_resolver_process(struct dk_resolver *resolver)
 	if (!resolver) {
 		return DK_EINVAL;
 	}
+	if (resolver->base) {
+		resolver->nrun = 0;
+		if (in_loop(resolver) ||
+		    event_base_loop(resolver->base, EVLOOP_NONBLOCK) < 0) {
+			return DK_EINVAL;
+		}
+		return resolver->nrun;
+	}
 	before = resolver->npending;
 	if (ub_poll(resolver->ctx)) {
 		u = ub_process(resolver->ctx);
@@ -1284,7 +1960,16 @@ int dki_resolver_poll(struct dk_resolver *resolver)
 {
 	double wait = 1.0, now = dki_now();
 	struct pollfd pfd;
-	int ms, fd = ub_fd(resolver->ctx);
+	int ms, fd;
+
+	if (resolver->base) {
+		/* returns once something happened (a time-out at least) */
+		return in_loop(resolver) || event_base_loop(resolver->base,
+							    EVLOOP_ONCE) < 0
+			       ? DK_EINVAL
+			       : 0;
+	}
+	fd = ub_fd(resolver->ctx);
 
 	for (struct pending *p = resolver->pending; p; p = p->next) {
 		if (!p->done && p->deadline - now < wait) {
@@ -1313,6 +1998,12 @@ int dk_resolver_wait(struct dk_resolver *resolver)
 
 	if (!resolver) {
 		return DK_EINVAL;
+	}
+	while (resolver->base && resolver->npending > 0) {
+		if (in_loop(resolver) ||
+		    event_base_loop(resolver->base, EVLOOP_ONCE) < 0) {
+			return DK_EINVAL; /* called from within the loop */
+		}
 	}
 	while (resolver->npending > 0) {
 		r = dk_resolver_process(resolver);

@@ -246,6 +246,41 @@ int dk_resolver_process(struct dk_resolver *resolver);
  */
 int dk_resolver_wait(struct dk_resolver *resolver);
 
+struct event_base; /* libevent 2 */
+
+/**
+ * Make a resolver whose lookups run on the libevent loop @base, through
+ * libunbound's event interface (ub_ctx_create_event(),
+ * ub_resolve_event()): no thread, no pipe; @base must come from the
+ * libevent that libunbound was built with (Debian: libevent 2.1). @base
+ * NULL: the resolver makes a loop of its own (see
+ * dk_resolver_get0_event_base()), freed with the resolver. The set-up
+ * checks and the self-test are those of dk_resolver_new(); the self-test
+ * runs the loop until its answers are in, so make the resolver before
+ * the loop runs.
+ *
+ * With such a resolver, dk_lookup_async() callbacks run from the loop,
+ * never from within dk_lookup_async(); each lookup is limited by the
+ * time-out (a timer on the loop). dk_lookup() answers at once when
+ * libunbound has the answer in its cache; otherwise it runs the loop
+ * until the answer comes, which it refuses (DK_EINVAL) when called from
+ * within the running loop. dk_resolver_process() runs the loop once
+ * without blocking; dk_resolver_wait() runs it until nothing is in
+ * flight (DK_EINVAL from within the loop); dk_resolver_fd() gives
+ * DK_EINVAL. Free the resolver outside the loop's callbacks, before a
+ * @base of the caller's.
+ *
+ * @return as dk_resolver_new(); DK_ERESOLVER also when the loop cannot
+ * be made.
+ */
+int dk_resolver_new_event(const struct dk_resolver_opts *opts,
+			  struct event_base *base,
+			  struct dk_resolver **ret_resolver,
+			  struct dk_diag *diag);
+
+/** The loop of an event resolver, borrowed; NULL for other resolvers. */
+struct event_base *dk_resolver_get0_event_base(struct dk_resolver *resolver);
+
 /* Some RR types (RFC values); any type 1-65535 may be asked. */
 #define DK_RR_TYPE_A 1
 #define DK_RR_TYPE_NS 2

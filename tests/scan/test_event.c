@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The event resolver (dk_resolver_new_event(): libunbound's
+ * ub_resolve_event() on a libevent loop) against the lab: its answers are
+ * those of unbound-host and of the threaded resolver, field by field;
+ * callbacks run from the loop; time-outs; a synchronous lookup from
+ * within the loop is refused; and a restartable step (the memo of
+ * dnssec/internal.h) runs the chain walk of dk_tlsa_lookup() inside the
+ * loop to the same RRset as a plain dk_tlsa_lookup().
+ */
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+
+#include <danekit/dnssec.h>
+#include <danekit/tlsa.h>
+
+#include "dnssec/internal.h"
+
+#include <criterion/criterion.h>
+
+#include "dkt.h"
+
+static char conf[1024];
+
+static void lab(void)
+{
+	const char *v;
+
+	if (conf[0]) {
+		return;
+	}
+	v = dkt_lab("DK_LAB_CONF");
+	cr_assert_not_null(v, "no DK_LAB_CONF in lab env");
+	snprintf(conf, sizeof(conf), "%s", v);
+}
+
+static struct dk_resolver *resolver(int event, struct event_base *base)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *r = NULL;
+	struct dk_diag d = { "" };
+
+	lab();
+	o.unbound_conf = conf;
+	o.timeout = 10;
+	if (event) {
+		cr_assert_eq(dk_resolver_new_event(&o, base, &r, &d), 0, "%s",
+			     d.why);
+		cr_assert_not_null(dk_resolver_get0_event_base(r));
+	} else {
+		cr_assert_eq(dk_resolver_new(&o, &r, &d), 0, "%s", d.why);
+		cr_assert_null(dk_resolver_get0_event_base(r));
+	}
+	return r;
+}
+
+static const struct {
+	const char *name;
+	uint16_t type;
+} names[] = {
+	{ "_25._tcp.mail.secure.test", DK_RR_TYPE_TLSA },
+	{ "mail.secure.test", DK_RR_TYPE_A },
+	{ "mail.secure.test", DK_RR_TYPE_AAAA },
+	{ "secure.test", DK_RR_TYPE_MX },
+	{ "nsec3.test", DK_RR_TYPE_MX },
+	{ "_25._tcp.mail.tampered.test", DK_RR_TYPE_TLSA },
+	{ "mail.tampered.test", DK_RR_TYPE_A },
+	{ "mail.expired.test", DK_RR_TYPE_A },
+	{ "mail.insecure.test", DK_RR_TYPE_A },
+	{ "_25._tcp.mail.insecure.test", DK_RR_TYPE_TLSA },
+	{ "nonexistent.secure.test", DK_RR_TYPE_MX },
+	{ "nonexistent.optout.test", DK_RR_TYPE_A },
+	{ "cname.secure.test", DK_RR_TYPE_A },
+	{ "alias.secure.test", DK_RR_TYPE_A },
+	{ "mail.mx-cname.test", DK_RR_TYPE_A },
+	{ "_25._tcp.mail.mx-cname.test", DK_RR_TYPE_TLSA },
+	{ "mail.lame.test", DK_RR_TYPE_A },
+	{ "mx-bogus.test", DK_RR_TYPE_MX },
+	{ "nullmx.test", DK_RR_TYPE_MX },
+	{ "wrongds.test", DK_RR_TYPE_DNSKEY },
+	{ "dane-ok.test", DK_RR_TYPE_DS },
+	{ "two-mx.test", DK_RR_TYPE_MX },
+};
+
+static char *records(const struct dk_answer *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (size_t i = 0; i < dk_answer_count(a); i++) {
+		char *t = dk_answer_record_text(a, i);
+
+		/* the TTL counts down in the cache: compared without it */
+		fprintf(f, "%s|", t ? strchr(t, ' ') : "?");
+		free(t);
+	}
+	for (size_t i = 0; i < dk_answer_cname_count(a); i++) {
+		char *t = dk_answer_cname_text(a, i);
+
+		fprintf(f, "cname %s|", t ? strchr(t, ' ') : "?");
+		free(t);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Field by field, the same as the threaded resolver (twice: the second
+ * time the event resolver answers from its cache). */
+Test(scan_event, same_answers_as_threaded)
+{
+	struct dk_resolver *t = resolver(0, NULL), *e = resolver(1, NULL);
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			struct dk_answer *a = NULL, *b = NULL;
+			struct dk_diag d1 = { "" }, d2 = { "" };
+			int r1 = dk_lookup(t, names[i].name, names[i].type, &a,
+					   &d1);
+			int r2 = dk_lookup(e, names[i].name, names[i].type, &b,
+					   &d2);
+			char *ra, *rb;
+
+			cr_assert_eq(r2, r1, "%s: %d (%s) vs %d (%s)",
+				     names[i].name, r2, d2.why, r1, d1.why);
+			if (r1 < 0) {
+				continue;
+			}
+			cr_expect_str_eq(dk_answer_qname(b),
+					 dk_answer_qname(a));
+			cr_expect_eq(dk_answer_qtype(b), dk_answer_qtype(a));
+			cr_expect_eq(dk_answer_rcode(b), dk_answer_rcode(a),
+				     "%s", names[i].name);
+			cr_expect_eq(dk_answer_status(b), dk_answer_status(a),
+				     "%s", names[i].name);
+			cr_expect_eq(dk_answer_nxdomain(b),
+				     dk_answer_nxdomain(a));
+			cr_expect_str_eq(dk_answer_canonname(b),
+					 dk_answer_canonname(a), "%s",
+					 names[i].name);
+			cr_expect_eq(!dk_answer_why(b), !dk_answer_why(a), "%s",
+				     names[i].name);
+			if (dk_answer_why(a) && dk_answer_why(b)) {
+				cr_expect_str_eq(dk_answer_why(b),
+						 dk_answer_why(a));
+			}
+			cr_expect_eq(dk_answer_count(b), dk_answer_count(a),
+				     "%s", names[i].name);
+			ra = records(a);
+			rb = records(b);
+			cr_expect_str_eq(rb, ra, "%s", names[i].name);
+			free(ra);
+			free(rb);
+			dk_answer_free(a);
+			dk_answer_free(b);
+		}
+	}
+	dk_resolver_free(t);
+	dk_resolver_free(e);
+}
+
+/* The status unbound-host gives, on its own. */
+static const char *unbound_host_status(const char *name, const char *type)
+{
+	char *out = NULL;
+	static char st[32];
+
+	dkt_run(&out, "unbound-host -C '%s' -v -t %s %s 2>&1", conf, type,
+		name);
+	cr_assert_not_null(out);
+	snprintf(st, sizeof(st), "%s",
+		 strstr(out, "(BOGUS")	     ? "bogus"
+		 : strstr(out, "(secure)")   ? "secure"
+		 : strstr(out, "(insecure)") ? "insecure"
+					     : "?");
+	free(out);
+	return st;
+}
+
+Test(scan_event, status_as_unbound_host)
+{
+	struct dk_resolver *e = resolver(1, NULL);
+	static const struct {
+		const char *name, *type;
+		uint16_t t;
+	} c[] = {
+		{ "_25._tcp.mail.secure.test", "TLSA", DK_RR_TYPE_TLSA },
+		{ "_25._tcp.mail.tampered.test", "TLSA", DK_RR_TYPE_TLSA },
+		{ "mail.tampered.test", "A", DK_RR_TYPE_A },
+		{ "mail.insecure.test", "A", DK_RR_TYPE_A },
+		{ "mail.expired.test", "A", DK_RR_TYPE_A },
+		{ "cname.secure.test", "A", DK_RR_TYPE_A },
+		{ "nonexistent.nsec3.test", "A", DK_RR_TYPE_A },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct dk_answer *a = NULL;
+		struct dk_diag d = { "" };
+
+		cr_assert_eq(dk_lookup(e, c[i].name, c[i].t, &a, &d), 0, "%s",
+			     d.why);
+		cr_expect_str_eq(dk_dnssec_status_name(dk_answer_status(a)),
+				 unbound_host_status(c[i].name, c[i].type),
+				 "%s", c[i].name);
+		dk_answer_free(a);
+	}
+	dk_resolver_free(e);
+}
+
+struct got {
+	int n;
+	int err;
+	int in_call;
+	struct dk_answer *a;
+};
+
+static void got_cb(void *arg, int err, struct dk_answer *a)
+{
+	struct got *g = arg;
+
+	cr_expect_eq(g->in_call, 0, "callback run from within the call");
+	g->n++;
+	g->err = err;
+	dk_answer_free(g->a);
+	g->a = a;
+}
+
+Test(scan_event, async_callbacks_from_the_loop)
+{
+	struct dk_resolver *e = resolver(1, NULL);
+	struct got g = { 0 };
+
+	for (int pass = 0; pass < 2; pass++) {
+		/* the second time the answer is in the cache */
+		g.in_call = 1;
+		cr_assert_eq(dk_lookup_async(e, "mail.secure.test",
+					     DK_RR_TYPE_A, got_cb, &g),
+			     0);
+		g.in_call = 0;
+		cr_expect_eq(g.n, pass);
+		cr_expect_eq(dk_resolver_pending(e), 1);
+		cr_assert_eq(dk_resolver_wait(e), 0);
+		cr_expect_eq(g.n, pass + 1);
+		cr_expect_eq(g.err, 0);
+		cr_expect_eq(dk_answer_status(g.a), DK_DNSSEC_SECURE);
+		cr_expect_eq(dk_resolver_pending(e), 0);
+	}
+	cr_expect_eq(dk_resolver_fd(e), DK_EINVAL);
+	dk_answer_free(g.a);
+	dk_resolver_free(e);
+}
+
+/* A forwarder where nothing answers: each lookup times out. */
+Test(scan_event, timeout)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *e = NULL;
+	struct dk_answer *a = NULL;
+	struct dk_diag d = { "" };
+	struct got g = { 0 };
+	double t0;
+
+	lab();
+	o.unbound_conf = conf;
+	o.forwarder = "127.53.0.250@9";
+	o.timeout = 0.5;
+	o.no_selftest = 1;
+	cr_assert_eq(dk_resolver_new_event(&o, NULL, &e, &d), 0, "%s", d.why);
+	t0 = dki_now();
+	cr_expect_eq(dk_lookup(e, "www.example.org", DK_RR_TYPE_A, &a, &d),
+		     DK_ETIMEDOUT);
+	cr_expect_lt(dki_now() - t0, 2.0);
+	cr_expect_null(a);
+	cr_assert_eq(
+		dk_lookup_async(e, "www.example.net", DK_RR_TYPE_A, got_cb, &g),
+		0);
+	cr_assert_eq(dk_resolver_wait(e), 0);
+	cr_expect_eq(g.n, 1);
+	cr_expect_eq(g.err, DK_ETIMEDOUT);
+	dk_resolver_free(e);
+}
+
+struct inloop {
+	struct dk_resolver *e;
+	int n, rc_cached, rc_new;
+};
+
+/* From within a callback the resolver runs from its loop. */
+static void inloop_cb(void *arg, int err, struct dk_answer *answer)
+{
+	struct inloop *s = arg;
+	struct dk_answer *a = NULL;
+
+	cr_expect_eq(err, 0);
+	dk_answer_free(answer);
+	s->n++;
+	s->rc_cached =
+		dk_lookup(s->e, "mail.secure.test", DK_RR_TYPE_A, &a, NULL);
+	dk_answer_free(a);
+	a = NULL;
+	s->rc_new =
+		dk_lookup(s->e, "www.nsec3.test", DK_RR_TYPE_AAAA, &a, NULL);
+	dk_answer_free(a);
+	if (s->n == 1) {
+		cr_expect_eq(dk_lookup_async(s->e, "www.alg8.test",
+					     DK_RR_TYPE_A, inloop_cb, s),
+			     0);
+		cr_expect_eq(dk_resolver_wait(s->e), DK_EINVAL);
+	}
+	cr_expect_eq(dk_resolver_process(s->e), DK_EINVAL);
+}
+
+Test(scan_event, sync_lookup_inside_the_loop)
+{
+	struct event_base *base = event_base_new();
+	struct dk_resolver *e = resolver(1, base);
+	struct dk_answer *a = NULL;
+	struct inloop s = { e, 0, 1, 1 };
+
+	cr_assert_eq(dk_resolver_get0_event_base(e), base);
+	cr_assert_eq(dk_lookup(e, "mail.secure.test", DK_RR_TYPE_A, &a, NULL),
+		     0);
+	dk_answer_free(a);
+	cr_assert_eq(
+		dk_lookup_async(e, "secure.test", DK_RR_TYPE_MX, inloop_cb, &s),
+		0);
+	while (s.n < 2) {
+		cr_assert_geq(event_base_loop(base, EVLOOP_ONCE), 0);
+	}
+	cr_expect_eq(s.rc_cached, 0, "a cached answer is given at once");
+	cr_expect_eq(s.rc_new, DK_EINVAL, "waiting inside the loop");
+	dk_resolver_free(e);
+	event_base_free(base);
+}
+
+/* dk_tlsa_lookup() (the chain walk, synchronous) as a restartable step. */
+struct step {
+	struct dk_resolver *e;
+	struct dki_memo *m;
+	const char *owner;
+	int rounds, done, err;
+	struct dk_tlsa_rrset *set;
+};
+
+static void step_run(void *arg)
+{
+	struct step *s = arg;
+	struct dk_tlsa_rrset *set = NULL;
+	int err;
+
+	s->rounds++;
+	dki_memo_begin(s->m);
+	err = dk_tlsa_lookup(s->e, s->owner, &set, NULL);
+	if (dki_memo_end(s->m) > 0) {
+		dk_tlsa_rrset_free(set); /* thrown away: run again */
+		return;
+	}
+	s->err = err;
+	s->set = set;
+	s->done = 1;
+}
+
+static void step_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	step_run(arg);
+}
+
+Test(scan_event, restartable_step)
+{
+	static const char *owners[] = {
+		"_25._tcp.mail.dane-ok.test.",	"_25._tcp.mail.tampered.test.",
+		"_25._tcp.mail.insecure.test.", "_25._tcp.mail.nsec3.test.",
+		"_25._tcp.mail.mx-cname.test.",
+	};
+	struct dk_resolver *t = resolver(0, NULL);
+	struct event_base *base = event_base_new();
+	struct dk_resolver *e = resolver(1, base);
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		struct step s = { e, NULL, owners[i], 0, 0, 0, NULL };
+		struct dk_tlsa_rrset *ref = NULL;
+
+		cr_assert_eq(dki_memo_new(e, step_run, &s, &s.m), 0);
+		event_base_once(base, -1, EV_TIMEOUT, step_kick, &s, NULL);
+		while (!s.done) {
+			cr_assert_geq(event_base_loop(base, EVLOOP_ONCE), 0);
+		}
+		cr_expect_gt(s.rounds, 1, "%s: nothing was looked up?",
+			     owners[i]);
+		cr_assert_eq(s.err, 0);
+		cr_assert_eq(dk_tlsa_lookup(t, owners[i], &ref, NULL), 0);
+		cr_expect_eq(dk_tlsa_rrset_status(s.set),
+			     dk_tlsa_rrset_status(ref), "%s", owners[i]);
+		cr_expect_eq(dk_tlsa_rrset_resolver_status(s.set),
+			     dk_tlsa_rrset_resolver_status(ref));
+		cr_expect_eq(dk_tlsa_rrset_chain_status(s.set),
+			     dk_tlsa_rrset_chain_status(ref));
+		cr_expect_eq(dk_tlsa_rrset_count(s.set),
+			     dk_tlsa_rrset_count(ref));
+		cr_expect_str_eq(dk_tlsa_rrset_target(s.set),
+				 dk_tlsa_rrset_target(ref));
+		cr_expect_eq(!dk_tlsa_rrset_why(s.set),
+			     !dk_tlsa_rrset_why(ref));
+		dk_tlsa_rrset_free(ref);
+		dk_tlsa_rrset_free(s.set);
+		dki_memo_free(s.m);
+	}
+	dk_resolver_free(e);
+	event_base_free(base);
+	dk_resolver_free(t);
+}
+
+Test(scan_event, bad_arguments)
+{
+	struct dk_resolver *r = NULL;
+
+	cr_expect_eq(dk_resolver_new_event(NULL, NULL, &r, NULL), DK_EINVAL);
+	cr_expect_null(dk_resolver_get0_event_base(NULL));
+}
