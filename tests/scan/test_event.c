@@ -301,10 +301,12 @@ static void inloop_cb(void *arg, int err, struct dk_answer *answer)
 		dk_lookup(s->e, "mail.secure.test", DK_RR_TYPE_A, &a, NULL);
 	dk_answer_free(a);
 	a = NULL;
-	s->rc_new =
-		dk_lookup(s->e, "www.nsec3.test", DK_RR_TYPE_AAAA, &a, NULL);
-	dk_answer_free(a);
 	if (s->n == 1) {
+		/* (the second time, libunbound may have the answer cached:
+		 * ub_cancel() only drops the callback) */
+		s->rc_new = dk_lookup(s->e, "www.nsec3.test", DK_RR_TYPE_AAAA,
+				      &a, NULL);
+		dk_answer_free(a);
 		cr_expect_eq(dk_lookup_async(s->e, "www.alg8.test",
 					     DK_RR_TYPE_A, inloop_cb, s),
 			     0);
