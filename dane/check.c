@@ -234,6 +234,10 @@ static void check_host(struct ck *k, long hi, unsigned port,
 		goto verdict;
 	}
 	h = &k->r->hosts[hi];
+	if (k->o.no_connect) {
+		lint_tlsa(k, hi, NULL, 0);
+		goto verdict;
+	}
 	if (h->naddrs) {
 		/* Per address: the main chain and up to KT_COUNT - 1 others. */
 		chains = calloc(h->naddrs * KT_COUNT, sizeof(*chains));
@@ -282,10 +286,40 @@ verdict:
 
 /* --- set-up and verdicts ------------------------------------------------- */
 
+static int ck_init_ctx(struct ck *k, struct dk_resolver *res,
+		       const struct dk_dane_opts *opts,
+		       enum dk_dane_service service, const char *name,
+		       SSL_CTX *shared, struct dk_diag *diag);
+
 static int ck_init(struct ck *k, struct dk_resolver *res,
 		   const struct dk_dane_opts *opts,
 		   enum dk_dane_service service, const char *name,
 		   struct dk_diag *diag)
+{
+	return ck_init_ctx(k, res, opts, service, name, NULL, diag);
+}
+
+/* The SSL_CTX of a check (shared by the rounds of a scan). */
+SSL_CTX *check_ssl_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (!ctx || SSL_CTX_dane_enable(ctx) <= 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/*
+	 * The handshake always completes, so that the chain can be reported;
+	 * the verdict comes from SSL_get_verify_result() and the DANE match.
+	 */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+}
+
+static int ck_init_ctx(struct ck *k, struct dk_resolver *res,
+		       const struct dk_dane_opts *opts,
+		       enum dk_dane_service service, const char *name,
+		       SSL_CTX *shared, struct dk_diag *diag)
 {
 	struct dk_dane_report *r;
 	int e;
@@ -318,19 +352,18 @@ static int ck_init(struct ck *k, struct dk_resolver *res,
 	if (!r->domain) {
 		return DK_ENOMEM;
 	}
-	k->ctx = SSL_CTX_new(TLS_client_method());
-	if (!k->ctx || SSL_CTX_dane_enable(k->ctx) <= 0) {
+	if (shared && SSL_CTX_up_ref(shared)) {
+		k->ctx = shared;
+		return 0;
+	}
+	k->ctx = check_ssl_ctx();
+	if (!k->ctx) {
 		char rb[256];
 
 		dki_diagf(diag, "cannot set up OpenSSL: %s",
 			  dki_openssl_reason(rb, sizeof(rb)));
 		return DK_ECRYPTO;
 	}
-	/*
-	 * The handshake always completes, so that the chain can be reported;
-	 * the verdict comes from SSL_get_verify_result() and the DANE match.
-	 */
-	SSL_CTX_set_verify(k->ctx, SSL_VERIFY_NONE, NULL);
 	if (service == DK_DANE_SERVICE_TLS) {
 		int ok = (k->o.ca_file || k->o.ca_path)
 				 ? SSL_CTX_load_verify_locations(
@@ -373,38 +406,24 @@ static int ck_fail(struct ck *k, int e)
 	return e;
 }
 
-/*
- * The verdict of several hosts (RFC 7672: each MX host on its own): a
- * failure anywhere fails; a lookup that could not finish makes the result
- * incomplete; otherwise valid if some host with DANE verified.
- */
-int dk_dane_check_smtp(struct dk_resolver *resolver, const char *domain,
-		       const struct dk_dane_opts *opts,
-		       struct dk_dane_report **ret_report, struct dk_diag *diag)
-{
-	return dki_dane_check_smtp_ext(resolver, domain, opts, NULL, ret_report,
-				       diag);
-}
-
-int dki_dane_check_smtp_ext(struct dk_resolver *resolver, const char *domain,
-			    const struct dk_dane_opts *opts,
-			    const struct dki_smtp_ext *ext,
-			    struct dk_dane_report **ret_report,
-			    struct dk_diag *diag)
+int check_smtp_round(struct dk_resolver *resolver, const char *domain,
+		     const struct dk_dane_opts *opts,
+		     const struct dki_smtp_ext *ext, SSL_CTX *ctx,
+		     struct dki_scan_job *job, struct dk_dane_report **ret,
+		     struct dk_diag *diag)
 {
 	struct ck k;
 	struct mx *mx = NULL;
 	size_t n = 0;
 	int e;
 
-	if (!resolver || !domain || !ret_report) {
-		return DK_EINVAL;
-	}
-	e = ck_init(&k, resolver, opts, DK_DANE_SERVICE_SMTP, domain, diag);
+	e = ck_init_ctx(&k, resolver, opts, DK_DANE_SERVICE_SMTP, domain, ctx,
+			diag);
 	if (e < 0) {
 		return ck_fail(&k, e);
 	}
 	k.ext = ext;
+	k.job = job;
 	k.r->port = 25;
 	k.r->connect_port = k.o.connect_port ? k.o.connect_port : 25;
 	k.r->starttls = DK_STARTTLS_SMTP;
@@ -422,7 +441,35 @@ int dki_dane_check_smtp_ext(struct dk_resolver *resolver, const char *domain,
 		free(mx[i].name);
 	}
 	free(mx);
-	return ck_finish(&k, ret_report);
+	return ck_finish(&k, ret);
+}
+
+/*
+ * The verdict of several hosts (RFC 7672: each MX host on its own): a
+ * failure anywhere fails; a lookup that could not finish makes the result
+ * incomplete; otherwise valid if some host with DANE verified. The same
+ * code as a scan's (check_smtp_round()), in one round: lookups and
+ * probes wait for their answers.
+ */
+int dk_dane_check_smtp(struct dk_resolver *resolver, const char *domain,
+		       const struct dk_dane_opts *opts,
+		       struct dk_dane_report **ret_report, struct dk_diag *diag)
+{
+	return dki_dane_check_smtp_ext(resolver, domain, opts, NULL, ret_report,
+				       diag);
+}
+
+int dki_dane_check_smtp_ext(struct dk_resolver *resolver, const char *domain,
+			    const struct dk_dane_opts *opts,
+			    const struct dki_smtp_ext *ext,
+			    struct dk_dane_report **ret_report,
+			    struct dk_diag *diag)
+{
+	if (!resolver || !domain || !ret_report) {
+		return DK_EINVAL;
+	}
+	return check_smtp_round(resolver, domain, opts, ext, NULL, NULL,
+				ret_report, diag);
 }
 
 int dki_dane_host_dns(struct dk_resolver *resolver, const char *host,

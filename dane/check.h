@@ -30,6 +30,9 @@ struct ck {
 	struct dk_tlsa_rrset *kept;
 	/* dki_dane_check_smtp_ext(): the mail audit's additions, or NULL */
 	const struct dki_smtp_ext *ext;
+	/* a round of a domain of a scan (scan.c): probes come from its
+	 * cache, or are started on its loop and awaited */
+	struct dki_scan_job *job;
 };
 
 /* One MX host of the MX RRset (host.c). */
@@ -50,6 +53,13 @@ struct probe_out {
 	long verify_code;
 	long match_record;
 	int match_depth;
+	/* the TLSA record OpenSSL matched (match_record is its index among
+	 * the host's records, found once the outcome is at hand) */
+	uint8_t mu, ms, mm;
+	unsigned char *md;
+	size_t mdl;
+	int nomem;
+	int missed; /* a scan's probe not at hand yet: this round is void */
 };
 
 /* The key type of a leaf, for the alternate-key probes. */
@@ -92,6 +102,40 @@ void probe_core(struct ck *k, long hi, const char *address, unsigned port,
 void probe(struct ck *k, long hi, struct dk_dane_addr *ad,
 	   enum dk_starttls proto, STACK_OF(X509) * *ret_chain,
 	   STACK_OF(X509) * *extra, size_t *nextra);
+
+/* The probe as a non-blocking state machine on a libevent loop. */
+struct event_base;
+struct dki_probe;
+int probe_sm_start(struct event_base *base, SSL *ssl, const char *address,
+		   unsigned port, enum dk_starttls proto, int dane,
+		   const char *ehlo, double timeout,
+		   void (*done)(struct dki_probe *p, void *arg), void *arg,
+		   struct dki_probe **ret);
+void probe_sm_take(struct dki_probe *p, struct probe_out *out);
+void probe_sm_free(struct dki_probe *p);
+
+SSL_CTX *check_ssl_ctx(void);
+
+/* --- scans (scan.c) ------------------------------------------------------ */
+
+struct dki_scan_job;
+/*
+ * The probe @key of a round of a scan's domain: from the cache (*@out
+ * filled, @ssl freed), or started on the scan's loop (or joined, when
+ * another domain started it) with out->missed set: the round is void
+ * and runs again once the probe is done. @ssl is owned from now on.
+ */
+void scan_probe(struct ck *k, const char *key, SSL *ssl, const char *address,
+		unsigned port, enum dk_starttls proto, int dane,
+		const char *ehlo, struct probe_out *out);
+
+/* One round of check smtp @domain for a scan (check.c): the same code
+ * as dk_dane_check_smtp(), with the scan's SSL_CTX and probes. */
+int check_smtp_round(struct dk_resolver *resolver, const char *domain,
+		     const struct dk_dane_opts *opts,
+		     const struct dki_smtp_ext *ext, SSL_CTX *ctx,
+		     struct dki_scan_job *job, struct dk_dane_report **ret,
+		     struct dk_diag *diag);
 
 /* --- report and lint (lint.c) -------------------------------------------- */
 

@@ -516,6 +516,11 @@ void host_verdict(struct ck *k, long hi)
 		h->verdict = DK_DANE_FAILED;
 		set_strf(k, &h->why, "DANE failed at %zu of %zu addresses", bad,
 			 h->naddrs);
+	} else if (!ok && k->o.no_connect) {
+		h->verdict = DK_DANE_INCOMPLETE;
+		set_strf(k, &h->why,
+			 "usable TLSA records are published; no connection "
+			 "was made (no_connect)");
 	} else if (!ok) {
 		h->verdict = DK_DANE_INCOMPLETE;
 		set_strf(k, &h->why,

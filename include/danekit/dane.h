@@ -136,6 +136,10 @@ struct dk_dane_opts {
 	 * 0: 7 days; < 0: never. Signatures that expire before @at are
 	 * reported as well. */
 	long sig_warn_days;
+	/* Look up MX, addresses and TLSA, but connect nowhere: addresses
+	 * stay "skipped" and a host with DANE is "incomplete" (a DNS-only
+	 * survey, danekit scan --no-connect). */
+	int no_connect;
 };
 
 /* How bad a finding is. */
@@ -350,6 +354,87 @@ int dk_dane_fetch_chain(struct dk_resolver *resolver, const char *host,
 
 /** Free a report and everything in it. NULL is accepted. */
 void dk_dane_report_free(struct dk_dane_report *report);
+
+/* --- scans: check smtp over many domains on one event loop --------------- */
+
+/** Domains in flight by default: enough to keep one core busy. */
+#define DK_SCAN_CONCURRENCY 256
+/** Probe outcomes a scan keeps by default (MX host x address x key type). */
+#define DK_SCAN_CACHE_ENTRIES 4096
+
+/** Options of a scan; zero values take the defaults. */
+struct dk_scan_opts {
+	/* the options of each domain's check, as for dk_dane_check_smtp() */
+	struct dk_dane_opts dane;
+	/* the caller's limit of domains in flight (see dk_scan_active());
+	 * 0: DK_SCAN_CONCURRENCY */
+	size_t concurrency;
+	/* probe outcomes kept while the scan lasts, least recently used
+	 * out; 0: DK_SCAN_CACHE_ENTRIES */
+	size_t cache_entries;
+};
+
+/** Counters of a scan. */
+struct dk_scan_stats {
+	uint64_t added, done;
+	uint64_t rounds; /* rounds run (a round missing answers is redone) */
+	uint64_t probes; /* connections made */
+	uint64_t cache_hits; /* probes answered from the cache */
+	uint64_t cached;     /* outcomes in the cache now */
+};
+
+struct dk_scan;
+
+/**
+ * The outcome of one domain of a scan, in completion order: @err 0 and
+ * @report (the caller's, free with dk_dane_report_free()), or a DK_E*
+ * code with @diag (borrowed) and @report NULL. @domain is borrowed. The
+ * callback runs from the loop; it may call dk_scan_add().
+ */
+typedef void (*dk_scan_cb)(void *arg, const char *domain, int err,
+			   struct dk_dane_report *report,
+			   const struct dk_diag *diag);
+
+/**
+ * Make a scan on @resolver, which must be an event resolver
+ * (dk_resolver_new_event()); the scan runs on its loop. Each domain is
+ * checked by the code of dk_dane_check_smtp() (the same reports), its
+ * lookups and connections interleaved with the other domains' on the
+ * loop; each MX host x address x key type is probed once while its
+ * outcome is in the cache. Free the scan before the resolver.
+ *
+ * @return 0 and *@ret_scan (free with dk_scan_free()), DK_EINVAL (NULL
+ * argument, or not an event resolver), DK_ENOMEM, DK_ECRYPTO.
+ */
+int dk_scan_new(struct dk_resolver *resolver, const struct dk_scan_opts *opts,
+		dk_scan_cb cb, void *arg, struct dk_scan **ret_scan);
+
+/**
+ * Add @domain (copied) to the scan; its check starts from the loop. The
+ * caller keeps dk_scan_active() within the concurrency it wants (memory
+ * is bounded by the domains in flight). 0, DK_EINVAL (NULL, or not a
+ * domain name, with @diag), DK_ENOMEM.
+ */
+int dk_scan_add(struct dk_scan *scan, const char *domain, struct dk_diag *diag);
+
+/** Domains added and not yet handed to the callback. */
+size_t dk_scan_active(const struct dk_scan *scan);
+
+/** The concurrency of the options (after defaults). */
+size_t dk_scan_concurrency(const struct dk_scan *scan);
+
+/**
+ * Run the loop: until no domain is in flight (@once 0), or one pass that
+ * waits for at least one event (@once 1). 0, DK_EINVAL. Not from within
+ * the loop's callbacks.
+ */
+int dk_scan_run(struct dk_scan *scan, int once);
+
+/** Copy the counters into *@ret. */
+void dk_scan_get_stats(const struct dk_scan *scan, struct dk_scan_stats *ret);
+
+/** Free the scan (NULL accepted); domains in flight are dropped. */
+void dk_scan_free(struct dk_scan *scan);
 
 /*
  * The arrays of a report, element by element. Read them through these
