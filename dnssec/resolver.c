@@ -41,6 +41,7 @@ struct pending {
 	int err;
 	struct dk_answer *answer;
 	struct memo_entry *memo;
+	int deferred; /* held back by the token bucket (--qps), not sent */
 };
 
 struct dk_resolver {
@@ -63,6 +64,11 @@ struct dk_resolver {
 	uint64_t nnetwork;
 	int nrun;
 	int cb_depth; /* inside a callback run from the loop */
+	/* the token bucket of dk_resolver_set_qps(): lookups sent per
+	 * second, the tokens, when they were counted, the timer that sends
+	 * the lookups held back */
+	double qps, tokens, tokens_at;
+	struct event *qps_ev;
 };
 
 struct dk_answer {
@@ -86,6 +92,14 @@ static int in_loop(struct dk_resolver *r);
 static void ev_cancel_arg(struct dk_resolver *r, void *arg);
 static void ev_unlink(struct dk_resolver *r, struct pending *p);
 static void ev_free(struct pending *p);
+
+/* Cancel a lookup libunbound has (not one held back by the bucket). */
+static void cancel_ub(struct dk_resolver *r, struct pending *p)
+{
+	if (!p->deferred) {
+		ub_cancel(r->ctx, p->async_id);
+	}
+}
 
 const char *dk_dnssec_status_name(enum dk_dnssec_status status)
 {
@@ -605,7 +619,7 @@ int dki_selftest_run(struct dk_resolver *r, struct dki_selftest **ret,
 		for (struct pending *p = r->pending; p; p = p->next) {
 			for (size_t i = 0; i < n; i++) {
 				if (p->arg == &t[i] && !p->done) {
-					ub_cancel(r->ctx, p->async_id);
+					cancel_ub(r, p);
 					p->done = 1;
 				}
 			}
@@ -771,7 +785,7 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	for (p = resolver->pending; p; p = next) {
 		next = p->next;
 		if (!p->done) {
-			ub_cancel(resolver->ctx, p->async_id);
+			cancel_ub(resolver, p);
 		}
 		free(p->name);
 		free(p);
@@ -780,10 +794,13 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	while (resolver->evq) {
 		p = resolver->evq;
 		if (!p->done) {
-			ub_cancel(resolver->ctx, p->async_id);
+			cancel_ub(resolver, p);
 		}
 		ev_unlink(resolver, p);
 		ev_free(p);
+	}
+	if (resolver->qps_ev) {
+		event_free(resolver->qps_ev);
 	}
 	ub_ctx_delete(resolver->ctx);
 	if (resolver->own_base) {
@@ -1497,7 +1514,7 @@ static void ev_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!p->done) {
-		ub_cancel(r->ctx, p->async_id);
+		cancel_ub(r, p);
 		p->done = 1;
 		p->err = DK_ETIMEDOUT;
 		if (!p->cb && !p->memo) {
@@ -1511,11 +1528,132 @@ static void ev_timer(evutil_socket_t fd, short what, void *arg)
  * Start an event lookup: 0 and *@ret (done at once when the answer was in
  * the cache, else in flight with its time-out armed), or a DK_E* code.
  */
+/*
+ * The token bucket (dk_resolver_set_qps()): tokens come at @qps a second
+ * up to a tenth of a second's worth (at least one); a lookup is sent when
+ * a token is there, and uses it up only when libunbound had to send it
+ * (an answer from the cache is free).
+ */
+static int qps_take(struct dk_resolver *r)
+{
+	double now = dki_now(), burst = r->qps / 10.0;
+
+	if (burst < 1.0) {
+		burst = 1.0;
+	}
+	r->tokens += (now - r->tokens_at) * r->qps;
+	r->tokens_at = now;
+	if (r->tokens > burst) {
+		r->tokens = burst;
+	}
+	return r->tokens >= 1.0;
+}
+
+/* Send @p to libunbound: 0 (done at once when the answer was in the
+ * cache, else in flight with its time-out armed), or a DK_E* code. */
+static int ev_send(struct dk_resolver *r, struct pending *p)
+{
+	struct timeval tv;
+	int u;
+
+	p->deferred = 0;
+	p->deadline = dki_now() + r->timeout;
+	p->starting = 1;
+	u = ub_resolve_event(r->ctx, p->name, p->type, LDNS_RR_CLASS_IN, p,
+			     ev_done, &p->async_id);
+	p->starting = 0;
+	if (u != 0) {
+		return u == UB_NOMEM ? DK_ENOMEM : DK_ERESOLVER;
+	}
+	if (!p->done) {
+		r->nnetwork++;
+		if (r->qps > 0) {
+			r->tokens -= 1.0;
+		}
+		tv.tv_sec = (time_t)r->timeout;
+		tv.tv_usec =
+			(suseconds_t)((r->timeout - (double)tv.tv_sec) * 1e6);
+		event_add(p->ev, &tv);
+	}
+	return 0;
+}
+
+static void qps_tick(evutil_socket_t fd, short what, void *arg);
+
+static void qps_arm(struct dk_resolver *r)
+{
+	double wait = 1.0 / r->qps;
+	struct timeval tv;
+
+	if (!r->qps_ev || evtimer_pending(r->qps_ev, NULL)) {
+		return;
+	}
+	if (wait < 0.001) {
+		wait = 0.001;
+	}
+	tv.tv_sec = (time_t)wait;
+	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	evtimer_add(r->qps_ev, &tv);
+}
+
+/* Send the lookups held back, oldest first, while there are tokens. */
+static void qps_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dk_resolver *r = arg;
+	struct pending *p = r->evq, *tail = NULL;
+	int left = 0;
+
+	(void)fd;
+	(void)what;
+	for (; p; p = p->next) {
+		tail = p;
+	}
+	for (p = tail; p;) {
+		struct pending *prev = p->prev;
+
+		if (p->deferred) {
+			if (!qps_take(r)) {
+				left = 1;
+				break;
+			}
+			if (ev_send(r, p) < 0) {
+				p->done = 1;
+				p->err = DK_ERESOLVER;
+			}
+			if (p->done && (p->cb || p->memo)) {
+				/* delivered from the loop, as ever */
+				event_active(p->ev, EV_TIMEOUT, 1);
+			}
+		}
+		p = prev;
+	}
+	if (left) {
+		qps_arm(r);
+	}
+}
+
+int dk_resolver_set_qps(struct dk_resolver *resolver, double qps)
+{
+	if (!resolver || !resolver->base || !(qps >= 0)) {
+		return DK_EINVAL;
+	}
+	if (!resolver->qps_ev) {
+		resolver->qps_ev =
+			evtimer_new(resolver->base, qps_tick, resolver);
+		if (!resolver->qps_ev) {
+			return DK_ENOMEM;
+		}
+	}
+	resolver->qps = qps;
+	resolver->tokens = 1.0;
+	resolver->tokens_at = dki_now();
+	return 0;
+}
+
 static int ev_start(struct dk_resolver *r, const char *name, uint16_t type,
 		    dk_lookup_cb cb, void *arg, struct pending **ret)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	struct timeval tv;
 	int u;
 
 	if (!p) {
@@ -1539,21 +1677,18 @@ static int ev_start(struct dk_resolver *r, const char *name, uint16_t type,
 	}
 	r->evq = p;
 	r->npending++;
-	p->starting = 1;
-	u = ub_resolve_event(r->ctx, p->name, type, LDNS_RR_CLASS_IN, p,
-			     ev_done, &p->async_id);
-	p->starting = 0;
-	if (u != 0) {
+	if (r->qps > 0 && !qps_take(r)) {
+		/* held back: sent by the bucket's timer */
+		p->deferred = 1;
+		qps_arm(r);
+		*ret = p;
+		return 0;
+	}
+	u = ev_send(r, p);
+	if (u < 0) {
 		ev_unlink(r, p);
 		ev_free(p);
-		return u == UB_NOMEM ? DK_ENOMEM : DK_ERESOLVER;
-	}
-	if (!p->done) {
-		r->nnetwork++;
-		tv.tv_sec = (time_t)r->timeout;
-		tv.tv_usec =
-			(suseconds_t)((r->timeout - (double)tv.tv_sec) * 1e6);
-		event_add(p->ev, &tv);
+		return u;
 	}
 	*ret = p;
 	return 0;
@@ -1659,7 +1794,7 @@ static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
 		/* not at hand: the step runs again once it is */
 		e = calloc(1, sizeof(*e));
 		if (!e) {
-			ub_cancel(r->ctx, p->async_id);
+			cancel_ub(r, p);
 			ev_unlink(r, p);
 			ev_free(p);
 			free(abs);
@@ -1679,14 +1814,14 @@ static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
 	}
 	if (!p->done && m) {
 		/* the step may not wait any more */
-		ub_cancel(r->ctx, p->async_id);
+		cancel_ub(r, p);
 		p->done = 1;
 		p->err = DK_ETIMEDOUT;
 	}
 	while (!p->done) {
 		if (in_loop(r) || event_base_loop(r->base, EVLOOP_ONCE) < 0) {
 			/* the loop runs already: this caller may not wait */
-			ub_cancel(r->ctx, p->async_id);
+			cancel_ub(r, p);
 			ev_unlink(r, p);
 			ev_free(p);
 			free(abs);
@@ -1773,7 +1908,7 @@ void dki_memo_free(struct dki_memo *m)
 	for (e = m->entries; e; e = next) {
 		next = e->next;
 		if (e->p) {
-			ub_cancel(m->r->ctx, e->p->async_id);
+			cancel_ub(m->r, e->p);
 			ev_unlink(m->r, e->p);
 			ev_free(e->p);
 		}
@@ -1823,7 +1958,7 @@ static void ev_cancel_arg(struct dk_resolver *r, void *arg)
 		next = p->next;
 		if (p->arg == arg && !p->memo) {
 			if (!p->done) {
-				ub_cancel(r->ctx, p->async_id);
+				cancel_ub(r, p);
 			}
 			ev_unlink(r, p);
 			ev_free(p);
@@ -1903,7 +2038,7 @@ static int reap(struct dk_resolver *resolver)
 		again = 0;
 		for (struct pending *p = resolver->pending; p; p = p->next) {
 			if (!p->done && now >= p->deadline) {
-				ub_cancel(resolver->ctx, p->async_id);
+				cancel_ub(resolver, p);
 				p->done = 1;
 				p->cb(p->arg, DK_ETIMEDOUT, NULL);
 				n++;

@@ -487,7 +487,8 @@ int cli_name_type(const struct cli *cli, int argc, char **argv,
  * and runs the self-test: a set-up that cannot validate is an error here
  * (65, or 66 without an anchor), never a run of "insecure" answers.
  */
-int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
+static int resolver_new(const struct cli *cli, int event,
+			struct dk_resolver **ret)
 {
 	struct dk_resolver_opts o = { 0 };
 	struct dk_diag diag = { "" };
@@ -509,7 +510,8 @@ int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
 	if (tmp) {
 		dup2(fileno(tmp), STDERR_FILENO);
 	}
-	r = dk_resolver_new(&o, ret, &diag);
+	r = event ? dk_resolver_new_event(&o, NULL, ret, &diag)
+		  : dk_resolver_new(&o, ret, &diag);
 	if (tmp) {
 		fflush(stderr);
 		dup2(saved, STDERR_FILENO);
@@ -533,4 +535,14 @@ int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
 		return cli_exit_for(r);
 	}
 	return EXIT_OK;
+}
+
+int cli_resolver(const struct cli *cli, struct dk_resolver **ret)
+{
+	return resolver_new(cli, 0, ret);
+}
+
+int cli_resolver_event(const struct cli *cli, struct dk_resolver **ret)
+{
+	return resolver_new(cli, 1, ret);
 }

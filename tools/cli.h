@@ -189,6 +189,7 @@ int cmd_hook(struct cli *cli, int argc, char **argv);
 int cmd_publish(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
+int cmd_scan(struct cli *cli, int argc, char **argv);
 
 /*
  * Make the resolver of the global options (--anchor, --unbound-conf,
@@ -197,5 +198,25 @@ int cmd_audit(struct cli *cli, int argc, char **argv);
  */
 struct dk_resolver;
 int cli_resolver(const struct cli *cli, struct dk_resolver **ret);
+
+/* The same, an event resolver on a loop of its own (scan, check smtp). */
+int cli_resolver_event(const struct cli *cli, struct dk_resolver **ret);
+
+/* check smtp's JSON document and exit status of a report (cmd_check.c);
+ * scan prints the same. */
+struct dk_dane_report;
+json_t *check_json_report(const struct dk_dane_report *r);
+int check_report_exit(const struct dk_dane_report *r);
+
+/*
+ * check smtp of one domain as a scan of one domain (cmd_scan.c): the
+ * same code and loop as danekit scan. Returns 0 and *@ret, or a DK_E*
+ * code with @diag.
+ */
+struct dk_dane_opts;
+struct dk_diag;
+int scan_one(struct dk_resolver *res, const char *domain,
+	     const struct dk_dane_opts *o, struct dk_dane_report **ret,
+	     struct dk_diag *diag);
 
 #endif

@@ -647,6 +647,16 @@ static json_t *json_report(const struct dk_dane_report *r)
 			    verdict_exit(r->verdict), doc);
 }
 
+json_t *check_json_report(const struct dk_dane_report *r)
+{
+	return json_report(r);
+}
+
+int check_report_exit(const struct dk_dane_report *r)
+{
+	return verdict_exit(r->verdict);
+}
+
 static int print_report(const struct cli *cli, const struct dk_dane_report *r)
 {
 	char *buf = NULL;
@@ -947,13 +957,14 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	o.timeout = cli->timeout;
-	rc = cli_resolver(cli, &res);
+	/* check smtp is a scan of one domain: the same code, the same loop */
+	rc = smtp ? cli_resolver_event(cli, &res) : cli_resolver(cli, &res);
 	if (rc != EXIT_OK) {
 		return rc;
 	}
 	mon_start();
 	if (smtp) {
-		r = dk_dane_check_smtp(res, host, &o, &rep, &diag);
+		r = scan_one(res, host, &o, &rep, &diag);
 	} else {
 		r = dk_dane_check_tls(res, host, (unsigned)port, &o, &rep,
 				      &diag);

@@ -94,7 +94,7 @@ static const struct command commands[] = {
 	{ "chain", cmd_chain },	      { "check", cmd_check },
 	{ "rollover", cmd_rollover }, { "hook", cmd_hook },
 	{ "publish", cmd_publish },   { "doctor", cmd_doctor },
-	{ "audit", cmd_audit },
+	{ "audit", cmd_audit },	      { "scan", cmd_scan },
 };
 
 int main(int argc, char **argv)

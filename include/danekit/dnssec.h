@@ -278,6 +278,14 @@ int dk_resolver_new_event(const struct dk_resolver_opts *opts,
 			  struct dk_resolver **ret_resolver,
 			  struct dk_diag *diag);
 
+/**
+ * Limit an event resolver to @qps lookups sent a second (a token bucket;
+ * answers from libunbound's cache are not counted; 0: no limit). Lookups
+ * over the limit wait on the loop; their time-out starts when they are
+ * sent. 0, DK_EINVAL (NULL, not an event resolver, @qps < 0), DK_ENOMEM.
+ */
+int dk_resolver_set_qps(struct dk_resolver *resolver, double qps);
+
 /** The loop of an event resolver, borrowed; NULL for other resolvers. */
 struct event_base *dk_resolver_get0_event_base(struct dk_resolver *resolver);
 
