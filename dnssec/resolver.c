@@ -42,6 +42,16 @@ struct pending {
 	struct dk_answer *answer;
 	struct memo_entry *memo;
 	int deferred; /* held back by the token bucket (--qps), not sent */
+	/*
+	 * The same name and type asked again while a lookup is in flight
+	 * joins it (libunbound's event interface may leave the callback of
+	 * a duplicate query unanswered): the first is the leader, sent;
+	 * followers get a copy of its outcome. @lnext chains the leaders in
+	 * flight in the resolver's table.
+	 */
+	struct pending *leader, *followers, *fnext, *fprev, *lnext;
+	int follower;
+	int in_table;
 };
 
 struct dk_resolver {
@@ -69,6 +79,8 @@ struct dk_resolver {
 	 * the lookups held back */
 	double qps, tokens, tokens_at;
 	struct event *qps_ev;
+	/* event lookups in flight at libunbound, by name and type */
+	struct pending *leaders[1024];
 };
 
 struct dk_answer {
@@ -96,7 +108,7 @@ static void ev_free(struct pending *p);
 /* Cancel a lookup libunbound has (not one held back by the bucket). */
 static void cancel_ub(struct dk_resolver *r, struct pending *p)
 {
-	if (!p->deferred) {
+	if (!p->deferred && !p->follower) {
 		ub_cancel(r->ctx, p->async_id);
 	}
 }
@@ -438,6 +450,17 @@ static int resolver_new(const struct dk_resolver_opts *opts,
 			rc = DK_ERESOLVER;
 			goto fail;
 		}
+	}
+	/*
+	 * Answers from the cache in the order they came (unbound rotates
+	 * RRsets by default): a report lists records the same way whether
+	 * the lookup was sent or answered from the cache (a scan asks the
+	 * cache what check asks the network).
+	 */
+	if ((u = ub_ctx_set_option(r->ctx, "rrset-roundrobin:", "no")) != 0) {
+		dki_diagf(diag, "libunbound: %s", ub_strerror(u));
+		rc = DK_ERESOLVER;
+		goto fail;
 	}
 	if ((u = ub_ctx_set_option(r->ctx, "val-log-level:", "2")) != 0) {
 		dki_diagf(diag, "libunbound: %s", ub_strerror(u));
@@ -1434,8 +1457,76 @@ static void ev_unlink(struct dk_resolver *r, struct pending *p)
 	r->npending--;
 }
 
+static size_t lead_slot(const char *name, uint16_t type)
+{
+	size_t h = 5381u + type;
+
+	for (; *name; name++) {
+		h = h * 33u + (unsigned char)tolower((unsigned char)*name);
+	}
+	return h % (sizeof(((struct dk_resolver *)0)->leaders) /
+		    sizeof(struct pending *));
+}
+
+static struct pending *lead_find(struct dk_resolver *r, const char *name,
+				 uint16_t type)
+{
+	for (struct pending *q = r->leaders[lead_slot(name, type)]; q;
+	     q = q->lnext) {
+		if (q->type == type && !q->done &&
+		    strcasecmp(q->name, name) == 0) {
+			return q;
+		}
+	}
+	return NULL;
+}
+
+static void lead_remove(struct pending *p)
+{
+	struct pending **pp;
+
+	if (!p->in_table) {
+		return;
+	}
+	pp = &p->resolver->leaders[lead_slot(p->name, p->type)];
+	while (*pp && *pp != p) {
+		pp = &(*pp)->lnext;
+	}
+	if (*pp) {
+		*pp = p->lnext;
+	}
+	p->lnext = NULL;
+	p->in_table = 0;
+}
+
+/* Leave the leader @p was following (or let its followers go: they then
+ * time out on their own timers). */
+static void follow_detach(struct pending *p)
+{
+	struct pending *f, *next;
+
+	if (p->leader) {
+		if (p->fprev) {
+			p->fprev->fnext = p->fnext;
+		} else {
+			p->leader->followers = p->fnext;
+		}
+		if (p->fnext) {
+			p->fnext->fprev = p->fprev;
+		}
+		p->leader = p->fnext = p->fprev = NULL;
+	}
+	for (f = p->followers; f; f = next) {
+		next = f->fnext;
+		f->leader = f->fnext = f->fprev = NULL;
+	}
+	p->followers = NULL;
+}
+
 static void ev_free(struct pending *p)
 {
+	lead_remove(p);
+	follow_detach(p);
 	if (p->ev) {
 		event_free(p->ev);
 	}
@@ -1492,6 +1583,24 @@ static void ev_done(void *arg, int rcode, void *packet, int len, int sec,
 	p->done = 1;
 	p->err = answer_from_event(p->name, p->type, rcode, packet, len, sec,
 				   why, &p->answer);
+	lead_remove(p);
+	while (p->followers) {
+		struct pending *f = p->followers;
+
+		follow_detach(f);
+		f->done = 1;
+		f->err = p->err;
+		if (p->answer) {
+			f->answer = answer_dup(p->answer);
+			if (!f->answer) {
+				f->err = DK_ENOMEM;
+			}
+		}
+		event_del(f->ev);
+		if (f->cb || f->memo) {
+			event_active(f->ev, EV_TIMEOUT, 1);
+		}
+	}
 	if (p->starting || (!p->cb && !p->memo)) {
 		/* a synchronous start or wait picks it up */
 		if (!p->starting) {
@@ -1517,6 +1626,8 @@ static void ev_timer(evutil_socket_t fd, short what, void *arg)
 		cancel_ub(r, p);
 		p->done = 1;
 		p->err = DK_ETIMEDOUT;
+		lead_remove(p);
+		follow_detach(p);
 		if (!p->cb && !p->memo) {
 			return; /* a synchronous wait picks it up */
 		}
@@ -1566,6 +1677,11 @@ static int ev_send(struct dk_resolver *r, struct pending *p)
 		return u == UB_NOMEM ? DK_ENOMEM : DK_ERESOLVER;
 	}
 	if (!p->done) {
+		size_t slot = lead_slot(p->name, p->type);
+
+		p->lnext = r->leaders[slot];
+		r->leaders[slot] = p;
+		p->in_table = 1;
 		r->nnetwork++;
 		if (r->qps > 0) {
 			r->tokens -= 1.0;
@@ -1654,6 +1770,7 @@ static int ev_start(struct dk_resolver *r, const char *name, uint16_t type,
 		    dk_lookup_cb cb, void *arg, struct pending **ret)
 {
 	struct pending *p = calloc(1, sizeof(*p));
+	struct pending *q;
 	int u;
 
 	if (!p) {
@@ -1677,6 +1794,24 @@ static int ev_start(struct dk_resolver *r, const char *name, uint16_t type,
 	}
 	r->evq = p;
 	r->npending++;
+	if ((q = lead_find(r, p->name, type)) != NULL) {
+		/* joins the same lookup in flight */
+		struct timeval tv;
+
+		p->follower = 1;
+		p->leader = q;
+		p->fnext = q->followers;
+		if (q->followers) {
+			q->followers->fprev = p;
+		}
+		q->followers = p;
+		tv.tv_sec = (time_t)r->timeout;
+		tv.tv_usec =
+			(suseconds_t)((r->timeout - (double)tv.tv_sec) * 1e6);
+		event_add(p->ev, &tv);
+		*ret = p;
+		return 0;
+	}
 	if (r->qps > 0 && !qps_take(r)) {
 		/* held back: sent by the bucket's timer */
 		p->deferred = 1;

@@ -68,8 +68,11 @@ enum {
 	OPT_AUDIT,
 };
 
-/* This many domains in a row whose MX lookup timed out: the resolver is
- * gone, the scan stops (75). */
+/* This many domains in a row whose MX lookup timed out: the resolver may
+ * be gone. The scan starts nothing new, lets the domains in flight end,
+ * and runs the resolver's self-test: when that cannot finish either, the
+ * scan stops (75); else it goes on (a provider whose name servers are
+ * down times its own domains out, not the scan). */
 #define GONE_RUN 64
 
 /* A set of names (--skip-done): open addressing on the FNV-1a hash. */
@@ -89,7 +92,7 @@ struct scan_state {
 	uint64_t verdicts[8];
 	uint64_t errors;
 	unsigned gone_run;
-	int gone;
+	int suspect, gone;
 	int write_error;
 };
 
@@ -376,7 +379,7 @@ static void on_domain(void *arg, const char *domain, int err,
 	st->verdicts[verdict_slot(rep->verdict)]++;
 	if (resolver_gone(rep)) {
 		if (++st->gone_run >= GONE_RUN) {
-			st->gone = 1;
+			st->suspect = 1;
 		}
 	} else {
 		st->gone_run = 0;
@@ -692,7 +695,20 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	for (;;) {
 		int eof = 0;
 
-		while (!eof && !st.gone && !st.write_error &&
+		if (st.suspect) {
+			struct dk_diag diag = { "" };
+
+			dk_scan_run(st.scan, 0);
+			r = dk_resolver_selftest(res, &diag);
+			if (r == DK_ETIMEDOUT || r == DK_ERESOLVER ||
+			    r == DK_ESERVFAIL) {
+				st.gone = 1;
+				break;
+			}
+			st.suspect = 0;
+			st.gone_run = 0;
+		}
+		while (!eof && !st.gone && !st.suspect && !st.write_error &&
 		       dk_scan_active(st.scan) < so.concurrency) {
 			ssize_t n = getline(&line, &cap, in);
 			char *d, *end;
@@ -737,6 +753,9 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		if (dk_scan_active(st.scan) == 0 &&
 		    (eof || st.gone || st.write_error)) {
 			break;
+		}
+		if (st.suspect) {
+			continue;
 		}
 		if (st.gone || st.write_error) {
 			/* finish what is in flight, start nothing new */
@@ -784,8 +803,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	if (st.gone && rc == EXIT_OK) {
 		cli_err(cli,
 			"the resolver stopped answering (%d MX lookups in a "
-			"row timed out): run again with --skip-done on this "
-			"output",
+			"row timed out, and its self-test): run again with "
+			"--skip-done on this output",
 			GONE_RUN);
 		rc = EXIT_TEMPFAIL;
 	}

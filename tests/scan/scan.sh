@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# danekit scan against the lab (DK_LAB_RUN, else the lab is started):
+#   agree      scan --json and check smtp --json give the same document
+#              (and exit status) for every lab domain, at concurrency 64
+#   shards     4 shards run by GNU parallel are disjoint and their union
+#              is an unsharded run
+#   skipdone   a run cut short (its last line half written) resumed with
+#              --skip-done: together they are the whole input, once each
+#   bad        bad input: exit statuses 64/65/66, one stderr line, no stdout
+#   memory     peak RSS streaming a long NXDOMAIN-heavy input (measured;
+#              bounded under 200 MiB)
+# Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
+set -euo pipefail
+: "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
+what="${1:?agree|shards|skipdone|bad|memory}"
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+flock /tmp/danekit-lab.lock bash "$DK_SRCDIR/testzones/lab" up >/dev/null 2>&1 ||
+	fail "lab up failed"
+eval "$(bash "$DK_SRCDIR/testzones/lab" env)"
+W="$(mktemp -d /tmp/dk-scan-XXXXXX)"
+trap 'rm -rf "$W"' EXIT
+DK=("$DANEKIT" --unbound-conf "$DK_LAB_CONF" --timeout 5)
+# connect to the lab's Postfix port (the TLSA records stay at _25)
+CP=()
+if [ "${DK_LAB_SMTP_PORT:-25}" != 25 ]; then
+	CP=(--connect-port "$DK_LAB_SMTP_PORT")
+fi
+
+# Every lab zone (not the reverse ones), names without MX, NXDOMAIN.
+lab_domains() {
+	sed -n 's/^[[:space:]]*name: "\(.*\)\."$/\1/p' "$DK_LAB_RUN/nsd.conf" |
+		grep -v 'arpa$'
+	printf '%s\n' mail.secure.test cname.secure.test nonexistent.test \
+		nonexistent.secure.test
+}
+
+case "$what" in
+agree)
+	lab_domains >"$W/in"
+	n=$(wc -l <"$W/in")
+	"${DK[@]}" --json scan --no-progress --concurrency 64 "${CP[@]}" \
+		"$W/in" >"$W/scan.json" 2>"$W/scan.err" ||
+		fail "scan: exit $? ($(cat "$W/scan.err"))"
+	[ "$(wc -l <"$W/scan.json")" -eq "$n" ] ||
+		fail "scan gave $(wc -l <"$W/scan.json") lines for $n domains"
+	mkdir "$W/one"
+	while read -r d; do
+		set +e
+		"${DK[@]}" --json check smtp "${CP[@]}" "$d" >"$W/one/$d.json" \
+			2>"$W/one/$d.err"
+		echo $? >"$W/one/$d.rc"
+		set -e
+	done <"$W/in"
+	python3 - "$W" <<'PY' || exit 1
+import json, os, sys
+w = sys.argv[1]
+docs = {}
+for line in open(os.path.join(w, "scan.json")):
+    d = json.loads(line)
+    docs[d["domain"].rstrip(".").lower()] = d
+bad = 0
+for name in open(os.path.join(w, "in")).read().split():
+    rc = int(open(os.path.join(w, "one", name + ".rc")).read())
+    one = open(os.path.join(w, "one", name + ".json")).read()
+    s = docs.get(name)
+    if s is None:
+        print("FAIL: no scan line for", name); bad += 1; continue
+    if s["exit"] != rc:
+        print("FAIL: %s: scan says exit %d, check smtp exited %d" % (name, s["exit"], rc)); bad += 1
+    if not one.strip():
+        print("FAIL: %s: check smtp printed nothing" % name); bad += 1; continue
+    c = json.loads(one)
+    for x in (s, c):
+        x.pop("at", None)
+    if s != c:
+        print("FAIL: %s: the documents differ\n scan:  %s\n check: %s" % (name, json.dumps(s, sort_keys=True), json.dumps(c, sort_keys=True))); bad += 1
+print("agree: %d domains compared" % len(docs))
+sys.exit(1 if bad else 0)
+PY
+	;;
+shards)
+	command -v parallel >/dev/null || fail "GNU parallel is not installed"
+	{
+		lab_domains
+		seq 1 3000 | sed 's/^/n/; s/$/.nxd.test/'
+		seq 1 500 | sed 's/^/SHARD-/; s/$/.Secure.Test./'
+	} >"$W/in"
+	"${DK[@]}" scan --no-progress -q --no-connect "$W/in" |
+		cut -d' ' -f1 | sort >"$W/all"
+	export DANEKIT DK_LAB_CONF W
+	parallel -j4 --halt now,fail=1 \
+		'"$DANEKIT" --unbound-conf "$DK_LAB_CONF" --timeout 5 scan -q --no-progress --no-connect --shard {}/4 "$W/in" > "$W/shard.{}"' \
+		::: 0 1 2 3 || fail "a shard failed"
+	for k in 0 1 2 3; do
+		[ -s "$W/shard.$k" ] || fail "shard $k is empty"
+		cut -d' ' -f1 "$W/shard.$k" | sort >"$W/s.$k"
+	done
+	sort "$W"/s.[0-3] >"$W/union"
+	[ "$(sort -u "$W/union" | wc -l)" -eq "$(wc -l <"$W/union")" ] ||
+		fail "the shards overlap"
+	cmp -s "$W/union" "$W/all" || fail "the union of the shards is not the whole run"
+	# names are compared lower-case without the final dot
+	grep -q '^shard-1.secure.test$' "$W/all" || fail "names are not normalised"
+	echo "shards: $(wc -l <"$W/all") lines; shards of $(wc -l <"$W/s.0"), $(wc -l <"$W/s.1"), $(wc -l <"$W/s.2"), $(wc -l <"$W/s.3")"
+	;;
+skipdone)
+	{
+		lab_domains
+		seq 1 2000 | sed 's/^/k/; s/$/.nxd.test/'
+	} >"$W/in"
+	"${DK[@]}" --json scan --no-progress --no-connect "$W/in" >"$W/all.json"
+	total=$(wc -l <"$W/all.json")
+	# a killed run: the first 700 lines, then half a line
+	head -n 700 "$W/all.json" >"$W/part.json"
+	sed -n 701p "$W/all.json" | head -c 40 >>"$W/part.json"
+	"${DK[@]}" --json scan --no-progress --no-connect \
+		--skip-done "$W/part.json" "$W/in" >"$W/rest.json" ||
+		fail "resume: exit $?"
+	python3 - "$W" "$total" <<'PY' || exit 1
+import json, sys, os
+w, total = sys.argv[1], int(sys.argv[2])
+def names(f, cut=False):
+    out = []
+    for line in open(os.path.join(w, f)):
+        try:
+            out.append(json.loads(line)["domain"])
+        except ValueError:
+            if not cut: raise
+    return out
+part, rest, allv = names("part.json", True), names("rest.json"), names("all.json")
+assert len(part) == 700, len(part)
+assert not set(part) & set(rest), "resumed domains that were done"
+assert len(part) + len(rest) == total == len(allv), (len(part), len(rest), total)
+assert set(part) | set(rest) == set(allv)
+print("skipdone: %d done + %d resumed = %d" % (len(part), len(rest), total))
+PY
+	# text output resumes too
+	"${DK[@]}" scan --no-progress -q --no-connect "$W/in" >"$W/all.txt"
+	head -n 100 "$W/all.txt" >"$W/part.txt"
+	"${DK[@]}" scan --no-progress -q --no-connect --skip-done "$W/part.txt" \
+		"$W/in" >"$W/rest.txt"
+	[ $(($(wc -l <"$W/part.txt") + $(wc -l <"$W/rest.txt"))) -eq "$total" ] ||
+		fail "text resume: $(wc -l <"$W/rest.txt") lines"
+	;;
+bad)
+	printf 'secure.test\n' >"$W/in"
+	printf '{"domain":"secure.test.","exit":0}\nthis is not scan output\n{"x":1}\n' >"$W/notscan"
+	check() {
+		local want="$1"
+		shift
+		set +e
+		"$@" >"$W/out" 2>"$W/err"
+		local rc=$?
+		set -e
+		[ "$rc" -eq "$want" ] || fail "$*: exit $rc, not $want ($(cat "$W/err"))"
+		[ ! -s "$W/out" ] || fail "$*: wrote to stdout: $(head -c 200 "$W/out")"
+		[ "$(wc -l <"$W/err")" -eq 1 ] || fail "$*: not one line on stderr: $(cat "$W/err")"
+		grep -q '^danekit: scan: ' "$W/err" || fail "$*: $(cat "$W/err")"
+	}
+	check 66 "${DK[@]}" scan "$W/missing"
+	check 66 "${DK[@]}" scan "$W"
+	check 66 "${DK[@]}" scan --skip-done "$W/missing" "$W/in"
+	check 65 "${DK[@]}" scan --skip-done "$W/notscan" "$W/in"
+	check 64 "${DK[@]}" scan --shard 4/4 "$W/in"
+	check 64 "${DK[@]}" scan --shard 1 "$W/in"
+	check 64 "${DK[@]}" scan --shard x/2 "$W/in"
+	check 64 "${DK[@]}" scan --concurrency 0 "$W/in"
+	check 64 "${DK[@]}" scan --qps -1 "$W/in"
+	check 64 "${DK[@]}" scan --bogus "$W/in"
+	check 64 "${DK[@]}" scan "$W/in" "$W/in"
+	check 64 "${DK[@]}" scan --progress --no-progress "$W/in"
+	check 64 "${DK[@]}" scan --no-connect --connect-port 2525 "$W/in"
+	check 64 "${DK[@]}" scan -4 -6 "$W/in"
+	# a line that is no domain name: its own line (exit 65), the scan goes on
+	printf 'bad..name\nsecure.test\n' | "${DK[@]}" --json scan --no-connect >"$W/out" 2>/dev/null
+	python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 2, lines
+bad = [l for l in lines if l["domain"] == "bad..name"][0]
+assert bad["exit"] == 65 and "error" in bad, bad
+' "$W/out" || fail "bad line"
+	echo "bad: ok"
+	;;
+memory)
+	n=${DK_SCAN_MEMORY_LINES:-100000}
+	lab_domains >"$W/lab"
+	{
+		for i in $(seq 1 20); do
+			cat "$W/lab"
+		done
+		seq 1 "$n" | sed 's/^/m/; s/$/.nxd.test/'
+	} >"$W/in"
+	/usr/bin/time -f '%M %e' -o "$W/time" "${DK[@]}" --json scan --no-progress --no-connect \
+		--concurrency 1000 "$W/in" >"$W/out"
+	read -r kb secs <"$W/time"
+	lines=$(wc -l <"$W/out")
+	echo "memory: $lines lines in ${secs} s, peak RSS $((kb / 1024)) MiB"
+	[ "$lines" -eq "$(wc -l <"$W/in")" ] || fail "$lines lines for $(wc -l <"$W/in")"
+	[ "$kb" -lt $((200 * 1024)) ] || fail "peak RSS $((kb / 1024)) MiB"
+	;;
+*)
+	fail "unknown test $what"
+	;;
+esac
