@@ -129,6 +129,12 @@ void scan_probe(struct ck *k, const char *key, SSL *ssl, const char *address,
 		unsigned port, enum dk_starttls proto, int dane,
 		const char *ehlo, struct probe_out *out);
 
+/* dk_tlsa_lookup() through the scan's cache of TLSA RRsets (by owner):
+ * an RRset judged in a round that missed nothing is kept for the run
+ * (bounded), shared read-only. */
+int scan_tlsa_lookup(struct ck *k, const char *owner,
+		     struct dk_tlsa_rrset **ret, struct dk_diag *diag);
+
 /* One round of check smtp @domain for a scan (check.c): the same code
  * as dk_dane_check_smtp(), with the scan's SSL_CTX and probes. */
 int check_smtp_round(struct dk_resolver *resolver, const char *domain,

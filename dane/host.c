@@ -254,6 +254,8 @@ static int have_finding(const struct ck *k, const char *msg)
 	return 0;
 }
 
+static void sig_warnings_of(struct ck *k, long hi, const struct dk_chain *ch);
+
 static void sig_warnings(struct ck *k, long hi, const char *name, uint16_t type)
 {
 	struct dk_chain *ch = NULL;
@@ -267,6 +269,20 @@ static void sig_warnings(struct ck *k, long hi, const char *name, uint16_t type)
 	if (dk_chain_build(k->res, name, type, days > 0 ? (int)days : 0, &ch,
 			   &diag) < 0) {
 		return; /* the lookups themselves are judged elsewhere */
+	}
+	sig_warnings_of(k, hi, ch);
+	dk_chain_free(ch);
+}
+
+/* The warnings of the signatures of a chain already walked (the TLSA
+ * RRset's own: no second walk). */
+static void sig_warnings_of(struct ck *k, long hi, const struct dk_chain *ch)
+{
+	long days = k->o.sig_warn_days ? k->o.sig_warn_days : 7;
+	time_t now = time(NULL);
+
+	if (!ch || (days < 0 && k->at <= now)) {
+		return;
 	}
 	for (size_t i = 0; i < dk_chain_link_count(ch); i++) {
 		const struct dk_chain_link *l = dk_chain_link(ch, i);
@@ -339,7 +355,6 @@ static void sig_warnings(struct ck *k, long hi, const char *name, uint16_t type)
 			}
 		}
 	}
-	dk_chain_free(ch);
 }
 
 /* Is the CNAME at host @hi's own name (the chain's first link) secure? */
@@ -410,7 +425,8 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 		set_str(k, &h->tlsa_base, cand[c]);
 		set = NULL;
 		diag.why[0] = '\0';
-		err = dk_tlsa_lookup(k->res, owner, &set, &diag);
+		err = k->job ? scan_tlsa_lookup(k, owner, &set, &diag)
+			     : dk_tlsa_lookup(k->res, owner, &set, &diag);
 		if (err < 0) {
 			if (err == DK_ENOMEM) {
 				k->nomem = 1;
@@ -475,8 +491,8 @@ static void host_tlsa(struct ck *k, long hi, unsigned port)
 		if (dk_tlsa_rrset_count(set) > 0 &&
 		    h->tlsa_status == DK_DNSSEC_SECURE) {
 			take_records(k, h, set);
+			sig_warnings_of(k, hi, dk_tlsa_rrset_get0_chain(set));
 			keep_set(k, set);
-			sig_warnings(k, hi, owner, LDNS_RR_TYPE_TLSA);
 			return;
 		}
 		if (dk_tlsa_rrset_count(set) > 0) {

@@ -63,6 +63,16 @@ struct dki_scan_job {
 	int offline;
 };
 
+/* A TLSA RRset kept (scan_tlsa_lookup()). */
+struct tlsa_entry {
+	struct tlsa_entry *hnext, *fnext;
+	size_t hash;
+	char *owner;
+	struct dk_tlsa_rrset *set;
+};
+
+#define TLSA_KEPT 8192
+
 struct dk_scan {
 	struct dk_resolver *r;
 	struct event_base *base;
@@ -76,6 +86,10 @@ struct dk_scan {
 	struct dki_scan_job *jobs;
 	size_t nactive;
 	struct dk_scan_stats st;
+	/* TLSA RRsets by owner; oldest first for the bound */
+	struct tlsa_entry *tlsa[NBUCKETS];
+	struct tlsa_entry *tlsa_oldest, *tlsa_newest;
+	size_t ntlsa;
 };
 
 static size_t hash_key(const char *k)
@@ -281,6 +295,72 @@ void scan_probe(struct ck *k, const char *key, SSL *ssl, const char *address,
 	job->waiting++;
 }
 
+static void tlsa_drop_oldest(struct dk_scan *s)
+{
+	struct tlsa_entry *e = s->tlsa_oldest, **pp;
+
+	if (!e) {
+		return;
+	}
+	s->tlsa_oldest = e->fnext;
+	if (!s->tlsa_oldest) {
+		s->tlsa_newest = NULL;
+	}
+	pp = &s->tlsa[e->hash % NBUCKETS];
+	while (*pp && *pp != e) {
+		pp = &(*pp)->hnext;
+	}
+	if (*pp) {
+		*pp = e->hnext;
+	}
+	dk_tlsa_rrset_free(e->set);
+	free(e->owner);
+	free(e);
+	s->ntlsa--;
+}
+
+int scan_tlsa_lookup(struct ck *k, const char *owner,
+		     struct dk_tlsa_rrset **ret, struct dk_diag *diag)
+{
+	struct dk_scan *s = k->job->s;
+	size_t h = hash_key(owner), before;
+	struct tlsa_entry *e;
+	int err;
+
+	for (e = s->tlsa[h % NBUCKETS]; e; e = e->hnext) {
+		if (e->hash == h && strcasecmp(e->owner, owner) == 0) {
+			s->st.tlsa_hits++;
+			*ret = dki_tlsa_rrset_ref(e->set);
+			return 0;
+		}
+	}
+	before = dki_memo_missed(k->job->m);
+	err = dk_tlsa_lookup(k->res, owner, ret, diag);
+	if (err < 0 || dki_memo_missed(k->job->m) != before ||
+	    k->job->offline) {
+		return err; /* not final: not kept */
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->owner = strdup(owner))) {
+		free(e);
+		return 0;
+	}
+	e->hash = h;
+	e->set = dki_tlsa_rrset_ref(*ret);
+	e->hnext = s->tlsa[h % NBUCKETS];
+	s->tlsa[h % NBUCKETS] = e;
+	if (s->tlsa_newest) {
+		s->tlsa_newest->fnext = e;
+	} else {
+		s->tlsa_oldest = e;
+	}
+	s->tlsa_newest = e;
+	if (++s->ntlsa > TLSA_KEPT) {
+		tlsa_drop_oldest(s);
+	}
+	return 0;
+}
+
 static void job_free(struct dki_scan_job *job)
 {
 	struct dk_scan *s = job->s;
@@ -481,6 +561,9 @@ void dk_scan_free(struct dk_scan *s)
 			next = e->hnext;
 			entry_free(e);
 		}
+	}
+	while (s->tlsa_oldest) {
+		tlsa_drop_oldest(s);
 	}
 	SSL_CTX_free(s->ctx);
 	free(s);

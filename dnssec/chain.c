@@ -389,6 +389,42 @@ static uint8_t rdf8(const ldns_rdf *r)
  * DNSKEY set @keys of @zone (NULL: not checked). Appends to @out; returns
  * the number of valid signatures.
  */
+/*
+ * ldns_verify_rrsig_keylist_notime(), through the resolver's memo of
+ * checks already made: the same RRset, RRSIG and keys (a digest of their
+ * wire form) give the same answer, so a scan that walks the same zone
+ * cuts for many names verifies each signature once. Validity dates are
+ * judged by the caller, every time.
+ */
+static ldns_status verify_cached(struct dk_chain *ch, const ldns_rr_list *rrset,
+				 const ldns_rr *sig, const ldns_rr_list *keys)
+{
+	unsigned char d[LDNS_SHA256_DIGEST_LENGTH];
+	ldns_buffer *b = ldns_buffer_new(1024);
+	ldns_status st;
+	int have = 0;
+
+	if (b && ldns_rr_list2buffer_wire(b, rrset) == LDNS_STATUS_OK &&
+	    ldns_rr2buffer_wire(b, sig, LDNS_SECTION_ANY) == LDNS_STATUS_OK &&
+	    ldns_rr_list2buffer_wire(b, keys) == LDNS_STATUS_OK) {
+		ldns_sha256(ldns_buffer_begin(b),
+			    (unsigned int)ldns_buffer_position(b), d);
+		have = 1;
+		if (ch->resolver &&
+		    dki_sigmemo_get(ch->resolver, d, &st) == 0) {
+			ldns_buffer_free(b);
+			return st;
+		}
+	}
+	ldns_buffer_free(b);
+	st = ldns_verify_rrsig_keylist_notime((ldns_rr_list *)rrset,
+					      (ldns_rr *)sig, keys, NULL);
+	if (have && ch->resolver) {
+		dki_sigmemo_put(ch->resolver, d, st);
+	}
+	return st;
+}
+
 static int check_sigs(struct dk_chain *ch, const ldns_rr_list *rrset,
 		      const ldns_rr_list *pool, const ldns_rdf *owner,
 		      uint16_t type, const ldns_rdf *zone,
@@ -441,8 +477,7 @@ static int check_sigs(struct dk_chain *ch, const ldns_rr_list *rrset,
 		    ldns_rr_list_rr_count(cand) == 0) {
 			s->state = DK_CHAIN_SIG_NO_KEY;
 		} else {
-			st = ldns_verify_rrsig_keylist_notime(rrset, rr, cand,
-							      NULL);
+			st = verify_cached(ch, rrset, rr, cand);
 			if (st == LDNS_STATUS_CRYPTO_UNKNOWN_ALGO ||
 			    st == LDNS_STATUS_CRYPTO_ALGO_NOT_IMPL) {
 				s->state = DK_CHAIN_SIG_UNSUPPORTED;

@@ -61,6 +61,24 @@ size_t dki_memo_end(struct dki_memo *m);
 void dki_memo_offline(struct dki_memo *m);
 size_t dki_memo_inflight(const struct dki_memo *m);
 
+/*
+ * The memo of signature checks of a resolver (chain.c): @digest is the
+ * SHA-256 of the RRset, RRSIG and keys in wire form; the outcome of
+ * ldns_verify_rrsig_keylist_notime(). Bounded (direct-mapped: a newer
+ * check takes the slot of an older). get: 0 and *@ret, or -1.
+ */
+int dki_sigmemo_get(struct dk_resolver *r, const unsigned char digest[32],
+		    ldns_status *ret);
+void dki_sigmemo_put(struct dk_resolver *r, const unsigned char digest[32],
+		     ldns_status st);
+
+/* Another holder of @s (read-only from then on): each dk_tlsa_rrset_free()
+ * drops one. Returns @s. */
+struct dk_tlsa_rrset *dki_tlsa_rrset_ref(struct dk_tlsa_rrset *s);
+
+/* Lookups of the memo's rounds that were not at hand, so far. */
+size_t dki_memo_missed(const struct dki_memo *m);
+
 /* Lookups an event resolver had to send (not answered from the cache). */
 uint64_t dki_resolver_network(const struct dk_resolver *r);
 

@@ -81,6 +81,15 @@ struct dk_resolver {
 	struct event *qps_ev;
 	/* event lookups in flight at libunbound, by name and type */
 	struct pending *leaders[1024];
+	/* dki_sigmemo_*(): signature checks already made */
+	struct sigmemo *sigmemo;
+};
+
+#define SIGMEMO_SLOTS 4096
+struct sigmemo {
+	unsigned char digest[32];
+	int used;
+	ldns_status st;
 };
 
 struct dk_answer {
@@ -834,7 +843,48 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	}
 	dki_setup_clear(&resolver->setup);
 	free(resolver->anchor_warning);
+	free(resolver->sigmemo);
 	free(resolver);
+}
+
+int dki_sigmemo_get(struct dk_resolver *r, const unsigned char digest[32],
+		    ldns_status *ret)
+{
+	struct sigmemo *m;
+	size_t slot;
+
+	if (!r || !r->sigmemo) {
+		return -1;
+	}
+	memcpy(&slot, digest, sizeof(slot));
+	m = &r->sigmemo[slot % SIGMEMO_SLOTS];
+	if (!m->used || memcmp(m->digest, digest, 32) != 0) {
+		return -1;
+	}
+	*ret = m->st;
+	return 0;
+}
+
+void dki_sigmemo_put(struct dk_resolver *r, const unsigned char digest[32],
+		     ldns_status st)
+{
+	struct sigmemo *m;
+	size_t slot;
+
+	if (!r) {
+		return;
+	}
+	if (!r->sigmemo) {
+		r->sigmemo = calloc(SIGMEMO_SLOTS, sizeof(*r->sigmemo));
+		if (!r->sigmemo) {
+			return;
+		}
+	}
+	memcpy(&slot, digest, sizeof(slot));
+	m = &r->sigmemo[slot % SIGMEMO_SLOTS];
+	memcpy(m->digest, digest, 32);
+	m->st = st;
+	m->used = 1;
 }
 
 struct ub_ctx *dk_resolver_get0_ub(struct dk_resolver *resolver)
@@ -2072,6 +2122,11 @@ size_t dki_memo_end(struct dki_memo *m)
 void dki_memo_offline(struct dki_memo *m)
 {
 	m->offline = 1;
+}
+
+size_t dki_memo_missed(const struct dki_memo *m)
+{
+	return m ? m->missed : 0;
 }
 
 size_t dki_memo_inflight(const struct dki_memo *m)

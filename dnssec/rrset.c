@@ -26,11 +26,24 @@ struct dk_tlsa_rrset {
 	struct dk_tlsa **records;
 	size_t nrecords;
 	struct dk_chain *chain;
+	int refs; /* holders beyond the first (dki_tlsa_rrset_ref()) */
 };
+
+struct dk_tlsa_rrset *dki_tlsa_rrset_ref(struct dk_tlsa_rrset *s)
+{
+	if (s) {
+		s->refs++;
+	}
+	return s;
+}
 
 void dk_tlsa_rrset_free(struct dk_tlsa_rrset *s)
 {
 	if (!s) {
+		return;
+	}
+	if (s->refs > 0) {
+		s->refs--;
 		return;
 	}
 	free(s->owner);

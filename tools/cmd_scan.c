@@ -787,7 +787,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			"valid %llu, partial %llu, failed %llu, "
 			"not-applicable %llu, incomplete %llu, errors %llu; "
 			"%llu skipped; %llu connections, %llu probes from "
-			"the cache\n",
+			"the cache; %llu rounds\n",
 			(unsigned long long)(st.done + st.bad), dt,
 			dt > 0 ? (double)(st.done + st.bad) / dt : 0.0,
 			(unsigned long long)st.verdicts[4],
@@ -798,7 +798,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			(unsigned long long)(st.errors + st.bad),
 			(unsigned long long)st.skipped,
 			(unsigned long long)stats.probes,
-			(unsigned long long)stats.cache_hits);
+			(unsigned long long)stats.cache_hits,
+			(unsigned long long)stats.rounds);
 	}
 	if (st.gone && rc == EXIT_OK) {
 		cli_err(cli,

@@ -380,6 +380,7 @@ struct dk_scan_stats {
 	uint64_t rounds; /* rounds run (a round missing answers is redone) */
 	uint64_t probes; /* connections made */
 	uint64_t cache_hits; /* probes answered from the cache */
+	uint64_t tlsa_hits;  /* TLSA RRsets judged once, used again */
 	uint64_t cached;     /* outcomes in the cache now */
 };
 
