@@ -208,6 +208,11 @@ struct dk_dane_report;
 json_t *check_json_report(const struct dk_dane_report *r);
 int check_report_exit(const struct dk_dane_report *r);
 
+/* audit --json's document of a report and its exit status (cmd_audit.c);
+ * scan --audit prints the same. */
+struct dk_mail_report;
+json_t *audit_json_report(const struct dk_mail_report *r, int *ret_exit);
+
 /*
  * check smtp of one domain as a scan of one domain (cmd_scan.c): the
  * same code and loop as danekit scan. Returns 0 and *@ret, or a DK_E*

@@ -246,6 +246,12 @@ static json_t *report_json(const struct dk_mail_report *r, int rc)
 	return doc;
 }
 
+json_t *audit_json_report(const struct dk_mail_report *r, int *ret_exit)
+{
+	*ret_exit = exit_status(r);
+	return report_json(r, *ret_exit);
+}
+
 /* The SPF tree, one record a line, indented by depth (-v). */
 static void print_tree(FILE *out, const struct dk_mail_value *node, int depth)
 {

@@ -19,6 +19,7 @@
 
 #include <danekit/dane.h>
 #include <danekit/dnssec.h>
+#include <danekit/mail.h>
 
 #include "cli.h"
 
@@ -47,6 +48,8 @@ static const char scan_help[] =
 	"  --connect-port P    connect to port P instead of 25 (TLSA at _25)\n"
 	"  --ehlo NAME         the name sent in EHLO\n"
 	"  -4, -6              IPv4 only, IPv6 only\n"
+	"  --audit             audit --json documents instead (the mail-DNS\n"
+	"                      audit; the domains one after another)\n"
 	"  --progress          progress on stderr (default: when stderr is a\n"
 	"                      terminal); --no-progress: never\n"
 	"\n"
@@ -93,6 +96,7 @@ struct scan_state {
 	uint64_t errors;
 	unsigned gone_run;
 	int suspect, gone;
+	int audit; /* --audit: audit documents */
 	int write_error;
 };
 
@@ -337,9 +341,10 @@ static void print_error(struct scan_state *st, const char *domain, int rc,
 	char *s = NULL;
 
 	if (st->cli->json) {
-		json_t *doc =
-			json_pack("{s:s, s:s, s:s, s:i}", "check", "smtp",
-				  "domain", domain, "error", why, "exit", rc);
+		json_t *doc = json_pack("{s:s, s:s, s:s, s:i}",
+					st->audit ? "command" : "check",
+					st->audit ? "audit" : "smtp", "domain",
+					domain, "error", why, "exit", rc);
 
 		s = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
 			: NULL;
@@ -516,6 +521,107 @@ static uint64_t count_lines(FILE *f)
 	return n;
 }
 
+/* One input line: the domain to check (normalised in place), or NULL
+ * (blank, comment, another shard's, done before). */
+static char *next_domain(struct scan_state *st, char *line, unsigned long k,
+			 unsigned long n, const struct nameset *done)
+{
+	char *d = line + strspn(line, " \t"), *end;
+
+	d[strcspn(d, "#\r\n")] = '\0';
+	end = d + strlen(d);
+	while (end > d && (end[-1] == ' ' || end[-1] == '\t')) {
+		*--end = '\0';
+	}
+	if (!*d) {
+		st->total -= st->total ? 1 : 0;
+		return NULL;
+	}
+	st->read++;
+	normalise(d);
+	if ((n > 1 && fnv1a(d) % n != k) || set_has(done, d)) {
+		st->skipped++;
+		return NULL;
+	}
+	return d;
+}
+
+/*
+ * --audit: the audit --json document per domain. dk_mail_audit() runs its
+ * own lookups concurrently but is not a step of the event loop yet: the
+ * domains are audited one after another.
+ */
+static int audit_all(struct scan_state *st, struct dk_resolver *res, FILE *in,
+		     unsigned long k, unsigned long n,
+		     const struct nameset *done, const struct dk_scan_opts *so)
+{
+	struct dk_mail_opts mo = { .no_connect = so->dane.no_connect,
+				   .connect_port = so->dane.connect_port };
+	char *line = NULL;
+	size_t cap = 0;
+
+	while (!st->write_error && getline(&line, &cap, in) >= 0) {
+		struct dk_mail_report *rep = NULL;
+		struct dk_diag diag = { "" };
+		char *d = next_domain(st, line, k, n, done), *s = NULL;
+		int r, ex = EXIT_OK;
+
+		if (!d) {
+			continue;
+		}
+		r = dk_mail_audit(res, d, &mo, &rep, &diag);
+		if (r == DK_EINVAL) {
+			/* not a domain name: its line says so */
+			st->bad++;
+			print_error(st, d, EXIT_DATAERR,
+				    diag.why[0] ? diag.why
+						: "not a domain name");
+			continue;
+		}
+		st->done++;
+		if (r < 0) {
+			st->errors++;
+			print_error(st, d, cli_exit_for(r),
+				    diag.why[0] ? diag.why : dk_strerror(r));
+			continue;
+		}
+		if (st->cli->json) {
+			json_t *doc = audit_json_report(rep, &ex);
+
+			s = doc ? json_dumps(doc,
+					     JSON_COMPACT | JSON_PRESERVE_ORDER)
+				: NULL;
+			json_decref(doc);
+		} else {
+			json_decref(audit_json_report(rep, &ex));
+			if (asprintf(&s, "%s %s %d%s%s", d,
+				     ex == EXIT_OK     ? "ok"
+				     : ex == EXIT_FAIL ? "errors"
+						       : "incomplete",
+				     ex, dk_mail_report_why(rep) ? " " : "",
+				     dk_mail_report_why(rep)
+					     ? dk_mail_report_why(rep)
+					     : "") < 0) {
+				s = NULL;
+			}
+		}
+		st->verdicts[ex == EXIT_OK ? 4 : ex == EXIT_FAIL ? 0 : 1]++;
+		if (s) {
+			emit(st, s);
+			emit(st, "\n");
+		} else {
+			st->write_error = 1;
+		}
+		free(s);
+		dk_mail_report_free(rep);
+		if (st->progress) {
+			show_progress(st, 0);
+		}
+	}
+	free(line);
+	return EXIT_OK;
+}
+
 int cmd_scan(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -539,7 +645,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	struct dk_scan_stats stats;
 	const char *path = NULL, *skip_done = NULL;
 	unsigned long shard_k = 0, shard_n = 1, qps = 0;
-	int opt, r, rc = EXIT_OK, progress = -1;
+	int opt, r, rc = EXIT_OK, progress = -1, audit = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *in = stdin;
@@ -628,10 +734,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			so.dane.ehlo_name = optarg;
 			break;
 		case OPT_AUDIT:
-			return cli_usage(cli,
-					 "--audit is not available yet: scan "
-					 "runs check smtp (danekit audit "
-					 "DOMAIN audits one domain)");
+			audit = 1;
+			break;
 		case '?':
 		case ':':
 			return cli_bad_option(cli, opt, argv);
@@ -649,6 +753,9 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	}
 	if (so.dane.no_ipv4 && so.dane.no_ipv6) {
 		return cli_usage(cli, "-4 and -6 exclude each other");
+	}
+	if (audit && qps) {
+		return cli_conflict(cli, "--audit", "--qps");
 	}
 	if (so.dane.no_connect && so.dane.connect_port) {
 		return cli_conflict(cli, "--no-connect", "--connect-port");
@@ -678,12 +785,18 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		st.total = count_lines(in);
 	}
 	so.dane.timeout = cli->timeout;
-	rc = cli_resolver_event(cli, &res);
+	rc = audit ? cli_resolver(cli, &res) : cli_resolver_event(cli, &res);
 	if (rc != EXIT_OK) {
 		goto out;
 	}
 	if (qps) {
 		dk_resolver_set_qps(res, (double)qps);
+	}
+	if (audit) {
+		st.audit = 1;
+		st.t0 = now_s();
+		rc = audit_all(&st, res, in, shard_k, shard_n, &done, &so);
+		goto summary;
 	}
 	r = dk_scan_new(res, &so, on_domain, &st, &st.scan);
 	if (r < 0) {
@@ -711,28 +824,15 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		while (!eof && !st.gone && !st.suspect && !st.write_error &&
 		       dk_scan_active(st.scan) < so.concurrency) {
 			ssize_t n = getline(&line, &cap, in);
-			char *d, *end;
+			char *d;
 			struct dk_diag diag = { "" };
 
 			if (n < 0) {
 				eof = 1;
 				break;
 			}
-			d = line + strspn(line, " \t");
-			d[strcspn(d, "#\r\n")] = '\0';
-			end = d + strlen(d);
-			while (end > d && (end[-1] == ' ' || end[-1] == '\t')) {
-				*--end = '\0';
-			}
-			if (!*d) {
-				st.total -= st.total ? 1 : 0;
-				continue;
-			}
-			st.read++;
-			normalise(d);
-			if ((shard_n > 1 && fnv1a(d) % shard_n != shard_k) ||
-			    set_has(&done, d)) {
-				st.skipped++;
+			d = next_domain(&st, line, shard_k, shard_n, &done);
+			if (!d) {
 				continue;
 			}
 			r = dk_scan_add(st.scan, d, &diag);
@@ -768,6 +868,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			break;
 		}
 	}
+summary:
 	if (ferror(in)) {
 		cli_err(cli, "%s: %s", path ? path : "stdin", strerror(errno));
 		rc = EXIT_NOINPUT;
@@ -779,6 +880,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	if (st.progress) {
 		show_progress(&st, 1);
 	}
+	memset(&stats, 0, sizeof(stats));
 	dk_scan_get_stats(st.scan, &stats);
 	dt = now_s() - st.t0;
 	if (cli->verbosity >= 0) {

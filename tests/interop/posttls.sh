@@ -94,7 +94,7 @@ if [[ "${DK_INTEROP_INNER:-}" != 1 ]]; then
     if unshare --pid --fork --kill-child=TERM --mount-proc --net --mount true 2>/dev/null; then
         ns=(unshare --pid --fork --kill-child=TERM --mount-proc --net --mount)
     fi
-    DK_INTEROP_INNER=1 timeout -k 5 150 "${ns[@]}" bash "${BASH_SOURCE[0]}" "$OUT" -- "$@"
+    DK_INTEROP_INNER=1 timeout -k 5 "${DK_INTEROP_TIMEOUT:-150}" "${ns[@]}" bash "${BASH_SOURCE[0]}" "$OUT" -- "$@"
     exit $?
 fi
 

@@ -7,12 +7,13 @@
 #   skipdone   a run cut short (its last line half written) resumed with
 #              --skip-done: together they are the whole input, once each
 #   bad        bad input: exit statuses 64/65/66, one stderr line, no stdout
+#   audit      scan --audit --json lines are the documents of audit --json
 #   memory     peak RSS streaming a long NXDOMAIN-heavy input (measured;
 #              bounded under 200 MiB)
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
 set -euo pipefail
 : "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
-what="${1:?agree|shards|skipdone|bad|memory}"
+what="${1:?agree|shards|skipdone|bad|audit|memory}"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -185,6 +186,36 @@ bad = [l for l in lines if l["domain"] == "bad..name"][0]
 assert bad["exit"] == 65 and "error" in bad, bad
 ' "$W/out" || fail "bad line"
 	echo "bad: ok"
+	;;
+audit)
+	# scan --audit: each line is the document of audit --json
+	printf '%s\n' mail-ok.test spf.test dkim.test dm.test nullmx.test \
+		nonexistent.test >"$W/in"
+	"${DK[@]}" --json scan --audit --no-progress "$W/in" >"$W/scan.json" \
+		2>"$W/scan.err" || fail "scan --audit: exit $? ($(cat "$W/scan.err"))"
+	mkdir "$W/one"
+	while read -r d; do
+		set +e
+		"${DK[@]}" --json audit "$d" >"$W/one/$d.json" 2>/dev/null
+		echo $? >"$W/one/$d.rc"
+		set -e
+	done <"$W/in"
+	python3 - "$W" <<'PY' || exit 1
+import json, os, sys
+w = sys.argv[1]
+docs = {json.loads(l)["domain"].rstrip("."): json.loads(l) for l in open(os.path.join(w, "scan.json"))}
+names = open(os.path.join(w, "in")).read().split()
+assert sorted(docs) == sorted(names), (sorted(docs), names)
+for n in names:
+    one = json.loads(open(os.path.join(w, "one", n + ".json")).read())
+    rc = int(open(os.path.join(w, "one", n + ".rc")).read())
+    s = docs[n]
+    assert s["exit"] == rc, (n, s["exit"], rc)
+    for x in (s, one):
+        x.pop("at", None)
+    assert s == one, "%s: the documents differ" % n
+print("audit: %d domains agree with danekit audit" % len(names))
+PY
 	;;
 memory)
 	n=${DK_SCAN_MEMORY_LINES:-100000}
