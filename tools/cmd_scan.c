@@ -22,6 +22,7 @@
 #include <danekit/mail.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char scan_help[] =
 	"Usage: danekit [GLOBAL OPTIONS] scan [OPTIONS] [FILE|-]\n"
@@ -341,10 +342,12 @@ static void print_error(struct scan_state *st, const char *domain, int rc,
 	char *s = NULL;
 
 	if (st->cli->json) {
-		json_t *doc = json_pack("{s:s, s:s, s:s, s:i}",
-					st->audit ? "command" : "check",
-					st->audit ? "audit" : "smtp", "domain",
-					domain, "error", why, "exit", rc);
+		/* the shape of every document: schema_version, command and
+		 * exit first */
+		json_t *doc =
+			cli_json_doc(st->audit ? "audit" : "check smtp", rc,
+				     json_pack("{s:s, s:s}", "domain", domain,
+					       "error", why));
 
 		s = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
 			: NULL;
