@@ -48,6 +48,10 @@ agree)
 		fail "scan: exit $? ($(cat "$W/scan.err"))"
 	[ "$(wc -l <"$W/scan.json")" -eq "$n" ] ||
 		fail "scan gave $(wc -l <"$W/scan.json") lines for $n domains"
+	# each line is a check smtp document: doc/schema/check.json says so
+	# (python3-jsonschema)
+	python3 "$DK_SRCDIR/tests/schema/validate.py" "$DK_SRCDIR/doc/schema" \
+		"$W/scan.json" || fail "scan lines against doc/schema"
 	mkdir "$W/one"
 	while read -r d; do
 		set +e
@@ -56,6 +60,14 @@ agree)
 		echo $? >"$W/one/$d.rc"
 		set -e
 	done <"$W/in"
+	# the probe cache: 30 domains on the same MX host, each address x
+	# key type probed once (2 addresses, at most 4 key types)
+	for i in $(seq 1 30); do echo secure.test; done >"$W/same"
+	"${DK[@]}" scan --no-progress "${CP[@]}" "$W/same" >/dev/null 2>"$W/same.err"
+	conns=$(sed -n 's/.* \([0-9]*\) connections.*/\1/p' "$W/same.err")
+	[ -n "$conns" ] && [ "$conns" -le 8 ] ||
+		fail "30 domains on one MX host made ${conns:-?} connections: $(cat "$W/same.err")"
+	echo "agree: 30 domains on one MX host, $conns connections"
 	python3 - "$W" <<'PY' || exit 1
 import json, os, sys
 w = sys.argv[1]
