@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include <danekit/dane.h>
 #include <danekit/dnssec.h>
 #include <danekit/tlsa.h>
 
@@ -423,4 +424,96 @@ Test(scan_event, bad_arguments)
 
 	cr_expect_eq(dk_resolver_new_event(NULL, NULL, &r, NULL), DK_EINVAL);
 	cr_expect_null(dk_resolver_get0_event_base(NULL));
+}
+
+static void scan_cb(void *arg, const char *domain, int err,
+		    struct dk_dane_report *report, const struct dk_diag *diag)
+{
+	(void)arg;
+	(void)domain;
+	(void)err;
+	(void)diag;
+	dk_dane_report_free(report);
+}
+
+/* dk_scan_*() and dk_resolver_set_qps(): NULL and unfit arguments. */
+Test(scan_event, scan_bad_arguments)
+{
+	struct dk_resolver *t = resolver(0, NULL), *e = resolver(1, NULL);
+	struct dk_scan *s = NULL;
+	struct dk_scan_stats st = { 0 };
+	struct dk_diag d = { "" };
+
+	cr_expect_eq(dk_scan_new(NULL, NULL, scan_cb, NULL, &s), DK_EINVAL);
+	cr_expect_eq(dk_scan_new(e, NULL, NULL, NULL, &s), DK_EINVAL);
+	cr_expect_eq(dk_scan_new(e, NULL, scan_cb, NULL, NULL), DK_EINVAL);
+	/* a threaded resolver has no loop for a scan */
+	cr_expect_eq(dk_scan_new(t, NULL, scan_cb, NULL, &s), DK_EINVAL);
+	cr_expect_null(s);
+	cr_expect_eq(dk_scan_add(NULL, "secure.test", NULL), DK_EINVAL);
+	cr_expect_eq(dk_scan_active(NULL), 0);
+	cr_expect_eq(dk_scan_concurrency(NULL), 0);
+	cr_expect_eq(dk_scan_run(NULL, 0), DK_EINVAL);
+	dk_scan_get_stats(NULL, &st);
+	dk_scan_free(NULL);
+	cr_assert_eq(dk_scan_new(e, NULL, scan_cb, NULL, &s), 0);
+	cr_expect_eq(dk_scan_concurrency(s), DK_SCAN_CONCURRENCY);
+	cr_expect_eq(dk_scan_add(s, NULL, NULL), DK_EINVAL);
+	cr_expect_eq(dk_scan_add(s, "bad..name", &d), DK_EINVAL);
+	cr_expect_neq(d.why[0], '\0');
+	cr_expect_eq(dk_scan_active(s), 0);
+	cr_expect_eq(dk_scan_run(s, 0), 0);
+	dk_scan_free(s);
+	cr_expect_eq(dk_resolver_set_qps(NULL, 10), DK_EINVAL);
+	cr_expect_eq(dk_resolver_set_qps(t, 10), DK_EINVAL);
+	cr_expect_eq(dk_resolver_set_qps(e, -1), DK_EINVAL);
+	cr_expect_eq(dk_resolver_set_qps(e, 0), 0);
+	dk_resolver_free(e);
+	dk_resolver_free(t);
+}
+
+struct qps_count {
+	int n;
+};
+
+static void qps_cb(void *arg, int err, struct dk_answer *answer)
+{
+	struct qps_count *c = arg;
+
+	cr_expect_eq(err, 0);
+	dk_answer_free(answer);
+	c->n++;
+}
+
+/*
+ * The token bucket: 40 lookups of names no cache has (in an NSEC3 zone,
+ * so that no denial is synthesised from the cache), at 20 a second
+ * (a burst of 2), cannot all be sent before about 1.9 s have passed. A
+ * lower bound only: a busy machine makes it slower, never faster.
+ */
+Test(scan_event, qps_token_bucket)
+{
+	struct dk_resolver *e = resolver(1, NULL);
+	struct qps_count c = { 0 };
+	struct timeval t0, t1;
+	double dt;
+
+	cr_assert_eq(dk_resolver_set_qps(e, 20), 0);
+	gettimeofday(&t0, NULL);
+	for (int i = 0; i < 40; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "qps%d-%ld.nsec3.test", i,
+			 (long)t0.tv_usec);
+		cr_assert_eq(dk_lookup_async(e, name, DK_RR_TYPE_A, qps_cb, &c),
+			     0);
+	}
+	cr_assert_eq(dk_resolver_wait(e), 0);
+	gettimeofday(&t1, NULL);
+	dt = (double)(t1.tv_sec - t0.tv_sec) +
+	     (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+	cr_expect_eq(c.n, 40);
+	cr_expect_geq(dki_resolver_network(e), 38);
+	cr_expect_geq(dt, 1.5, "40 lookups at 20/s took %.2f s", dt);
+	dk_resolver_free(e);
 }
