@@ -22,6 +22,7 @@
 #include <danekit/mail.h>
 
 #include "cli.h"
+#include "monitor.h"
 #include "json.h"
 
 static const char scan_help[] =
@@ -53,6 +54,8 @@ static const char scan_help[] =
 	"                      audit; the domains one after another)\n"
 	"  --progress          progress on stderr (default: when stderr is a\n"
 	"                      terminal); --no-progress: never\n"
+	"  --prometheus FILE   (global) the run's totals per verdict, for\n"
+	"                      node_exporter's textfile collector\n"
 	"\n"
 	"Exit status: 0 the scan finished (each domain's verdict is in its\n"
 	"line); 64 usage error; 65 a --skip-done file that is not scan\n"
@@ -763,6 +766,10 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	if (so.dane.no_connect && so.dane.connect_port) {
 		return cli_conflict(cli, "--no-connect", "--connect-port");
 	}
+	rc = mon_ready(cli);
+	if (rc != EXIT_OK) {
+		return rc;
+	}
 	if (optind < argc && strcmp(argv[optind], "-") != 0) {
 		struct stat sb;
 
@@ -905,6 +912,17 @@ summary:
 			(unsigned long long)stats.probes,
 			(unsigned long long)stats.cache_hits,
 			(unsigned long long)stats.rounds);
+	}
+	if (rc == EXIT_OK && cli->prometheus) {
+		static const char *const names[] = { "valid", "partial",
+						     "failed", "not-applicable",
+						     "incomplete" };
+		const uint64_t counts[] = { st.verdicts[4], st.verdicts[3],
+					    st.verdicts[0], st.verdicts[2],
+					    st.verdicts[1] };
+
+		rc = mon_scan(cli, names, counts, 5, st.errors + st.bad,
+			      st.skipped, dt);
 	}
 	if (st.gone && rc == EXIT_OK) {
 		cli_err(cli,

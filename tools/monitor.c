@@ -47,9 +47,10 @@ static int status_state;	 /* its state */
 static struct timespec t0;	 /* mon_start() */
 static const char *service_name; /* "SMTP", "TLS", ... once known */
 
-static const char *const supported[] = { "check", "rollover", "audit",
-					 "doctor" };
+static const char *const supported[] = { "check", "rollover", "audit", "doctor",
+					 "scan" };
 
+/* --prometheus: every command above; --nagios: all but scan */
 static int is_supported(const char *cmd)
 {
 	for (size_t i = 0; i < sizeof(supported) / sizeof(supported[0]); i++) {
@@ -58,6 +59,11 @@ static int is_supported(const char *cmd)
 		}
 	}
 	return 0;
+}
+
+static int nagios_supported(const char *cmd)
+{
+	return is_supported(cmd) && strcmp(cmd, "scan") != 0;
 }
 
 void mon_prescan(struct cli *cli, int argc, char **argv)
@@ -85,7 +91,7 @@ int mon_option(struct cli *cli, int opt, const char *arg)
 
 	switch (opt) {
 	case OPT_NAGIOS:
-		if (cli->cmd && !is_supported(cli->cmd)) {
+		if (cli->cmd && !nagios_supported(cli->cmd)) {
 			return not_here(cli, "--nagios");
 		}
 		if (cli->json) {
@@ -186,7 +192,7 @@ int mon_command(const struct cli *cli)
 	if (cli->prometheus && !is_supported(cli->cmd)) {
 		return not_here(cli, "--prometheus");
 	}
-	if (cli->nagios && !is_supported(cli->cmd)) {
+	if (cli->nagios && !nagios_supported(cli->cmd)) {
 		return not_here(cli, "--nagios");
 	}
 	return EXIT_OK;
@@ -197,7 +203,7 @@ int mon_ready(const struct cli *cli)
 	int is_check = strcmp(cli->cmd, "check") == 0;
 	int is_rollover = strcmp(cli->cmd, "rollover") == 0;
 
-	if (cli->nagios && !is_supported(cli->cmd)) {
+	if (cli->nagios && !nagios_supported(cli->cmd)) {
 		return not_here(cli, "--nagios");
 	}
 	if (cli->prometheus && !is_supported(cli->cmd)) {
@@ -1491,4 +1497,34 @@ int mon_doctor(const struct cli *cli, const struct dk_doctor *d)
 			   dk_doctor_check_id(d, i), dk_doctor_check_why(d, i));
 	}
 	return nag_close(cli, &n);
+}
+
+int mon_scan(const struct cli *cli, const char *const *names,
+	     const uint64_t *verdicts, size_t n, uint64_t errors,
+	     uint64_t skipped, double seconds)
+{
+	struct prom p = { .n = 0 };
+
+	if (!cli->prometheus) {
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		prom_sample(&p, "danekit_scan_domains", "gauge",
+			    "Domains of the last scan by verdict.",
+			    (double)verdicts[i], "danekit_scan_verdict",
+			    names[i], NULL);
+	}
+	prom_sample(&p, "danekit_scan_errors", "gauge",
+		    "Domains of the last scan that could not be checked "
+		    "(bad names, lookups that failed).",
+		    (double)errors, NULL);
+	prom_sample(&p, "danekit_scan_skipped", "gauge",
+		    "Domains of the last scan left out by --skip-done.",
+		    (double)skipped, NULL);
+	prom_sample(&p, "danekit_scan_duration_seconds", "gauge",
+		    "How long the last scan took.", seconds, NULL);
+	prom_sample(&p, "danekit_scan_timestamp_seconds", "gauge",
+		    "When the last scan ended (Unix time).", (double)time(NULL),
+		    NULL);
+	return prom_write(cli, &p);
 }

@@ -10,6 +10,7 @@
 #define DANEKIT_MONITOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cli.h"
 
@@ -94,12 +95,14 @@ int mon_audit(const struct cli *cli, const struct dk_mail_report *rep);
 int mon_doctor(const struct cli *cli, const struct dk_doctor *doc);
 
 /*
- * scan (not on this branch yet): its hook would be a mon_scan() called
- * once at the end of the stream with the totals per verdict, writing
- * danekit_scan_domains{danekit_scan_verdict=...} (a state-set-like count
- * per dk_dane_verdict_name()) and danekit_scan_timestamp_seconds through
- * prom_sample()/prom_write(), and "scan" added to supported[] in
- * monitor.c. --nagios makes no sense for a survey and stays refused.
+ * scan: the totals of a run for --prometheus (--nagios is refused: a
+ * survey is not a check). @verdicts[i] domains ended with the verdict
+ * named @names[i] (@n of them); @errors could not be checked (bad names,
+ * lookups that failed), @skipped were left out (--skip-done); @seconds
+ * the run's duration. An exit status.
  */
+int mon_scan(const struct cli *cli, const char *const *names,
+	     const uint64_t *verdicts, size_t n, uint64_t errors,
+	     uint64_t skipped, double seconds);
 
 #endif

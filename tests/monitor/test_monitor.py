@@ -602,6 +602,36 @@ def test_audit_doctor(tmp):
                danekit_doctor_verdict="warning") == [1], "doctor warning")
 
 
+def test_scan(tmp):
+    # testzones/README.md: dane-ok and dane-ta are valid, mismatch fails,
+    # insecure.test is unsigned (DANE does not apply); "no such" is no
+    # domain name, an error line
+    lst = os.path.join(tmp, "scan.txt")
+    with open(lst, "w") as f:
+        f.write("dane-ok.test\ndane-ta.test\nmismatch.test\n"
+                "insecure.test\n# a comment\nno such\n")
+    prom = os.path.join(tmp, "scan.prom")
+    rc, out, err = run("--prometheus", prom, "scan", "--no-progress",
+                       "--connect-port", LAB["DK_LAB_SMTP_PORT"], lst)
+    check(rc == 0, "scan --prometheus: exit %d %s" % (rc, err))
+    promtool(prom, "scan")
+    smp = samples(prom)
+    want = {"valid": 2, "partial": 0, "failed": 1, "not-applicable": 1,
+            "incomplete": 0}
+    for verdict, n in want.items():
+        check(find(smp, "danekit_scan_domains",
+                   danekit_scan_verdict=verdict) == [n],
+              "scan totals: %s %s" % (verdict, smp))
+    check(find(smp, "danekit_scan_errors") == [1], "scan errors %s" % smp)
+    check(find(smp, "danekit_scan_skipped") == [0], "scan skipped")
+    ts = find(smp, "danekit_scan_timestamp_seconds")
+    check(len(ts) == 1 and abs(ts[0] - time.time()) < 600, "scan time")
+    # a survey is not a check: --nagios is refused with UNKNOWN (3)
+    rc, out, err = run("--nagios", "scan", lst)
+    check(rc == 3 and out.startswith("DANEKIT") and " UNKNOWN - " in out,
+          "scan --nagios: %d %r" % (rc, out))
+
+
 def main():
     grammar_self_test()
     tmp = tempfile.mkdtemp(prefix="dk-monitor-")
@@ -613,6 +643,7 @@ def main():
         test_prometheus(os.path.join(tmp, "p"))
         test_rollover(tmp)
         test_audit_doctor(tmp)
+        test_scan(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d checks, %d failed" % (checks, len(failures)))
