@@ -60,6 +60,7 @@ struct probe_out {
 	size_t mdl;
 	int nomem;
 	int missed; /* a scan's probe not at hand yet: this round is void */
+	double handshake; /* seconds the TLS handshake took; 0 none */
 };
 
 /* The key type of a leaf, for the alternate-key probes. */

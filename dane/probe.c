@@ -201,10 +201,14 @@ static void probe_blocking(struct ck *k, const char *address, unsigned port,
 	e = dki_starttls(&c, proto, ehlo, k->r->domain, out->banner,
 			 sizeof(out->banner), out->why, sizeof(out->why));
 	if (e == 0) {
+		double t0 = dki_mono();
+
 		e = dki_tls_handshake(&c, ssl, out->why, sizeof(out->why));
+		out->handshake = dki_mono() - t0;
 	}
 	if (e < 0) {
 		out->status = dki_addr_status(e);
+		out->handshake = 0;
 	} else {
 		sm_verdict_of(ssl, dane, out);
 		dki_tls_goodbye(&c, ssl, proto);
@@ -242,6 +246,7 @@ struct dki_probe {
 	struct event_base *base;
 	struct event *ev;
 	struct dki_conn c;
+	double hs_t0; /* dki_mono() when the handshake began */
 	SSL *ssl;
 	enum sm_state state;
 	enum dk_starttls proto;
@@ -350,6 +355,9 @@ static void sm_finish(struct dki_probe *p, int err)
 	if (err < 0) {
 		p->out.status = dki_addr_status(err);
 	} else {
+		if (p->hs_t0 > 0) {
+			p->out.handshake = dki_mono() - p->hs_t0;
+		}
 		sm_verdict_of(p->ssl, p->dane, &p->out);
 		dki_tls_goodbye(&p->c, p->ssl, p->proto);
 	}
@@ -557,6 +565,7 @@ static void sm_replied(struct dki_probe *p)
 		 */
 		p->c.len = 0;
 		p->state = SM_HANDSHAKE;
+		p->hs_t0 = dki_mono();
 		if (!SSL_set_fd(p->ssl, p->c.fd)) {
 			char rb[256];
 
@@ -647,6 +656,7 @@ static void sm_cb(evutil_socket_t fd, short what, void *arg)
 			sm_wait(p, EV_READ);
 		} else {
 			p->state = SM_HANDSHAKE;
+			p->hs_t0 = dki_mono();
 			if (!SSL_set_fd(p->ssl, p->c.fd)) {
 				sm_whyf(p, "SSL_set_fd failed");
 				sm_finish(p, DK_ETLS);
@@ -1018,6 +1028,7 @@ void probe(struct ck *k, long hi, struct dk_dane_addr *ad,
 	}
 	set_str(k, &ad->tls_version, po.version);
 	set_str(k, &ad->cipher, po.cipher);
+	ad->handshake_seconds = po.handshake;
 	ad->verify_code = po.verify_code;
 	if (h->dane || k->r->service == DK_DANE_SERVICE_TLS) {
 		set_str(k, &ad->verify_text,

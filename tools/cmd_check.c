@@ -549,21 +549,23 @@ static json_t *json_addr(const struct dk_dane_host *h,
 					     al->match_depth),
 				  "chain", json_chain(al->chain, al->nchain)));
 	}
-	return json_pack("{s:s, s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o}",
-			 "address", a->address, "family",
-			 a->family == AF_INET6 ? 6 : 4, "port", (int)a->port,
-			 "verdict", dk_dane_addr_status_name(a->status), "why",
-			 cli_json_str(a->why), "banner",
-			 cli_json_str(a->banner), "tls_version",
-			 cli_json_str(a->tls_version), "cipher",
-			 cli_json_str(a->cipher), "verify",
-			 a->verify_text ? json_pack("{s:I, s:s}", "code",
-						    (json_int_t)a->verify_code,
-						    "text", a->verify_text)
-					: json_null(),
-			 "match", match, "chain", chain, "other_keys",
-			 alts ? alts : json_array());
+	return json_pack(
+		"{s:s, s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, "
+		"s:o, s:o, s:o}",
+		"address", a->address, "family", a->family == AF_INET6 ? 6 : 4,
+		"port", (int)a->port, "verdict",
+		dk_dane_addr_status_name(a->status), "why",
+		cli_json_str(a->why), "banner", cli_json_str(a->banner),
+		"tls_version", cli_json_str(a->tls_version), "cipher",
+		cli_json_str(a->cipher), "verify",
+		a->verify_text ? json_pack("{s:I, s:s}", "code",
+					   (json_int_t)a->verify_code, "text",
+					   a->verify_text)
+			       : json_null(),
+		"match", match, "chain", chain, "other_keys",
+		alts ? alts : json_array(), "handshake_seconds",
+		a->handshake_seconds > 0 ? json_real(a->handshake_seconds)
+					 : json_null());
 }
 
 static json_t *json_host(const struct dk_dane_report *r, size_t hi)

@@ -803,8 +803,9 @@ static void dane_names(void)
 
 struct dane_sums {
 	size_t records, usable, verified, failed;
-	time_t cert_min; /* earliest leaf notAfter; 0 none */
-	time_t sig_min;	 /* earliest RRSIG expiration; 0 none */
+	double handshake; /* the longest TLS handshake, seconds; 0 none */
+	time_t cert_min;  /* earliest leaf notAfter; 0 none */
+	time_t sig_min;	  /* earliest RRSIG expiration; 0 none */
 	const struct dk_dane_finding *warn; /* first warning or worse */
 };
 
@@ -922,6 +923,19 @@ static void dane_prom(struct prom *p, const struct dk_dane_report *rep,
 						       dom, "port", port,
 						       "host", host, "address",
 						       a->address, NULL });
+			if (a->handshake_seconds > 0) {
+				if (a->handshake_seconds > s->handshake) {
+					s->handshake = a->handshake_seconds;
+				}
+				prom_sample(
+					p, "danekit_check_handshake_seconds",
+					"gauge",
+					"How long the TLS handshake at this "
+					"address took.",
+					a->handshake_seconds, "check", check,
+					"domain", dom, "port", port, "host",
+					host, "address", a->address, NULL);
+			}
 			if (leaf) {
 				min_time(&s->cert_min, leaf->not_after);
 				prom_sample(
@@ -1054,6 +1068,10 @@ int mon_dane(const struct cli *cli, struct dk_resolver *res,
 	nag_perf(&n, "addresses_failed", (double)s.failed, 0, NULL, "0", NULL,
 		 "0", NULL);
 	nag_perf(&n, "time", took, 3, "s", NULL, NULL, "0", NULL);
+	if (s.handshake > 0) {
+		nag_perf(&n, "handshake", s.handshake, 3, "s", NULL, NULL, "0",
+			 NULL);
+	}
 	for (size_t i = 0; i < rep->nhosts; i++) {
 		const struct dk_dane_host *h = dk_dane_report_host(rep, i);
 		char host[300];

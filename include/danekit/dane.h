@@ -243,6 +243,9 @@ struct dk_dane_addr {
 	/* DANE hosts: the certificates of the server's other key types. */
 	struct dk_dane_alt *alts;
 	size_t nalts;
+	/* Seconds the TLS handshake took (from the first ClientHello to
+	 * the end of the handshake); 0 without a completed handshake. */
+	double handshake_seconds;
 };
 
 /** One TLSA record of a host's RRset. */

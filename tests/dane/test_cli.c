@@ -55,6 +55,11 @@ Test(dane_smtp, dane_ok)
 	cr_assert_str_eq(dt_str(dt_host(doc, 0), "name"), "mail.dane-ok.test.");
 	cr_assert_str_eq(dt_str(a, "address"), "127.53.1.16");
 	cr_assert_str_eq(dt_str(a, "verdict"), "verified");
+	/* the handshake happened: its time is a positive number */
+	cr_assert(json_is_real(json_object_get(a, "handshake_seconds")) &&
+			  json_real_value(
+				  json_object_get(a, "handshake_seconds")) > 0,
+		  "no handshake_seconds at a verified address");
 	assert_match(a, 3, 0);
 	cr_assert(strncmp(dt_str(a, "tls_version"), "TLSv1.", 6) == 0);
 	cr_assert(dt_str(a, "cipher")[0]);
@@ -162,6 +167,9 @@ Test(dane_smtp, no_starttls)
 
 	assert_verdict(doc, rc, 1, "failed");
 	cr_assert_str_eq(dt_str(dt_addr(doc, 0, 0), "verdict"), "no-starttls");
+	cr_assert(json_is_null(json_object_get(dt_addr(doc, 0, 0),
+					       "handshake_seconds")),
+		  "handshake_seconds without a handshake");
 	cr_assert_not_null(dt_finding(doc, "no-starttls", "error"));
 	json_decref(doc);
 }

@@ -252,6 +252,14 @@ def test_check_nagios():
           (perf["addresses_verified"], len(addrs)))
     check(perf["addresses_failed"][0] == 0, "dane-ok addresses_failed")
     check(perf["time"][1].split(";")[0].endswith("s"), "time has no unit s")
+    # a handshake happened at each address (openssl s_client reaches
+    # them in the interop tests): its time is there, in seconds, and
+    # within the whole check's
+    check("handshake" in perf and 0 < perf["handshake"][0] <=
+          perf["time"][0] and
+          perf["handshake"][1].split(";")[0].endswith("s"),
+          "dane-ok handshake %s (time %s)" % (perf.get("handshake"),
+                                              perf.get("time")))
     check(perf["cert_days"][1].split(";")[2] == "3:",
           "cert_days crit range is not 3: (%s)" % perf["cert_days"][1])
     check(perf["rrsig_days"][1].split(";")[1:3] == ["7:", "3:"],
@@ -274,7 +282,9 @@ def test_check_nagios():
     check(perf["addresses_failed"][0] == 1, "mismatch addresses_failed")
     nagios(["check", "smtp", "tampered.test"], "CRITICAL")
     nagios(["check", "smtp", "two-mx.test"], "CRITICAL")
-    nagios(["check", "smtp", "nostarttls.test"], "CRITICAL")
+    perf = nagios(["check", "smtp", "nostarttls.test"], "CRITICAL")
+    check("handshake" not in perf, "nostarttls.test: a handshake time "
+          "without a handshake: %s" % (perf.get("handshake"),))
     # DANE does not apply: CRITICAL, OK with --allow-insecure
     nagios(["check", "smtp", "insecure.test"], "CRITICAL")
     nagios(["--allow-insecure", "check", "smtp", "insecure.test"], "OK")
