@@ -692,6 +692,16 @@ out:
 	return rc;
 }
 
+/* --prometheus: write the file; else just free the samples. */
+static int prom_finish(const struct cli *cli, struct prom *p)
+{
+	if (cli->prometheus) {
+		return prom_write(cli, p);
+	}
+	prom_free(p);
+	return EXIT_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Helpers on the reports. */
 
@@ -994,16 +1004,9 @@ int mon_dane(const struct cli *cli, struct dk_resolver *res,
 
 	service_name = rep->service == DK_DANE_SERVICE_SMTP ? "SMTP" : "TLS";
 	dane_prom(&p, rep, check, res, took, &s);
-	if (cli->prometheus) {
-		rc = prom_write(cli, &p);
-		if (rc != EXIT_OK) {
-			return rc;
-		}
-	} else {
-		prom_free(&p);
-	}
-	if (!cli->nagios) {
-		return EXIT_OK;
+	rc = prom_finish(cli, &p);
+	if (rc != EXIT_OK || !cli->nagios) {
+		return rc;
 	}
 	if (nag_open(&n) < 0) {
 		return nag_close(cli, &n);
@@ -1359,16 +1362,9 @@ int mon_audit(const struct cli *cli, const struct dk_mail_report *rep)
 						     dk_mail_area_name(a),
 						     NULL });
 	}
-	if (cli->prometheus) {
-		rc = prom_write(cli, &p);
-		if (rc != EXIT_OK) {
-			return rc;
-		}
-	} else {
-		prom_free(&p);
-	}
-	if (!cli->nagios) {
-		return EXIT_OK;
+	rc = prom_finish(cli, &p);
+	if (rc != EXIT_OK || !cli->nagios) {
+		return rc;
 	}
 	if (nag_open(&n) < 0) {
 		return nag_close(cli, &n);
@@ -1461,16 +1457,9 @@ int mon_doctor(const struct cli *cli, const struct dk_doctor *d)
 			    "anchor zones' DNSKEY RRSIGs (0 inside).",
 			    (double)skew, NULL);
 	}
-	if (cli->prometheus) {
-		rc = prom_write(cli, &p);
-		if (rc != EXIT_OK) {
-			return rc;
-		}
-	} else {
-		prom_free(&p);
-	}
-	if (!cli->nagios) {
-		return EXIT_OK;
+	rc = prom_finish(cli, &p);
+	if (rc != EXIT_OK || !cli->nagios) {
+		return rc;
 	}
 	if (nag_open(&n) < 0) {
 		return nag_close(cli, &n);
