@@ -289,11 +289,23 @@ static int verdict_slot(enum dk_dane_verdict v)
 	}
 }
 
-static void emit(struct scan_state *st, const char *buf)
+/* One output line: @s (owned, freed; NULL = out of memory) and "\n". */
+static void emit_line(struct scan_state *st, char *s)
 {
-	if (fputs(buf, st->out) < 0) {
+	if (!s || fputs(s, st->out) < 0 || fputc('\n', st->out) == EOF) {
 		st->write_error = 1;
 	}
+	free(s);
+}
+
+/* A document as one JSON line (consumed), or NULL. */
+static char *json_line(json_t *doc)
+{
+	char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
+		      : NULL;
+
+	json_decref(doc);
+	return s;
 }
 
 static void show_progress(struct scan_state *st, int last)
@@ -347,30 +359,14 @@ static void print_error(struct scan_state *st, const char *domain, int rc,
 	if (st->cli->json) {
 		/* the shape of every document: schema_version, command and
 		 * exit first */
-		json_t *doc =
-			cli_json_doc(st->audit ? "audit" : "check smtp", rc,
-				     json_pack("{s:s, s:s}", "domain", domain,
-					       "error", why));
-
-		s = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
-			: NULL;
-		json_decref(doc);
-		if (s) {
-			emit(st, s);
-			emit(st, "\n");
-		}
-	} else {
-		if (asprintf(&s, "%s error %d %s\n", domain, rc, why) < 0) {
-			s = NULL;
-		}
-		if (s) {
-			emit(st, s);
-		}
+		s = json_line(cli_json_doc(st->audit ? "audit" : "check smtp",
+					   rc,
+					   json_pack("{s:s, s:s}", "domain",
+						     domain, "error", why)));
+	} else if (asprintf(&s, "%s error %d %s", domain, rc, why) < 0) {
+		s = NULL;
 	}
-	if (!s) {
-		st->write_error = 1;
-	}
-	free(s);
+	emit_line(st, s);
 }
 
 static void on_domain(void *arg, const char *domain, int err,
@@ -396,15 +392,7 @@ static void on_domain(void *arg, const char *domain, int err,
 		st->gone_run = 0;
 	}
 	if (st->cli->json) {
-		json_t *doc = check_json_report(rep);
-
-		s = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
-			: NULL;
-		json_decref(doc);
-		if (s) {
-			emit(st, s);
-			emit(st, "\n");
-		}
+		s = json_line(check_json_report(rep));
 	} else {
 		char name[300];
 		size_t n = strlen(rep->domain);
@@ -412,20 +400,14 @@ static void on_domain(void *arg, const char *domain, int err,
 		snprintf(name, sizeof(name), "%.*s",
 			 (int)(n > 1 && rep->domain[n - 1] == '.' ? n - 1 : n),
 			 rep->domain);
-		if (asprintf(&s, "%s %s %d %s\n", name,
+		if (asprintf(&s, "%s %s %d %s", name,
 			     dk_dane_verdict_name(rep->verdict),
 			     check_report_exit(rep),
 			     rep->why ? rep->why : "") < 0) {
 			s = NULL;
 		}
-		if (s) {
-			emit(st, s);
-		}
 	}
-	if (!s) {
-		st->write_error = 1;
-	}
-	free(s);
+	emit_line(st, s);
 	dk_dane_report_free(rep);
 	if (st->progress) {
 		show_progress(st, 0);
@@ -592,12 +574,7 @@ static int audit_all(struct scan_state *st, struct dk_resolver *res, FILE *in,
 			continue;
 		}
 		if (st->cli->json) {
-			json_t *doc = audit_json_report(rep, &ex);
-
-			s = doc ? json_dumps(doc,
-					     JSON_COMPACT | JSON_PRESERVE_ORDER)
-				: NULL;
-			json_decref(doc);
+			s = json_line(audit_json_report(rep, &ex));
 		} else {
 			json_decref(audit_json_report(rep, &ex));
 			if (asprintf(&s, "%s %s %d%s%s", d,
@@ -612,13 +589,7 @@ static int audit_all(struct scan_state *st, struct dk_resolver *res, FILE *in,
 			}
 		}
 		st->verdicts[ex == EXIT_OK ? 4 : ex == EXIT_FAIL ? 0 : 1]++;
-		if (s) {
-			emit(st, s);
-			emit(st, "\n");
-		} else {
-			st->write_error = 1;
-		}
-		free(s);
+		emit_line(st, s);
 		dk_mail_report_free(rep);
 		if (st->progress) {
 			show_progress(st, 0);
