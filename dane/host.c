@@ -274,6 +274,53 @@ static void sig_warnings(struct ck *k, long hi, const char *name, uint16_t type)
 	dk_chain_free(ch);
 }
 
+/* The warning of one valid signature @g, if it lapses soon or before the
+ * --at moment (once a report). */
+static void sig_warning(struct ck *k, long hi, const struct dk_chain_sig *g,
+			long days, time_t now)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(g->type_covered);
+	const char *tname = d && d->_name ? d->_name : "?";
+	char when[32], ev[256], msg[512];
+	struct tm tm;
+	int soon, before_at;
+
+	if (g->state != DK_CHAIN_SIG_VALID) {
+		return;
+	}
+	soon = days > 0 && g->expiration - now < (time_t)days * DAY;
+	before_at = k->at > now && g->expiration <= k->at;
+	if (!soon && !before_at) {
+		return;
+	}
+	gmtime_r(&g->expiration, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(ev, sizeof(ev), "RRSIG %s %s by %s key %u expires %s", tname,
+		 g->owner, g->signer, g->key_tag, when);
+	if (before_at) {
+		snprintf(msg, sizeof(msg),
+			 "at the --at moment the RRSIG over %s %s will have "
+			 "expired (on %s): the records turn bogus",
+			 g->owner, tname, when);
+	} else {
+		long left = (long)((g->expiration - now + DAY / 2) / DAY);
+
+		snprintf(msg, sizeof(msg),
+			 "the RRSIG over %s %s expires in %ld day%s (%s)",
+			 g->owner, tname, left, left == 1 ? "" : "s", when);
+	}
+	/* Zones above several hosts: once a report. */
+	if (have_finding(k, msg)) {
+		return;
+	}
+	finding(k, hi, DK_DANE_WARNING,
+		before_at ? "dnssec-sig-expired-at" : "dnssec-sig-expiring",
+		"RFC 7672 section 2.1.1", g->owner, ev,
+		"re-sign the zone (or check that its signer runs): once a "
+		"signature lapses the records are bogus and MTAs defer mail",
+		"%s", msg);
+}
+
 /* The warnings of the signatures of a chain already walked (the TLSA
  * RRset's own: no second walk). */
 static void sig_warnings_of(struct ck *k, long hi, const struct dk_chain *ch)
@@ -293,68 +340,81 @@ static void sig_warnings_of(struct ck *k, long hi, const struct dk_chain *ch)
 
 		for (size_t j = 0; j < 4; j++) {
 			for (size_t n = 0; n < counts[j]; n++) {
-				const struct dk_chain_sig *g = &sets[j][n];
-				const ldns_rr_descriptor *d =
-					ldns_rr_descript(g->type_covered);
-				const char *tname =
-					d && d->_name ? d->_name : "?";
-				char when[32], ev[256], msg[512];
-				struct tm tm;
-				int soon, before_at;
-
-				if (g->state != DK_CHAIN_SIG_VALID) {
-					continue;
-				}
-				soon = days > 0 &&
-				       g->expiration - now < (time_t)days * DAY;
-				before_at =
-					k->at > now && g->expiration <= k->at;
-				if (!soon && !before_at) {
-					continue;
-				}
-				gmtime_r(&g->expiration, &tm);
-				strftime(when, sizeof(when),
-					 "%Y-%m-%dT%H:%M:%SZ", &tm);
-				snprintf(ev, sizeof(ev),
-					 "RRSIG %s %s by %s key %u expires %s",
-					 tname, g->owner, g->signer, g->key_tag,
-					 when);
-				if (before_at) {
-					snprintf(msg, sizeof(msg),
-						 "at the --at moment the RRSIG "
-						 "over "
-						 "%s %s will have expired (on "
-						 "%s): "
-						 "the records turn bogus",
-						 g->owner, tname, when);
-				} else {
-					long left = (long)((g->expiration -
-							    now + DAY / 2) /
-							   DAY);
-
-					snprintf(msg, sizeof(msg),
-						 "the RRSIG over %s %s expires "
-						 "in "
-						 "%ld day%s (%s)",
-						 g->owner, tname, left,
-						 left == 1 ? "" : "s", when);
-				}
-				/* Zones above several hosts: once a report. */
-				if (have_finding(k, msg)) {
-					continue;
-				}
-				finding(k, hi, DK_DANE_WARNING,
-					before_at ? "dnssec-sig-expired-at"
-						  : "dnssec-sig-expiring",
-					"RFC 7672 section 2.1.1", g->owner, ev,
-					"re-sign the zone (or check that its "
-					"signer runs): once a signature lapses "
-					"the records are bogus and MTAs defer "
-					"mail",
-					"%s", msg);
+				sig_warning(k, hi, &sets[j][n], days, now);
 			}
 		}
 	}
+}
+
+/*
+ * The warnings of the MX RRset of a domain (@a, secure by libunbound's
+ * word) without a walk of its own per domain: when one RRSIG covers it,
+ * that is the signature the validator checked; the zones above are the
+ * signer's, whose chain (its DNSKEY RRset's) the chain memo keeps for the
+ * domains of a scan that share the zone. 0 when done; -1: walk the MX
+ * RRset's own chain (two signatures, a CNAME, a signer that is not
+ * secure).
+ */
+static int mx_sig_warnings(struct ck *k, const struct dk_answer *a)
+{
+	const ldns_pkt *pkt = dki_answer_get0_packet(a);
+	const ldns_rr_list *ans = pkt ? ldns_pkt_answer(pkt) : NULL;
+	long days = k->o.sig_warn_days ? k->o.sig_warn_days : 7;
+	const ldns_rr *sig = NULL;
+	struct dk_chain *ch = NULL;
+	struct dk_diag diag = { "" };
+	struct dk_chain_sig g = { 0 };
+	char *owner = NULL, *signer = NULL;
+	int r;
+
+	if (!ans || !dk_answer_qname(a) || !dk_answer_canonname(a) ||
+	    strcasecmp(dk_answer_canonname(a), dk_answer_qname(a)) != 0) {
+		return -1; /* a CNAME on the way */
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ans, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    ldns_rr_rrsig_typecovered(rr) &&
+		    ldns_rdf2native_int16(ldns_rr_rrsig_typecovered(rr)) ==
+			    LDNS_RR_TYPE_MX) {
+			if (sig) {
+				return -1;
+			}
+			sig = rr;
+		}
+	}
+	if (!sig || !ldns_rr_rrsig_signame(sig) ||
+	    !ldns_rr_rrsig_expiration(sig) || !ldns_rr_rrsig_keytag(sig)) {
+		return -1;
+	}
+	signer = ldns_rdf2str(ldns_rr_rrsig_signame(sig));
+	owner = ldns_rdf2str(ldns_rr_owner(sig));
+	if (!signer || !owner) {
+		free(signer);
+		free(owner);
+		return -1;
+	}
+	r = dk_chain_build(k->res, signer, LDNS_RR_TYPE_DNSKEY,
+			   days > 0 ? (int)days : 0, &ch, &diag);
+	if (r < 0 || dk_chain_status(ch) != DK_DNSSEC_SECURE) {
+		dk_chain_free(ch);
+		free(signer);
+		free(owner);
+		return r == DKI_EAGAIN ? 0 : -1; /* a later round */
+	}
+	sig_warnings_of(k, -1, ch);
+	g.owner = owner;
+	g.type_covered = LDNS_RR_TYPE_MX;
+	g.signer = signer;
+	g.key_tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig));
+	g.expiration = ldns_rdf2native_time_t(ldns_rr_rrsig_expiration(sig));
+	g.state = DK_CHAIN_SIG_VALID;
+	sig_warning(k, -1, &g, days, time(NULL));
+	dk_chain_free(ch);
+	free(signer);
+	free(owner);
+	return 0;
 }
 
 /* Is the CNAME at host @hi's own name (the chain's first link) secure? */
@@ -721,7 +781,12 @@ int smtp_mx(struct ck *k, struct mx **ret_mx, size_t *ret_n)
 	}
 	if (r->mx_status == DK_DNSSEC_SECURE && !dk_answer_nxdomain(a) &&
 	    ldns_rr_list_rr_count(dki_answer_get0_rrset(a)) > 0) {
-		sig_warnings(k, -1, r->domain, LDNS_RR_TYPE_MX);
+		long days = k->o.sig_warn_days ? k->o.sig_warn_days : 7;
+
+		if ((days >= 0 || k->at > time(NULL)) &&
+		    mx_sig_warnings(k, a) < 0) {
+			sig_warnings(k, -1, r->domain, LDNS_RR_TYPE_MX);
+		}
 	}
 	if (dk_answer_nxdomain(a)) {
 		r->nxdomain = 1;

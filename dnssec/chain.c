@@ -55,6 +55,7 @@ struct lx {
 };
 
 struct dk_chain {
+	int refs; /* holders: dki_chain_ref(), dk_chain_free() */
 	char *qname;
 	uint16_t qtype;
 	int warn_days;
@@ -3023,9 +3024,17 @@ static void conclude(struct dk_chain *ch)
 	outcome(ch);
 }
 
+struct dk_chain *dki_chain_ref(struct dk_chain *chain)
+{
+	if (chain) {
+		chain->refs++;
+	}
+	return chain;
+}
+
 void dk_chain_free(struct dk_chain *chain)
 {
-	if (!chain) {
+	if (!chain || --chain->refs > 0) {
 		return;
 	}
 	for (size_t i = 0; i < chain->nlinks; i++) {
@@ -3078,7 +3087,9 @@ static int chain_build(struct dk_resolver *resolver, const char *name,
 		       struct dk_diag *diag)
 {
 	struct dk_chain_opts zero = { 0 };
-	struct dk_chain *ch;
+	struct dk_chain *ch = NULL;
+	char *key = NULL;
+	size_t missed = 0, now_missed = 0;
 	int r;
 
 	if (!opts) {
@@ -3102,10 +3113,25 @@ static int chain_build(struct dk_resolver *resolver, const char *name,
 	if (r < 0) {
 		return r;
 	}
+	/* dk_chain_build() inside a restartable step: the chain memo */
+	if (!failures && !opts->auth_port && !opts->no_auth_check &&
+	    dki_chainmemo_on(resolver, &missed)) {
+		key = absolute(name);
+		ch = key ? dki_chainmemo_get(resolver, key, type,
+					     opts->warn_days)
+			 : NULL;
+		if (ch) {
+			free(key);
+			*ret_chain = ch;
+			return 0;
+		}
+	}
 	ch = calloc(1, sizeof(*ch));
 	if (!ch) {
+		free(key);
 		return DK_ENOMEM;
 	}
+	ch->refs = 1;
 	ch->resolver = resolver;
 	ch->qtype = type;
 	ch->warn_days = opts->warn_days;
@@ -3121,6 +3147,7 @@ static int chain_build(struct dk_resolver *resolver, const char *name,
 			ch->qname ? fmt(ch, "%s %s", ch->qname, type_str(type))
 				  : NULL;
 		if (!ch->failed_query) {
+			free(key);
 			dk_chain_free(ch);
 			return DK_ENOMEM;
 		}
@@ -3128,12 +3155,14 @@ static int chain_build(struct dk_resolver *resolver, const char *name,
 			diag->why[0] = '\0';
 		}
 	} else if (r < 0) {
+		free(key);
 		dk_chain_free(ch);
 		return r;
 	} else {
 		ch->qname = strdup(dk_answer_qname(ch->answer));
 	}
 	if (!ch->qname) {
+		free(key);
 		dk_chain_free(ch);
 		return DK_ENOMEM;
 	}
@@ -3147,9 +3176,16 @@ static int chain_build(struct dk_resolver *resolver, const char *name,
 	}
 	ch->resolver = NULL;
 	if (ch->oom) {
+		free(key);
 		dk_chain_free(ch);
 		return DK_ENOMEM;
 	}
+	if (key && dki_chainmemo_on(resolver, &now_missed) &&
+	    now_missed == missed) {
+		/* built from answers at hand only */
+		dki_chainmemo_put(resolver, key, type, opts->warn_days, ch);
+	}
+	free(key);
 	*ret_chain = ch;
 	return 0;
 }

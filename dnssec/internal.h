@@ -72,6 +72,27 @@ int dki_sigmemo_get(struct dk_resolver *r, const unsigned char digest[32],
 void dki_sigmemo_put(struct dk_resolver *r, const unsigned char digest[32],
 		     ldns_status st);
 
+/*
+ * The memo of chains of a resolver (chain.c's dk_chain_build()): while a
+ * restartable step runs (and may still wait), a chain built from answers
+ * at hand is kept for DKI_CHAINMEMO_SECONDS, by absolute name (any case),
+ * type and warn_days, so that the rounds of a step and the domains of a
+ * scan that share MX hosts walk each chain once. Bounded (direct-mapped).
+ * dki_chainmemo_on(): whether a chain may be taken or kept now, and
+ * *@ret_missed, the memo's misses so far (a build that adds one waited
+ * for an answer: not kept). get: a new reference, or NULL. put: takes a
+ * reference of its own.
+ */
+#define DKI_CHAINMEMO_SECONDS 30
+int dki_chainmemo_on(const struct dk_resolver *r, size_t *ret_missed);
+struct dk_chain *dki_chainmemo_get(struct dk_resolver *r, const char *name,
+				   uint16_t type, int warn_days);
+void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
+		       int warn_days, struct dk_chain *chain);
+/* Another holder of @chain (read-only from then on): each dk_chain_free()
+ * drops one. Returns @chain. */
+struct dk_chain *dki_chain_ref(struct dk_chain *chain);
+
 /* Another holder of @s (read-only from then on): each dk_tlsa_rrset_free()
  * drops one. Returns @s. */
 struct dk_tlsa_rrset *dki_tlsa_rrset_ref(struct dk_tlsa_rrset *s);

@@ -83,6 +83,17 @@ struct dk_resolver {
 	struct pending *leaders[1024];
 	/* dki_sigmemo_*(): signature checks already made */
 	struct sigmemo *sigmemo;
+	/* dki_chainmemo_*(): chains built during restartable steps */
+	struct chainmemo *chainmemo;
+};
+
+#define CHAINMEMO_SLOTS 1024
+struct chainmemo {
+	char *name; /* absolute, as asked; NULL: free slot */
+	uint16_t type;
+	int warn_days;
+	time_t at;
+	struct dk_chain *chain;
 };
 
 #define SIGMEMO_SLOTS 4096
@@ -844,7 +855,76 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	dki_setup_clear(&resolver->setup);
 	free(resolver->anchor_warning);
 	free(resolver->sigmemo);
+	if (resolver->chainmemo) {
+		for (size_t i = 0; i < CHAINMEMO_SLOTS; i++) {
+			free(resolver->chainmemo[i].name);
+			dk_chain_free(resolver->chainmemo[i].chain);
+		}
+		free(resolver->chainmemo);
+	}
 	free(resolver);
+}
+
+static size_t chainmemo_slot(const char *name, uint16_t type, int warn_days)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const char *c = name; *c; c++) {
+		h = (h ^ (unsigned char)tolower((unsigned char)*c)) *
+		    1099511628211ULL;
+	}
+	h = (h ^ type) * 1099511628211ULL;
+	h = (h ^ (unsigned)warn_days) * 1099511628211ULL;
+	return (size_t)(h % CHAINMEMO_SLOTS);
+}
+
+struct dk_chain *dki_chainmemo_get(struct dk_resolver *r, const char *name,
+				   uint16_t type, int warn_days)
+{
+	struct chainmemo *m;
+
+	if (!r || !r->chainmemo || !name) {
+		return NULL;
+	}
+	m = &r->chainmemo[chainmemo_slot(name, type, warn_days)];
+	if (!m->name || m->type != type || m->warn_days != warn_days ||
+	    strcasecmp(m->name, name) != 0) {
+		return NULL;
+	}
+	if (time(NULL) - m->at >= DKI_CHAINMEMO_SECONDS) {
+		/* kept long enough: the next build replaces it */
+		return NULL;
+	}
+	return dki_chain_ref(m->chain);
+}
+
+void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
+		       int warn_days, struct dk_chain *chain)
+{
+	struct chainmemo *m;
+	char *copy;
+
+	if (!r || !name || !chain) {
+		return;
+	}
+	if (!r->chainmemo) {
+		r->chainmemo = calloc(CHAINMEMO_SLOTS, sizeof(*r->chainmemo));
+		if (!r->chainmemo) {
+			return;
+		}
+	}
+	copy = strdup(name);
+	if (!copy) {
+		return;
+	}
+	m = &r->chainmemo[chainmemo_slot(name, type, warn_days)];
+	free(m->name);
+	dk_chain_free(m->chain);
+	m->name = copy;
+	m->type = type;
+	m->warn_days = warn_days;
+	m->at = time(NULL);
+	m->chain = dki_chain_ref(chain);
 }
 
 int dki_sigmemo_get(struct dk_resolver *r, const unsigned char digest[32],
@@ -2127,6 +2207,15 @@ void dki_memo_offline(struct dki_memo *m)
 size_t dki_memo_missed(const struct dki_memo *m)
 {
 	return m ? m->missed : 0;
+}
+
+int dki_chainmemo_on(const struct dk_resolver *r, size_t *ret_missed)
+{
+	if (!r || !r->memo || r->memo->offline) {
+		return 0;
+	}
+	*ret_missed = r->memo->missed;
+	return 1;
 }
 
 size_t dki_memo_inflight(const struct dki_memo *m)
