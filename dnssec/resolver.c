@@ -85,6 +85,15 @@ struct dk_resolver {
 	struct sigmemo *sigmemo;
 	/* dki_chainmemo_*(): chains built during restartable steps */
 	struct chainmemo *chainmemo;
+	/* acache_*(): answers at hand for restartable steps */
+	struct acache *acache;
+};
+
+#define ACACHE_SLOTS 4096
+#define ACACHE_SECONDS 5.0
+struct acache {
+	struct dk_answer *answer; /* NULL: free slot */
+	double until;
 };
 
 #define CHAINMEMO_SLOTS 1024
@@ -104,6 +113,7 @@ struct sigmemo {
 };
 
 struct dk_answer {
+	int refs; /* holders: answer_ref(), dk_answer_free() */
 	char *qname;
 	uint16_t qtype;
 	int rcode;
@@ -855,6 +865,12 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	dki_setup_clear(&resolver->setup);
 	free(resolver->anchor_warning);
 	free(resolver->sigmemo);
+	if (resolver->acache) {
+		for (size_t i = 0; i < ACACHE_SLOTS; i++) {
+			dk_answer_free(resolver->acache[i].answer);
+		}
+		free(resolver->acache);
+	}
 	if (resolver->chainmemo) {
 		for (size_t i = 0; i < CHAINMEMO_SLOTS; i++) {
 			free(resolver->chainmemo[i].name);
@@ -979,7 +995,7 @@ double dk_resolver_timeout(const struct dk_resolver *resolver)
 
 void dk_answer_free(struct dk_answer *a)
 {
-	if (!a) {
+	if (!a || --a->refs > 0) {
 		return;
 	}
 	free(a->qname);
@@ -1287,6 +1303,7 @@ static int make_answer_core(const char *qname, uint16_t qtype,
 	if (!a) {
 		return DK_ENOMEM;
 	}
+	a->refs = 1;
 	a->qname = strdup(qname);
 	a->qtype = qtype;
 	a->rcode = res->rcode;
@@ -1476,30 +1493,82 @@ struct dki_memo {
 	struct event *ready_ev;
 };
 
-static struct dk_answer *answer_dup(const struct dk_answer *a)
+/*
+ * Another holder of @a: answers are read-only once made, so the memo, the
+ * followers of a lookup and the answer cache share one.
+ */
+static struct dk_answer *answer_ref(const struct dk_answer *a)
 {
-	struct dk_answer *d = calloc(1, sizeof(*d));
+	struct dk_answer *m = (struct dk_answer *)a;
 
-	if (!d) {
+	m->refs++;
+	return m;
+}
+
+/*
+ * The answer cache of an event resolver: the answers libunbound gave
+ * (secure or insecure, NOERROR or NXDOMAIN), kept ACACHE_SECONDS at most
+ * and never past their TTL, by absolute name and type, and taken only by
+ * restartable steps (a scan's domains share their providers' MX hosts:
+ * their A and AAAA lookups are parsed once, not once a domain). Bounded
+ * (direct-mapped).
+ */
+
+static size_t acache_slot(const char *name, uint16_t type)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const char *c = name; *c; c++) {
+		h = (h ^ (unsigned char)tolower((unsigned char)*c)) *
+		    1099511628211ULL;
+	}
+	h = (h ^ type) * 1099511628211ULL;
+	return (size_t)(h % ACACHE_SLOTS);
+}
+
+static const struct dk_answer *acache_get(struct dk_resolver *r,
+					  const char *name, uint16_t type)
+{
+	struct acache *c;
+
+	if (!r->acache) {
 		return NULL;
 	}
-	d->qname = strdup(a->qname);
-	d->qtype = a->qtype;
-	d->rcode = a->rcode;
-	d->status = a->status;
-	d->why = a->why ? strdup(a->why) : NULL;
-	d->canonname = a->canonname ? strdup(a->canonname) : NULL;
-	d->ttl = a->ttl;
-	d->nxdomain = a->nxdomain;
-	d->rrset = a->rrset ? ldns_rr_list_clone(a->rrset) : NULL;
-	d->pkt = a->pkt ? ldns_pkt_clone(a->pkt) : NULL;
-	if (!d->qname || (a->why && !d->why) ||
-	    (a->canonname && !d->canonname) || (a->rrset && !d->rrset) ||
-	    (a->pkt && !d->pkt)) {
-		dk_answer_free(d);
+	c = &r->acache[acache_slot(name, type)];
+	if (!c->answer || c->answer->qtype != type ||
+	    strcasecmp(c->answer->qname, name) != 0 || dki_now() >= c->until) {
 		return NULL;
 	}
-	return d;
+	return c->answer;
+}
+
+static void acache_put(struct dk_resolver *r, const char *name, uint16_t type,
+		       const struct dk_answer *a)
+{
+	struct acache *c;
+	double keep = ACACHE_SECONDS;
+
+	if (!a ||
+	    (a->status != DK_DNSSEC_SECURE &&
+	     a->status != DK_DNSSEC_INSECURE) ||
+	    (a->rcode != LDNS_RCODE_NOERROR &&
+	     a->rcode != LDNS_RCODE_NXDOMAIN) ||
+	    a->ttl == 0 || strcasecmp(a->qname, name) != 0) {
+		return;
+	}
+	if ((double)a->ttl < keep) {
+		keep = (double)a->ttl;
+	}
+	if (!r->acache) {
+		r->acache = calloc(ACACHE_SLOTS, sizeof(*r->acache));
+		if (!r->acache) {
+			return;
+		}
+	}
+	c = &r->acache[acache_slot(name, type)];
+	dk_answer_free(c->answer);
+	c->answer = answer_ref(a);
+	c->until = dki_now() + keep;
 }
 
 /*
@@ -1713,6 +1782,9 @@ static void ev_done(void *arg, int rcode, void *packet, int len, int sec,
 	p->done = 1;
 	p->err = answer_from_event(p->name, p->type, rcode, packet, len, sec,
 				   why, &p->answer);
+	if (p->err == 0) {
+		acache_put(r, p->name, p->type, p->answer);
+	}
 	lead_remove(p);
 	while (p->followers) {
 		struct pending *f = p->followers;
@@ -1721,7 +1793,7 @@ static void ev_done(void *arg, int rcode, void *packet, int len, int sec,
 		f->done = 1;
 		f->err = p->err;
 		if (p->answer) {
-			f->answer = answer_dup(p->answer);
+			f->answer = answer_ref(p->answer);
 			if (!f->answer) {
 				f->err = DK_ENOMEM;
 			}
@@ -2018,8 +2090,8 @@ static int ev_result(struct dk_resolver *r, const char *name, int err,
 		dki_diagf(diag, "%s: %s", name, dk_strerror(err));
 		return err;
 	}
-	*ret = answer_dup(a);
-	return *ret ? 0 : DK_ENOMEM;
+	*ret = answer_ref(a);
+	return 0;
 }
 
 static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
@@ -2028,6 +2100,7 @@ static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
 	struct dki_memo *m = r->memo;
 	struct memo_entry *e = NULL;
 	struct pending *p = NULL;
+	const struct dk_answer *hit;
 	char *abs = absolute_name(name);
 	int err;
 
@@ -2047,6 +2120,17 @@ static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
 			dki_diagf(diag, "%s: the answer is awaited", name);
 			return DKI_EAGAIN;
 		}
+	}
+	if (m && !m->offline && (hit = acache_get(r, abs, type)) &&
+	    (e = calloc(1, sizeof(*e)))) {
+		/* kept in the memo too: every round sees the same */
+		e->name = abs;
+		e->type = type;
+		e->done = 1;
+		e->answer = answer_ref(hit);
+		e->next = m->entries;
+		m->entries = e;
+		return ev_result(r, name, 0, e->answer, ret, diag);
 	}
 	err = ev_start(r, abs, type, NULL, NULL, &p);
 	if (err < 0) {
