@@ -6,6 +6,8 @@
 #   3. a loop of `danekit check smtp` processes (on a sample, as a rate)
 #   4. a loop of posttls-finger over the same domains (its MX hosts;
 #      a sample, as a rate)
+#   5. 1 and 2 again with one process per core (--shard K/N, K = 0..N-1, N = nproc),
+#      as a survey runs on a machine
 # and prints domains per second, the ratios and peak RSS; without --quick
 # also the peak RSS of scan --no-connect streaming 1,000,000 lines (most
 # names NXDOMAIN).
@@ -68,11 +70,44 @@ run_scan() { # NAME ARGS...
 	echo "$kb $secs"
 }
 
+# one process per core, as a survey runs (the design of issue 12): the
+# same list in $(nproc) shards at once; wall time of the slowest, peak RSS
+# of the largest
+run_shards() { # NAME ARGS...
+	local name="$1" k n t0 kb=0 k1 s1
+	shift
+	n=$(nproc)
+	t0=$(now)
+	for ((k = 0; k < n; k++)); do
+		/usr/bin/time -f '%M %e' -o "$W/$name.$k.time" \
+			"${DK[@]}" --json scan --no-progress --shard "$k/$n" "$@" \
+			"$W/list" >"$W/$name.$k.json" 2>"$W/$name.$k.err" &
+	done
+	wait
+	for ((k = 0; k < n; k++)); do
+		if grep -q '^Command' "$W/$name.$k.time"; then
+			echo "bench: shard $k/$n of $name: $(head -n 1 "$W/$name.$k.time"): $(tail -n 2 "$W/$name.$k.err")" >&2
+			exit 1
+		fi
+		read -r k1 s1 <"$W/$name.$k.time"
+		((k1 > kb)) && kb=$k1
+	done
+	[[ "$(cat "$W/$name".*.json | wc -l)" -eq "$total" ]] || {
+		echo "bench: the shards of $name gave $(cat "$W/$name".*.json | wc -l) lines for $total" >&2
+		exit 1
+	}
+	echo "$kb $(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')"
+}
+
 # warm nothing: each run starts with an empty cache (a new process)
 read -r kb1 t1 < <(run_scan connect "${CP[@]}")
 read -r kb2 t2 < <(run_scan noconnect --no-connect)
+read -r kb5 t5 < <(run_shards pconnect "${CP[@]}")
+read -r kb6 t6 < <(run_shards pnoconnect --no-connect)
 r1=$(rate "$total" "$t1")
 r2=$(rate "$total" "$t2")
+r5=$(rate "$total" "$t5")
+r6=$(rate "$total" "$t6")
 
 t0=$(now)
 while read -r d; do
@@ -96,6 +131,8 @@ echo "danekit scan bench: $total lines ($n synthetic domains + NXDOMAIN names), 
 printf '%-34s %10s %10s %10s\n' "" "domains/s" "wall s" "RSS MiB"
 printf '%-34s %10s %10s %10s\n' "scan (STARTTLS probes)" "$r1" "$t1" $((kb1 / 1024))
 printf '%-34s %10s %10s %10s\n' "scan --no-connect" "$r2" "$t2" $((kb2 / 1024))
+printf '%-34s %10s %10s %10s\n' "scan, $(nproc) processes (--shard K/$(nproc))" "$r5" "$t5" $((kb5 / 1024))
+printf '%-34s %10s %10s %10s\n' "scan --no-connect, $(nproc) processes" "$r6" "$t6" $((kb6 / 1024))
 printf '%-34s %10s %10s %10s\n' "check smtp loop ($sample domains)" "$r3" "$t3" "-"
 printf '%-34s %10s %10s %10s\n' "posttls-finger loop ($sample)" "$r4" "$t4" "-"
 tail -n 1 "$W/connect.err"
@@ -116,4 +153,5 @@ if [[ "$quick" != 1 ]]; then
 	rss=$((kbm / 1024))
 fi
 rm -rf "$W"
+echo "per machine (one process per core): scan ${r5%.*} domains/s, --no-connect ${r6%.*} domains/s"
 echo "scan: ${r1%.*} domains/s, $(ratio "$r1" "$r3")x a check smtp loop, RSS $rss MiB"

@@ -75,7 +75,8 @@ void dki_sigmemo_put(struct dk_resolver *r, const unsigned char digest[32],
 /*
  * The memo of chains of a resolver (chain.c's dk_chain_build()): while a
  * restartable step runs (and may still wait), a chain built from answers
- * at hand is kept for DKI_CHAINMEMO_SECONDS, by absolute name (any case),
+ * at hand is kept for DKI_CHAINMEMO_SECONDS (never past its answer's
+ * TTL), by absolute name (any case),
  * type and warn_days, so that the rounds of a step and the domains of a
  * scan that share MX hosts walk each chain once. Bounded (direct-mapped).
  * dki_chainmemo_on(): whether a chain may be taken or kept now, and

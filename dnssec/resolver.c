@@ -101,7 +101,7 @@ struct chainmemo {
 	char *name; /* absolute, as asked; NULL: free slot */
 	uint16_t type;
 	int warn_days;
-	time_t at;
+	time_t until;
 	struct dk_chain *chain;
 };
 
@@ -907,7 +907,7 @@ struct dk_chain *dki_chainmemo_get(struct dk_resolver *r, const char *name,
 	    strcasecmp(m->name, name) != 0) {
 		return NULL;
 	}
-	if (time(NULL) - m->at >= DKI_CHAINMEMO_SECONDS) {
+	if (time(NULL) >= m->until) {
 		/* kept long enough: the next build replaces it */
 		return NULL;
 	}
@@ -920,8 +920,14 @@ void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
 	struct chainmemo *m;
 	char *copy;
 
-	if (!r || !name || !chain) {
+	const struct dk_answer *a = dk_chain_get0_answer(chain);
+	time_t keep = DKI_CHAINMEMO_SECONDS;
+
+	if (!r || !name || !chain || !a || a->ttl == 0) {
 		return;
+	}
+	if ((time_t)a->ttl < keep) {
+		keep = (time_t)a->ttl;
 	}
 	if (!r->chainmemo) {
 		r->chainmemo = calloc(CHAINMEMO_SLOTS, sizeof(*r->chainmemo));
@@ -939,7 +945,7 @@ void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
 	m->name = copy;
 	m->type = type;
 	m->warn_days = warn_days;
-	m->at = time(NULL);
+	m->until = time(NULL) + keep;
 	m->chain = dki_chain_ref(chain);
 }
 
