@@ -69,9 +69,11 @@ struct tlsa_entry {
 	size_t hash;
 	char *owner;
 	struct dk_tlsa_rrset *set;
+	time_t until; /* kept so long: TLSA_SECONDS, never past the TTL */
 };
 
 #define TLSA_KEPT 8192
+#define TLSA_SECONDS 300
 
 struct dk_scan {
 	struct dk_resolver *r;
@@ -325,10 +327,12 @@ int scan_tlsa_lookup(struct ck *k, const char *owner,
 	struct dk_scan *s = k->job->s;
 	size_t h = hash_key(owner), before;
 	struct tlsa_entry *e;
+	uint32_t ttl;
 	int err;
 
 	for (e = s->tlsa[h % NBUCKETS]; e; e = e->hnext) {
-		if (e->hash == h && strcasecmp(e->owner, owner) == 0) {
+		if (e->hash == h && strcasecmp(e->owner, owner) == 0 &&
+		    time(NULL) < e->until) {
 			s->st.tlsa_hits++;
 			*ret = dki_tlsa_rrset_ref(e->set);
 			return 0;
@@ -340,12 +344,19 @@ int scan_tlsa_lookup(struct ck *k, const char *owner,
 	    k->job->offline) {
 		return err; /* not final: not kept */
 	}
+	ttl = dki_answer_keep_ttl(
+		dk_chain_get0_answer(dk_tlsa_rrset_get0_chain(*ret)));
+	if (ttl == 0) {
+		return 0; /* not to be kept */
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->owner = strdup(owner))) {
 		free(e);
 		return 0;
 	}
 	e->hash = h;
+	e->until =
+		time(NULL) + (ttl < TLSA_SECONDS ? (time_t)ttl : TLSA_SECONDS);
 	e->set = dki_tlsa_rrset_ref(*ret);
 	e->hnext = s->tlsa[h % NBUCKETS];
 	s->tlsa[h % NBUCKETS] = e;

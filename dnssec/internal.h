@@ -108,6 +108,11 @@ uint64_t dki_resolver_network(const struct dk_resolver *r);
  * TTL (RFC 4034 section 3.1.4) when signed, else the TTL as answered. */
 uint32_t dki_answer_orig_ttl(const struct dk_answer *a);
 
+/* How long @a may be kept: the TTL of its records, or for an answer
+ * without records the negative TTL of its SOA (RFC 2308 section 5); 0
+ * when there is none. */
+uint32_t dki_answer_keep_ttl(const struct dk_answer *a);
+
 /*
  * An RRset made from records at hand, with the two views given, for the
  * offline DANE vectors (tests): the status follows the same rule of trust

@@ -923,11 +923,13 @@ void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
 	const struct dk_answer *a = dk_chain_get0_answer(chain);
 	time_t keep = DKI_CHAINMEMO_SECONDS;
 
-	if (!r || !name || !chain || !a || a->ttl == 0) {
+	uint32_t ttl = dki_answer_keep_ttl(a);
+
+	if (!r || !name || !chain || ttl == 0) {
 		return;
 	}
-	if ((time_t)a->ttl < keep) {
-		keep = (time_t)a->ttl;
+	if ((time_t)ttl < keep) {
+		keep = (time_t)ttl;
 	}
 	if (!r->chainmemo) {
 		r->chainmemo = calloc(CHAINMEMO_SLOTS, sizeof(*r->chainmemo));
@@ -1184,6 +1186,34 @@ const char *dk_answer_canonname(const struct dk_answer *a)
 uint32_t dk_answer_ttl(const struct dk_answer *a)
 {
 	return a ? a->ttl : 0;
+}
+
+uint32_t dki_answer_keep_ttl(const struct dk_answer *a)
+{
+	const ldns_rr_list *auth;
+	uint32_t t = 0;
+
+	if (!a) {
+		return 0;
+	}
+	if (a->rrset && ldns_rr_list_rr_count(a->rrset) > 0) {
+		return a->ttl;
+	}
+	/* RFC 2308 section 5: the SOA's TTL, at most its MINIMUM */
+	auth = a->pkt ? ldns_pkt_authority(a->pkt) : NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(auth, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) == 7) {
+			uint32_t min =
+				ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+
+			t = ldns_rr_ttl(rr) < min ? ldns_rr_ttl(rr) : min;
+			break;
+		}
+	}
+	return t;
 }
 
 int dk_answer_nxdomain(const struct dk_answer *a)
@@ -1553,17 +1583,18 @@ static void acache_put(struct dk_resolver *r, const char *name, uint16_t type,
 {
 	struct acache *c;
 	double keep = ACACHE_SECONDS;
+	uint32_t ttl = dki_answer_keep_ttl(a);
 
 	if (!a ||
 	    (a->status != DK_DNSSEC_SECURE &&
 	     a->status != DK_DNSSEC_INSECURE) ||
 	    (a->rcode != LDNS_RCODE_NOERROR &&
 	     a->rcode != LDNS_RCODE_NXDOMAIN) ||
-	    a->ttl == 0 || strcasecmp(a->qname, name) != 0) {
+	    ttl == 0 || strcasecmp(a->qname, name) != 0) {
 		return;
 	}
-	if ((double)a->ttl < keep) {
-		keep = (double)a->ttl;
+	if ((double)ttl < keep) {
+		keep = (double)ttl;
 	}
 	if (!r->acache) {
 		r->acache = calloc(ACACHE_SLOTS, sizeof(*r->acache));
