@@ -52,6 +52,9 @@ struct pending {
 	struct pending *leader, *followers, *fnext, *fprev, *lnext;
 	int follower;
 	int in_table;
+	/* ev_orphan(): its owner went; it stays in flight for its
+	 * followers, and frees itself once done */
+	int orphan;
 };
 
 struct dk_resolver {
@@ -1840,6 +1843,12 @@ static void ev_done(void *arg, int rcode, void *packet, int len, int sec,
 			event_active(f->ev, EV_TIMEOUT, 1);
 		}
 	}
+	if (p->orphan) {
+		event_del(p->ev);
+		ev_unlink(r, p);
+		ev_free(p);
+		return;
+	}
 	if (p->starting || (!p->cb && !p->memo)) {
 		/* a synchronous start or wait picks it up */
 		if (!p->starting) {
@@ -1867,6 +1876,11 @@ static void ev_timer(evutil_socket_t fd, short what, void *arg)
 		p->err = DK_ETIMEDOUT;
 		lead_remove(p);
 		follow_detach(p);
+		if (p->orphan) {
+			ev_unlink(r, p);
+			ev_free(p);
+			return;
+		}
 		if (!p->cb && !p->memo) {
 			return; /* a synchronous wait picks it up */
 		}
@@ -2241,6 +2255,24 @@ static int ev_lookup(struct dk_resolver *r, const char *name, uint16_t type,
 	return err;
 }
 
+/*
+ * The owner of @p (a memo, a callback) goes while @p is in flight: when
+ * other lookups follow it, it stays in flight for them with no owner (it
+ * frees itself once answered or timed out) instead of being cancelled,
+ * which would leave them to time out. 1 when so; 0: cancel and free it.
+ */
+static int ev_orphan(struct pending *p)
+{
+	if (p->done || p->follower || !p->followers) {
+		return 0;
+	}
+	p->orphan = 1;
+	p->cb = NULL;
+	p->arg = NULL;
+	p->memo = NULL;
+	return 1;
+}
+
 static void memo_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct dki_memo *m = arg;
@@ -2293,7 +2325,7 @@ void dki_memo_free(struct dki_memo *m)
 	}
 	for (e = m->entries; e; e = next) {
 		next = e->next;
-		if (e->p) {
+		if (e->p && !ev_orphan(e->p)) {
 			cancel_ub(m->r, e->p);
 			ev_unlink(m->r, e->p);
 			ev_free(e->p);
@@ -2357,6 +2389,9 @@ static void ev_cancel_arg(struct dk_resolver *r, void *arg)
 	for (; p; p = next) {
 		next = p->next;
 		if (p->arg == arg && !p->memo) {
+			if (ev_orphan(p)) {
+				continue;
+			}
 			if (!p->done) {
 				cancel_ub(r, p);
 			}

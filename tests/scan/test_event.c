@@ -418,6 +418,62 @@ Test(scan_event, restartable_step)
 	dk_resolver_free(t);
 }
 
+/*
+ * Two steps ask the same name while it is in flight: the second joins the
+ * first's lookup. The first goes (its domain ended, or timed out) before
+ * the answer: the second still gets the answer, not a time-out.
+ */
+static void follower_ready(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+Test(scan_event, follower_outlives_its_leader)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct event_base *base = event_base_new();
+	struct dk_resolver *e = NULL;
+	struct dk_diag d = { "" };
+	struct dki_memo *m1 = NULL, *m2 = NULL;
+	struct dk_answer *a = NULL;
+	int ready1 = 0, ready2 = 0;
+	struct timeval t0, t1;
+
+	lab();
+	o.unbound_conf = conf;
+	o.timeout = 4;
+	cr_assert_eq(dk_resolver_new_event(&o, base, &e, &d), 0, "%s", d.why);
+	cr_assert_eq(dki_memo_new(e, follower_ready, &ready1, &m1), 0);
+	cr_assert_eq(dki_memo_new(e, follower_ready, &ready2, &m2), 0);
+	dki_memo_begin(m1);
+	cr_assert_eq(dk_lookup(e, "two-mx.test", DK_RR_TYPE_MX, &a, NULL),
+		     DKI_EAGAIN, "not in the cache of a new resolver");
+	cr_assert_eq(dki_memo_end(m1), 1);
+	dki_memo_begin(m2);
+	cr_assert_eq(dk_lookup(e, "two-mx.test", DK_RR_TYPE_MX, &a, NULL),
+		     DKI_EAGAIN, "joins the lookup in flight");
+	cr_assert_eq(dki_memo_end(m2), 1);
+	dki_memo_free(m1); /* the leader's owner goes */
+	gettimeofday(&t0, NULL);
+	while (!ready2) {
+		cr_assert_geq(event_base_loop(base, EVLOOP_ONCE), 0);
+	}
+	gettimeofday(&t1, NULL);
+	dki_memo_begin(m2);
+	cr_assert_eq(dk_lookup(e, "two-mx.test", DK_RR_TYPE_MX, &a, NULL), 0,
+		     "the follower has the answer, not a time-out (after "
+		     "%ld s)",
+		     (long)(t1.tv_sec - t0.tv_sec));
+	cr_assert_eq(dki_memo_end(m2), 0);
+	cr_expect_eq(dk_answer_status(a), DK_DNSSEC_SECURE);
+	cr_expect_eq(dk_answer_count(a), 2, "two-mx.test has two MX records");
+	cr_expect_eq(ready1, 0, "the memo that went is never called");
+	dk_answer_free(a);
+	dki_memo_free(m2);
+	dk_resolver_free(e);
+	event_base_free(base);
+}
+
 Test(scan_event, bad_arguments)
 {
 	struct dk_resolver *r = NULL;
