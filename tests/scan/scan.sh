@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # danekit scan against the lab (DK_LAB_RUN, else the lab is started):
 #   agree      scan --json and check smtp --json give the same document
-#              (and exit status) for every lab domain, at concurrency 64
+#              (and exit status) for every lab domain and 300 synthetic
+#              ones, at concurrency 64
 #   shards     4 shards run by GNU parallel are disjoint and their union
 #              is an unsharded run
 #   skipdone   a run cut short (its last line half written) resumed with
@@ -41,7 +42,12 @@ lab_domains() {
 
 case "$what" in
 agree)
-	lab_domains >"$W/in"
+	# the lab's zones, and the first 300 of the synthetic list (every
+	# provider, mix and NXDOMAIN kind of testzones/synth)
+	{
+		lab_domains
+		head -n 300 "$DK_LAB_RUN/synth-domains.txt"
+	} >"$W/in"
 	n=$(wc -l <"$W/in")
 	"${DK[@]}" --json scan --no-progress --concurrency 64 "${CP[@]}" \
 		"$W/in" >"$W/scan.json" 2>"$W/scan.err" ||
