@@ -11,10 +11,12 @@
 #   audit      scan --audit --json lines are the documents of audit --json
 #   memory     peak RSS streaming a long NXDOMAIN-heavy input (measured;
 #              bounded under 200 MiB)
+#   progress   the progress line on a terminal (script(1)), none with
+#              --no-progress or when stderr is not a terminal
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
 set -euo pipefail
 : "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
-what="${1:?agree|shards|skipdone|bad|audit|memory}"
+what="${1:?agree|shards|skipdone|bad|audit|memory|progress}"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -285,6 +287,33 @@ memory)
 	else
 		[ "$kb" -lt $((200 * 1024)) ] || fail "peak RSS $((kb / 1024)) MiB"
 	fi
+	;;
+progress)
+	# stderr a terminal (script(1) gives the scan a pty): the progress
+	# line is redrawn in place (CR, erase line) with done/total, the rate
+	# and the counts per verdict, then the summary; --no-progress and a
+	# stderr that is not a terminal: no progress line
+	head -n 400 "$DK_LAB_RUN/synth-domains.txt" >"$W/in"
+	n=$(wc -l <"$W/in")
+	export DANEKIT DK_LAB_CONF W
+	script -qec '"$DANEKIT" --unbound-conf "$DK_LAB_CONF" --timeout 5 --json scan --no-connect --concurrency 8 "$W/in" 2>&1 >"$W/out.json"' \
+		/dev/null >"$W/tty" </dev/null || fail "scan under script(1): exit $?"
+	[ "$(wc -l <"$W/out.json")" -eq "$n" ] || fail "$(wc -l <"$W/out.json") lines for $n"
+	grep -q $'\r\033\[K' "$W/tty" || fail "no progress line redrawn in place: $(head -c 300 "$W/tty" | od -c | head -5)"
+	tr '\r' '\n' <"$W/tty" | sed $'s/^\033\\[K//' >"$W/lines"
+	grep -q "^[0-9]*/$n domains, [0-9]*/s.*; valid [0-9]*, partial [0-9]*, failed [0-9]*, no DANE [0-9]*, incomplete [0-9]*, errors [0-9]*" \
+		"$W/lines" || fail "no done/total, rate and counts: $(tail -n 3 "$W/lines")"
+	grep -q "^$n/$n domains" "$W/lines" || fail "the last progress line is not $n/$n"
+	grep -q "scan: $n domains in" "$W/tty" || fail "no summary"
+	script -qec '"$DANEKIT" --unbound-conf "$DK_LAB_CONF" --timeout 5 --json scan --no-progress --no-connect "$W/in" 2>&1 >/dev/null' \
+		/dev/null >"$W/tty2" </dev/null || fail "scan --no-progress under script(1): exit $?"
+	# (the pty turns each newline into CR LF: look for the redraw)
+	! grep -q $'\033\[K' "$W/tty2" && ! grep -q ' domains, [0-9]*/s' "$W/tty2" ||
+		fail "--no-progress still drew a progress line"
+	"${DK[@]}" --json scan --no-connect "$W/in" 2>"$W/err" >/dev/null
+	[ "$(wc -l <"$W/err")" -eq 1 ] && ! grep -q $'\033\[K' "$W/err" ||
+		fail "stderr not a terminal: more than the summary: $(head -c 300 "$W/err")"
+	echo "progress: $(grep -c ' domains, ' "$W/lines") progress lines"
 	;;
 *)
 	fail "unknown test $what"
