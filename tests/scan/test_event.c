@@ -8,9 +8,11 @@
  * dnssec/internal.h) runs the chain walk of dk_tlsa_lookup() inside the
  * loop to the same RRset as a plain dk_tlsa_lookup().
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -470,6 +472,109 @@ Test(scan_event, follower_outlives_its_leader)
 	cr_expect_eq(ready1, 0, "the memo that went is never called");
 	dk_answer_free(a);
 	dki_memo_free(m2);
+	dk_resolver_free(e);
+	event_base_free(base);
+}
+
+/*
+ * The caches of restartable steps (answers, chains) never outlive the
+ * TTL: a record changed on the name server (PowerDNS, through its API) is
+ * seen by a step that starts once the old record's TTL (1 s) has passed,
+ * though the caches would keep it for 5 and 30 s.
+ */
+static void pdns_txt(const char *name, const char *text)
+{
+	/* text NULL: the RRset is deleted */
+	char cmd[2048], url[256], key[512], zone[256];
+	const char *v;
+
+	/* (dkt_lab() answers in one buffer) */
+	cr_assert_not_null(v = dkt_lab("DK_PDNS_API_URL"), "no PowerDNS");
+	snprintf(url, sizeof(url), "%s", v);
+	cr_assert_not_null(v = dkt_lab("DK_PDNS_API_KEY"));
+	snprintf(key, sizeof(key), "%s", v);
+	cr_assert_not_null(v = dkt_lab("DK_PDNS_ZONE"));
+	snprintf(zone, sizeof(zone), "%s", v);
+	snprintf(cmd, sizeof(cmd),
+		 "curl -sf -X PATCH -H \"X-API-Key: $(cat '%s')\" "
+		 "-H 'Content-Type: application/json' "
+		 "'%s/api/v1/servers/localhost/zones/%s' -d "
+		 "'{\"rrsets\":[{\"name\":\"%s\",\"type\":\"TXT\","
+		 "\"ttl\":1,\"changetype\":\"%s\",\"records\":"
+		 "[{\"content\":\"\\\"%s\\\"\",\"disabled\":false}]}]}'",
+		 key, url, zone, name, text ? "REPLACE" : "DELETE",
+		 text ? text : "");
+	cr_assert_eq(system(cmd), 0, "PowerDNS API: %s", cmd);
+}
+
+/* One step: the TXT record of @name (its text) and its chain's status. */
+static void txt_step(struct dk_resolver *e, struct event_base *base,
+		     const char *name, char *text, size_t size,
+		     enum dk_dnssec_status *chain)
+{
+	struct dki_memo *m = NULL;
+	int ready = 0;
+
+	cr_assert_eq(dki_memo_new(e, follower_ready, &ready, &m), 0);
+	for (;;) {
+		struct dk_answer *a = NULL;
+		struct dk_chain *ch = NULL;
+		int r1, r2;
+
+		ready = 0;
+		dki_memo_begin(m);
+		r1 = dk_lookup(e, name, DK_RR_TYPE_TXT, &a, NULL);
+		r2 = dk_chain_build(e, name, DK_RR_TYPE_TXT, 0, &ch, NULL);
+		if (dki_memo_end(m) == 0) {
+			char *t;
+
+			cr_assert_eq(r1, 0);
+			cr_assert_eq(r2, 0);
+			cr_assert_eq(dk_answer_count(a), 1);
+			t = dk_answer_record_text(a, 0);
+			snprintf(text, size, "%s", t ? t : "");
+			free(t);
+			*chain = dk_chain_status(ch);
+			cr_assert_eq(dk_answer_count(dk_chain_get0_answer(ch)),
+				     1);
+			t = dk_answer_record_text(dk_chain_get0_answer(ch), 0);
+			cr_expect_str_eq(t, text, "the chain is of the answer");
+			free(t);
+			dk_answer_free(a);
+			dk_chain_free(ch);
+			break;
+		}
+		dk_answer_free(a);
+		dk_chain_free(ch);
+		while (!ready) {
+			cr_assert_geq(event_base_loop(base, EVLOOP_ONCE), 0);
+		}
+	}
+	dki_memo_free(m);
+}
+
+Test(scan_event, caches_end_with_the_ttl)
+{
+	struct event_base *base = event_base_new();
+	struct dk_resolver *e = resolver(1, base);
+	const char *zone = dkt_lab("DK_PDNS_ZONE");
+	enum dk_dnssec_status st;
+	char name[256], text[256];
+
+	cr_assert_not_null(zone);
+	snprintf(name, sizeof(name), "ttl-%ld.%s", (long)getpid(), zone);
+	zone = NULL;
+	pdns_txt(name, "v1");
+	txt_step(e, base, name, text, sizeof(text), &st);
+	cr_expect(strstr(text, "v1"), "first: %s", text);
+	cr_expect_eq(st, DK_DNSSEC_SECURE);
+	pdns_txt(name, "v2");
+	/* within the TTL: the old record, as libunbound's cache gives it */
+	usleep(2500 * 1000);
+	txt_step(e, base, name, text, sizeof(text), &st);
+	cr_expect(strstr(text, "v2"), "after the TTL: %s", text);
+	cr_expect_eq(st, DK_DNSSEC_SECURE);
+	pdns_txt(name, NULL);
 	dk_resolver_free(e);
 	event_base_free(base);
 }
