@@ -75,12 +75,17 @@ enum {
 	OPT_AUDIT,
 };
 
-/* This many domains in a row whose MX lookup timed out: the resolver may
- * be gone. The scan starts nothing new, lets the domains in flight end,
- * and runs the resolver's self-test: when that cannot finish either, the
- * scan stops (75); else it goes on (a provider whose name servers are
- * down times its own domains out, not the scan). */
-#define GONE_RUN 64
+/* When GONE_OF of the last GONE_WINDOW domains (a window, not a run: a
+ * dead resolver still answers from its cache, e.g. NXDOMAIN proved by an
+ * NSEC it holds, RFC 8198) had their MX lookup time out or meet a
+ * SERVFAIL with no validation reason, the resolver may be gone. The scan
+ * starts nothing new, lets the domains in flight end, and runs the
+ * resolver's self-test on a fresh resolver (fresh_selftest()): when that
+ * cannot finish either, the scan stops (75); else it goes on (a provider
+ * whose name servers are down times its own domains out, not the scan)
+ * with the window emptied. */
+#define GONE_WINDOW 64
+#define GONE_OF 48
 
 /* A set of names (--skip-done): open addressing on the FNV-1a hash. */
 struct nameset {
@@ -98,7 +103,8 @@ struct scan_state {
 	uint64_t read, skipped, done, bad;
 	uint64_t verdicts[8];
 	uint64_t errors;
-	unsigned gone_run;
+	uint64_t gone_bits; /* the last domains, newest in bit 0: 1 failed */
+	unsigned gone_seen; /* domains in the window */
 	int suspect, gone;
 	int audit; /* --audit: audit documents */
 	int write_error;
@@ -345,10 +351,34 @@ static void show_progress(struct scan_state *st, int last)
 	fflush(stderr);
 }
 
-/* An MX lookup that timed out or met a SERVFAIL: the resolver's fault. */
+/* An MX lookup that timed out or met a SERVFAIL with no validation
+ * reason: the resolver's fault, or the domain's name servers'. */
 static int resolver_gone(const struct dk_dane_report *rep)
 {
-	return rep->mx_error == DK_ETIMEDOUT;
+	return rep->mx_error == DK_ETIMEDOUT || rep->mx_error == DK_ESERVFAIL;
+}
+
+/*
+ * Can the resolver still answer? The self-test (the DNSKEY RRset of each
+ * trust anchor's zone) on a new resolver of the same set-up: the scan's
+ * own resolver would answer it from its cache, which outlives the name
+ * servers (and its infrastructure cache would not ask a server it holds
+ * for down). A new one has neither: it asks the network, within the
+ * time-out. @return 0 (it answered), or the self-test's DK_E* (+ @diag).
+ */
+static int fresh_selftest(const struct cli *cli, struct dk_diag *diag)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *fresh = NULL;
+	int r;
+
+	o.anchor_file = cli->anchor;
+	o.unbound_conf = cli->unbound_conf;
+	o.forwarder = cli->resolver;
+	o.timeout = cli->timeout;
+	r = dk_resolver_new(&o, &fresh, diag);
+	dk_resolver_free(fresh);
+	return r;
 }
 
 static void print_error(struct scan_state *st, const char *domain, int rc,
@@ -384,12 +414,13 @@ static void on_domain(void *arg, const char *domain, int err,
 		return;
 	}
 	st->verdicts[verdict_slot(rep->verdict)]++;
-	if (resolver_gone(rep)) {
-		if (++st->gone_run >= GONE_RUN) {
-			st->suspect = 1;
-		}
-	} else {
-		st->gone_run = 0;
+	st->gone_bits = (st->gone_bits << 1) | (uint64_t)resolver_gone(rep);
+	if (st->gone_seen < GONE_WINDOW) {
+		st->gone_seen++;
+	}
+	if (st->gone_seen == GONE_WINDOW &&
+	    __builtin_popcountll(st->gone_bits) >= GONE_OF) {
+		st->suspect = 1;
 	}
 	if (st->cli->json) {
 		s = json_line(check_json_report(rep));
@@ -623,6 +654,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	const char *path = NULL, *skip_done = NULL;
 	unsigned long shard_k = 0, shard_n = 1, qps = 0;
 	int opt, r, rc = EXIT_OK, progress = -1, audit = 0;
+	struct dk_diag gone_diag = { "" };
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *in = stdin;
@@ -793,14 +825,21 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			struct dk_diag diag = { "" };
 
 			dk_scan_run(st.scan, 0);
-			r = dk_resolver_selftest(res, &diag);
+			r = fresh_selftest(cli, &diag);
 			if (r == DK_ETIMEDOUT || r == DK_ERESOLVER ||
-			    r == DK_ESERVFAIL) {
+			    r == DK_ESERVFAIL || r == DK_ECONNREFUSED) {
 				st.gone = 1;
+				gone_diag = diag;
+				if (!gone_diag.why[0]) {
+					snprintf(gone_diag.why,
+						 sizeof(gone_diag.why), "%s",
+						 dk_strerror(r));
+				}
 				break;
 			}
 			st.suspect = 0;
-			st.gone_run = 0;
+			st.gone_bits = 0;
+			st.gone_seen = 0;
 		}
 		while (!eof && !st.gone && !st.suspect && !st.write_error &&
 		       dk_scan_active(st.scan) < so.concurrency) {
@@ -897,10 +936,12 @@ summary:
 	}
 	if (st.gone && rc == EXIT_OK) {
 		cli_err(cli,
-			"the resolver stopped answering (%d MX lookups in a "
-			"row timed out, and its self-test): run again with "
-			"--skip-done on this output",
-			GONE_RUN);
+			"the resolver stopped answering: the MX lookups of %d "
+			"of the last %d domains failed, then %s; the domains "
+			"not in the output were not checked (run again with "
+			"--skip-done on it)",
+			__builtin_popcountll(st.gone_bits), GONE_WINDOW,
+			gone_diag.why);
 		rc = EXIT_TEMPFAIL;
 	}
 out:

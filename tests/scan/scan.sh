@@ -13,10 +13,14 @@
 #              bounded under 200 MiB)
 #   progress   the progress line on a terminal (script(1)), none with
 #              --no-progress or when stderr is not a terminal
+#   gone       the resolver's name server dies in the middle of a scan (a
+#              private NSD serving the lab's zones, killed after some
+#              lines): exit 75, one stderr line saying so, every line
+#              printed a whole document, no hang
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
 set -euo pipefail
 : "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
-what="${1:?agree|shards|skipdone|bad|audit|memory|progress}"
+what="${1:?agree|shards|skipdone|bad|audit|memory|progress|gone}"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -314,6 +318,113 @@ progress)
 	[ "$(wc -l <"$W/err")" -eq 1 ] && ! grep -q $'\033\[K' "$W/err" ||
 		fail "stderr not a terminal: more than the summary: $(head -c 300 "$W/err")"
 	echo "progress: $(grep -c ' domains, ' "$W/lines") progress lines"
+	;;
+gone)
+	# A private NSD (its own config, pid and log in $W; the lab's signed
+	# zone files) on 127.0.0.1 at a free port, and a copy of the lab's
+	# unbound.conf that forwards test. there (same trust anchor).
+	port=$(python3 -c '
+import socket
+for _ in range(100):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+')
+	[ -n "$port" ] || fail "no free port"
+	mkdir "$W/nsd"
+	sed -e "s|^\([[:space:]]*ip-address:\).*|\1 127.0.0.1|" \
+		-e "s|^\([[:space:]]*port:\).*|\1 $port|" \
+		-e "s|^\([[:space:]]*zonelistfile:\).*|\1 \"$W/nsd/zone.list\"|" \
+		-e "s|^\([[:space:]]*xfrdfile:\).*|\1 \"$W/nsd/xfrd.state\"|" \
+		-e "s|^\([[:space:]]*xfrdir:\).*|\1 \"$W/nsd\"|" \
+		-e "s|^\([[:space:]]*pidfile:\).*|\1 \"$W/nsd/nsd.pid\"|" \
+		-e "s|^\([[:space:]]*logfile:\).*|\1 \"$W/nsd/nsd.log\"|" \
+		"$DK_LAB_RUN/nsd.conf" >"$W/nsd.conf"
+	grep -q "port: $port" "$W/nsd.conf" &&
+		grep -q "pidfile: \"$W/nsd/nsd.pid\"" "$W/nsd.conf" ||
+		fail "cannot make the private nsd.conf"
+	sed "s|forward-addr: $DK_LAB_NS@$DK_LAB_PORT\$|forward-addr: 127.0.0.1@$port|" \
+		"$DK_LAB_CONF" >"$W/unbound.conf"
+	grep -q "forward-addr: 127.0.0.1@$port" "$W/unbound.conf" ||
+		fail "cannot make the private unbound.conf"
+	nsd_pid=
+	stop_nsd() {
+		if [ -n "$nsd_pid" ]; then
+			kill "$nsd_pid" 2>/dev/null || true
+			# wait until it is gone (it is not our child)
+			for _ in $(seq 1 50); do
+				kill -0 "$nsd_pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			nsd_pid=
+		fi
+	}
+	trap 'stop_nsd; rm -rf "$W"' EXIT
+	nsd -c "$W/nsd.conf" || fail "private nsd did not start ($(tail -3 "$W/nsd/nsd.log" 2>/dev/null))"
+	for _ in $(seq 1 100); do
+		[ -s "$W/nsd/nsd.pid" ] &&
+			dig +time=1 +tries=1 +short @127.0.0.1 -p "$port" test. SOA 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	nsd_pid=$(cat "$W/nsd/nsd.pid" 2>/dev/null || true)
+	[ -n "$nsd_pid" ] && kill -0 "$nsd_pid" || fail "private nsd is not running"
+	dig +time=1 +tries=1 +short @127.0.0.1 -p "$port" test. SOA | grep -q . ||
+		fail "private nsd does not answer"
+	# the synthetic domains, slowed down by --qps so that the run is
+	# still going when the name server dies
+	cp "$DK_LAB_RUN/synth-domains.txt" "$W/in"
+	n=$(wc -l <"$W/in")
+	G=("$DANEKIT" --unbound-conf "$W/unbound.conf" --timeout 1)
+: >"$W/out"
+	set +e
+	timeout -k 5 30 "${G[@]}" --json scan --no-progress --no-connect \
+		--concurrency 32 --qps 300 "$W/in" >"$W/out" 2>"$W/err" &
+	scan_pid=$!
+	set -e
+	for _ in $(seq 1 200); do
+		[ "$(wc -l <"$W/out")" -ge 100 ] && break
+		kill -0 "$scan_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	before=$(wc -l <"$W/out")
+	[ "$before" -ge 100 ] && [ "$before" -lt "$n" ] ||
+		fail "the scan gave $before lines before the name server died (want 100 to $((n - 1)))"
+	stop_nsd
+	t0=$(date +%s)
+	set +e
+	wait "$scan_pid"
+	rc=$?
+	set -e
+	t1=$(date +%s)
+	lines=$(wc -l <"$W/out")
+	echo "gone: $before lines before the name server died, $lines in all (of $n), exit $rc, $((t1 - t0)) s after"
+	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "the scan hung: timeout fired (exit $rc)"
+	[ "$rc" -eq 75 ] || fail "exit $rc, not 75 ($(cat "$W/err"))"
+	[ "$lines" -lt "$n" ] || fail "the scan went through the whole input ($lines lines)"
+	grep -v '^danekit: scan: [0-9]* domains in ' "$W/err" >"$W/err.other" || true
+	[ "$(wc -l <"$W/err.other")" -eq 1 ] ||
+		fail "not one stderr line besides the summary: $(cat "$W/err")"
+	grep -q '^danekit: scan: the resolver stopped answering' "$W/err.other" ||
+		fail "stderr: $(cat "$W/err")"
+	# every line printed is a whole check smtp document
+	python3 "$DK_SRCDIR/tests/schema/validate.py" "$DK_SRCDIR/doc/schema" \
+		"$W/out" || fail "scan lines against doc/schema"
+	python3 -c '
+import json, sys
+names = set()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    assert d["domain"] not in names, d["domain"]
+    names.add(d["domain"])
+' "$W/out" || fail "a line printed twice"
+	cat "$W/err"
 	;;
 *)
 	fail "unknown test $what"
