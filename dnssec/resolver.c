@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,6 +349,38 @@ static int check_validator(struct ub_ctx *ctx, const char *conf,
 	return r;
 }
 
+/*
+ * An event resolver's UDP ports. libunbound sends from 16 ports at most
+ * (its library default, outgoing-range: 16), and a lookup given up on
+ * keeps its port while libunbound retries the server (ub_cancel() on an
+ * event context only drops the answer). With many lookups on one loop
+ * (a scan), the lookups to a provider whose name servers do not answer
+ * held every port, and every other lookup timed out waiting for one.
+ * Unless the configuration set a range: the unbound daemon's 4096, within
+ * a quarter of the file descriptors.
+ */
+static int event_ports(struct ub_ctx *ctx)
+{
+	char *v = ub_option(ctx, "outgoing-range"), buf[32];
+	long n = 4096;
+	struct rlimit rl;
+	int u = 0;
+
+	if (v && strcmp(v, "16") == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur / 4 < (rlim_t)n) {
+			n = (long)(rl.rlim_cur / 4);
+		}
+		if (n > 16) {
+			snprintf(buf, sizeof(buf), "%ld", n);
+			u = ub_ctx_set_option(ctx, "outgoing-range:", buf);
+		}
+	}
+	free(v);
+	return u;
+}
+
 /* dki_resolver_new(), or an event resolver on @base (@event 1). */
 static int resolver_new(const struct dk_resolver_opts *opts,
 			const char *const *extra, struct event_base *base,
@@ -497,6 +530,12 @@ static int resolver_new(const struct dk_resolver_opts *opts,
 	}
 	if ((u = ub_ctx_set_option(r->ctx, "val-log-level:", "2")) != 0) {
 		dki_diagf(diag, "libunbound: %s", ub_strerror(u));
+		rc = DK_ERESOLVER;
+		goto fail;
+	}
+	if (event && (u = event_ports(r->ctx)) != 0) {
+		dki_diagf(diag, "libunbound: outgoing-range: %s",
+			  ub_strerror(u));
 		rc = DK_ERESOLVER;
 		goto fail;
 	}

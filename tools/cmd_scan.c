@@ -837,6 +837,14 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 				}
 				break;
 			}
+			if (cli->verbosity > 0) {
+				cli_err(cli,
+					"the MX lookups of %d of the last %d "
+					"domains failed, but the resolver "
+					"answers its self-test: going on",
+					__builtin_popcountll(st.gone_bits),
+					GONE_WINDOW);
+			}
 			st.suspect = 0;
 			st.gone_bits = 0;
 			st.gone_seen = 0;

@@ -13,10 +13,12 @@
 #              bounded under 200 MiB)
 #   progress   the progress line on a terminal (script(1)), none with
 #              --no-progress or when stderr is not a terminal
-#   gone       the resolver's name server dies in the middle of a scan (a
-#              private NSD serving the lab's zones, killed after some
-#              lines): exit 75, one stderr line saying so, every line
-#              printed a whole document, no hang
+#   gone       a provider whose name servers never answer does not stop
+#              a scan (exit 0, every line); the resolver's name server
+#              dying in the middle of a scan (a private NSD serving the
+#              lab's zones, killed after some lines) does: exit 75, one
+#              stderr line saying so, every line printed a whole
+#              document, no hang
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
 set -euo pipefail
 : "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
@@ -323,9 +325,12 @@ gone)
 	# A private NSD (its own config, pid and log in $W; the lab's signed
 	# zone files) on 127.0.0.1 at a free port, and a copy of the lab's
 	# unbound.conf that forwards test. there (same trust anchor).
-	port=$(python3 -c '
+	# two ports free for UDP and TCP on 127.0.0.1: the private NSD's, and
+	# one where nothing listens (the name servers of a dead provider)
+	read -r port deadport < <(python3 -c '
 import socket
-for _ in range(100):
+ports, keep = [], []
+for _ in range(200):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("127.0.0.1", 0))
     p = u.getsockname()[1]
@@ -334,10 +339,13 @@ for _ in range(100):
         t.bind(("127.0.0.1", p))
     except OSError:
         continue
-    print(p)
-    break
+    keep += [u, t]
+    ports.append(p)
+    if len(ports) == 2:
+        break
+print(*ports)
 ')
-	[ -n "$port" ] || fail "no free port"
+	[ -n "$port" ] && [ -n "$deadport" ] || fail "no free ports"
 	mkdir "$W/nsd"
 	sed -e "s|^\([[:space:]]*ip-address:\).*|\1 127.0.0.1|" \
 		-e "s|^\([[:space:]]*port:\).*|\1 $port|" \
@@ -354,6 +362,8 @@ for _ in range(100):
 		"$DK_LAB_CONF" >"$W/unbound.conf"
 	grep -q "forward-addr: 127.0.0.1@$port" "$W/unbound.conf" ||
 		fail "cannot make the private unbound.conf"
+	printf 'stub-zone:\n    name: "deadprov.test."\n    stub-addr: 127.0.0.1@%s\n' \
+		"$deadport" >>"$W/unbound.conf"
 	nsd_pid=
 	stop_nsd() {
 		if [ -n "$nsd_pid" ]; then
@@ -377,11 +387,45 @@ for _ in range(100):
 	[ -n "$nsd_pid" ] && kill -0 "$nsd_pid" || fail "private nsd is not running"
 	dig +time=1 +tries=1 +short @127.0.0.1 -p "$port" test. SOA | grep -q . ||
 		fail "private nsd does not answer"
+	G=("$DANEKIT" --unbound-conf "$W/unbound.conf" --timeout 1)
+	# The converse first: a provider whose name servers never answer
+	# (100 domains in a row whose MX lookups time out) does not stop the
+	# scan: the self-test passes, the scan goes on to its end (exit 0),
+	# and the other domains' lookups do not time out.
+	{
+		seq 1 100 | sed 's/^/p/; s/$/.deadprov.test/'
+		head -n 300 "$DK_LAB_RUN/synth-domains.txt"
+	} >"$W/slow.in"
+	set +e
+	timeout -k 5 60 "${G[@]}" -v --json scan --no-progress --no-connect \
+		--concurrency 32 "$W/slow.in" >"$W/slow.out" 2>"$W/slow.err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 0 ] || fail "a dead provider: exit $rc, not 0 ($(cat "$W/slow.err"))"
+	grep -q '^danekit: scan: the MX lookups of [0-9]* of the last 64 domains failed, but the resolver answers its self-test: going on$' \
+		"$W/slow.err" || fail "a dead provider: no self-test: $(cat "$W/slow.err")"
+	python3 "$DK_SRCDIR/tests/schema/validate.py" "$DK_SRCDIR/doc/schema" \
+		"$W/slow.out" || fail "a dead provider: lines against doc/schema"
+	python3 - "$W/slow.in" "$W/slow.out" <<'PY' || fail "a dead provider"
+import json, sys
+want = [l.strip() for l in open(sys.argv[1])]
+docs = {}
+for line in open(sys.argv[2]):
+    d = json.loads(line)
+    docs[d["domain"].rstrip(".")] = d
+assert sorted(docs) == sorted(want), "%d lines for %d domains" % (len(docs), len(want))
+for name, d in docs.items():
+    err = d["mx"]["error"]
+    if name.endswith(".deadprov.test"):
+        assert err == "timed out" and d["exit"] == 75, (name, err, d["exit"])
+    else:
+        assert err is None, (name, d["mx"])
+print("gone: a dead provider: %d lines, exit 0, its 100 domains timed out, the other %d did not" % (len(docs), len(docs) - 100))
+PY
 	# the synthetic domains, slowed down by --qps so that the run is
 	# still going when the name server dies
 	cp "$DK_LAB_RUN/synth-domains.txt" "$W/in"
 	n=$(wc -l <"$W/in")
-	G=("$DANEKIT" --unbound-conf "$W/unbound.conf" --timeout 1)
 : >"$W/out"
 	set +e
 	timeout -k 5 30 "${G[@]}" --json scan --no-progress --no-connect \
