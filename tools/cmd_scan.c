@@ -8,14 +8,18 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 #include <danekit/dane.h>
 #include <danekit/dnssec.h>
@@ -543,6 +547,157 @@ static uint64_t count_lines(FILE *f)
 	return n;
 }
 
+/*
+ * The input of a scan, read in chunks into a line buffer of its own (the
+ * lines are those getline() gives: any length, the last one may lack its
+ * newline). A pipe, socket or terminal is read on the scan's event loop,
+ * once each time it is readable, without waiting: a pipe is made
+ * O_NONBLOCK (its read end is ours alone; the flags are given back), a
+ * socket is read with MSG_DONTWAIT, a terminal as it is (O_NONBLOCK would
+ * change the description stdout and stderr share with it). A slow
+ * producer thus never stalls the lookups and handshakes in flight, whose
+ * time-outs run on the same loop. Anything else (a regular file,
+ * /dev/null) never blocks and is read at once, as before. Memory: one
+ * chunk, or the line being read when longer; nothing is read while
+ * --concurrency domains are in flight.
+ */
+#define READ_CHUNK 65536
+
+struct reader {
+	int fd;
+	int on_loop;	 /* read when the loop says it is readable */
+	int sock;	 /* a socket: recv(MSG_DONTWAIT) */
+	int saved_flags; /* the fd's flags to give back, or -1 */
+	char *buf;
+	size_t off, len, cap; /* the bytes not taken: buf[off, off + len) */
+	int eof, err;	      /* err: the errno of a failed read */
+	struct event *ev;     /* on_loop: one read when readable */
+};
+
+/* One read() into the buffer: what is there, or nothing yet (EAGAIN). */
+static void reader_fill(struct reader *rd)
+{
+	ssize_t n;
+
+	if (rd->off > 0) {
+		memmove(rd->buf, rd->buf + rd->off, rd->len);
+		rd->off = 0;
+	}
+	if (rd->len + 1 >= rd->cap) {
+		size_t cap = rd->cap ? rd->cap * 2 : READ_CHUNK;
+		char *buf = cap > rd->cap ? realloc(rd->buf, cap) : NULL;
+
+		if (!buf) {
+			rd->err = ENOMEM;
+			return;
+		}
+		rd->buf = buf;
+		rd->cap = cap;
+	}
+	/* (room is kept for the NUL of a last line without newline) */
+	if (rd->sock) {
+		n = recv(rd->fd, rd->buf + rd->len, rd->cap - rd->len - 1,
+			 MSG_DONTWAIT);
+	} else {
+		n = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len - 1);
+	}
+	if (n > 0) {
+		rd->len += (size_t)n;
+	} else if (n == 0) {
+		rd->eof = 1;
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		rd->err = errno;
+	}
+}
+
+static void reader_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reader_fill(arg);
+}
+
+/* The next whole line (NUL-terminated in place, valid until the next
+ * reader_fill()), or NULL when none is buffered. */
+static char *reader_line(struct reader *rd)
+{
+	char *line = rd->buf + rd->off;
+	char *nl = rd->len ? memchr(line, '\n', rd->len) : NULL;
+	size_t n;
+
+	if (nl) {
+		*nl = '\0';
+		n = (size_t)(nl - line) + 1;
+	} else if ((rd->eof || rd->err) && rd->len > 0) {
+		line[rd->len] = '\0'; /* the last line, without newline */
+		n = rd->len;
+	} else {
+		return NULL;
+	}
+	rd->off += n;
+	rd->len -= n;
+	return line;
+}
+
+static int reader_open(struct reader *rd, int fd, struct event_base *base)
+{
+	struct stat sb;
+	int flags;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->fd = fd;
+	rd->saved_flags = -1;
+	if (fstat(fd, &sb) != 0) {
+		return 0; /* read at once: its error is the input's */
+	}
+	if (S_ISFIFO(sb.st_mode)) {
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || ((flags & O_NONBLOCK) == 0 &&
+				  fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)) {
+			return 0;
+		}
+		if ((flags & O_NONBLOCK) == 0) {
+			rd->saved_flags = flags;
+		}
+	} else if (S_ISSOCK(sb.st_mode)) {
+		rd->sock = 1;
+	} else if (!(S_ISCHR(sb.st_mode) && isatty(fd))) {
+		return 0; /* read at once */
+	}
+	rd->ev = event_new(base, fd, EV_READ, reader_readable, rd);
+	if (!rd->ev) {
+		return -1;
+	}
+	rd->on_loop = 1;
+	return 0;
+}
+
+/* Read when readable (@want), or not: nothing is read unasked. */
+static void reader_want(struct reader *rd, int want)
+{
+	if (!rd->ev || want == !!event_pending(rd->ev, EV_READ, NULL)) {
+		return;
+	}
+	if (want) {
+		event_add(rd->ev, NULL);
+	} else {
+		event_del(rd->ev);
+	}
+}
+
+static void reader_close(struct reader *rd)
+{
+	if (rd->ev) {
+		event_free(rd->ev);
+	}
+	if (rd->saved_flags >= 0) {
+		fcntl(rd->fd, F_SETFL, rd->saved_flags);
+	}
+	free(rd->buf);
+	memset(rd, 0, sizeof(*rd));
+	rd->saved_flags = -1;
+}
+
 /* One input line: the domain to check (normalised in place), or NULL
  * (blank, comment, another shard's, done before). */
 static char *next_domain(struct scan_state *st, char *line, unsigned long k,
@@ -658,8 +813,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	unsigned long shard_k = 0, shard_n = 1, qps = 0;
 	int opt, r, rc = EXIT_OK, progress = -1, audit = 0;
 	struct dk_diag gone_diag = { "" };
-	char *line = NULL;
-	size_t cap = 0;
+	struct reader rd = { .fd = -1, .saved_flags = -1 };
+	int eof = 0;
 	FILE *in = stdin;
 	double dt;
 
@@ -821,12 +976,19 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	st.t0 = now_s();
+	if (reader_open(&rd, fileno(in), dk_resolver_get0_event_base(res)) <
+	    0) {
+		cli_err(cli, "out of memory");
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
 	for (;;) {
-		int eof = 0;
+		int want = 0;
 
 		if (st.suspect) {
 			struct dk_diag diag = { "" };
 
+			reader_want(&rd, 0);
 			dk_scan_run(st.scan, 0);
 			r = fresh_selftest(cli, &diag);
 			if (r == DK_ETIMEDOUT || r == DK_ERESOLVER ||
@@ -854,15 +1016,21 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		}
 		while (!eof && !st.gone && !st.suspect && !st.write_error &&
 		       dk_scan_active(st.scan) < so.concurrency) {
-			ssize_t n = getline(&line, &cap, in);
-			char *d;
+			char *l = reader_line(&rd), *d;
 			struct dk_diag diag = { "" };
 
-			if (n < 0) {
-				eof = 1;
+			if (!l) {
+				if (rd.eof || rd.err) {
+					eof = 1;
+				} else if (rd.on_loop) {
+					want = 1; /* when it is readable */
+				} else {
+					reader_fill(&rd);
+					continue;
+				}
 				break;
 			}
-			d = next_domain(&st, line, shard_k, shard_n, &done);
+			d = next_domain(&st, l, shard_k, shard_n, &done);
 			if (!d) {
 				continue;
 			}
@@ -881,6 +1049,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 				goto out;
 			}
 		}
+		reader_want(&rd, want);
 		if (dk_scan_active(st.scan) == 0 &&
 		    (eof || st.gone || st.write_error)) {
 			break;
@@ -888,21 +1057,25 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		if (st.suspect) {
 			continue;
 		}
-		if (st.gone || st.write_error) {
+		if (st.gone || st.write_error || eof) {
 			/* finish what is in flight, start nothing new */
+			reader_want(&rd, 0);
 			dk_scan_run(st.scan, 0);
 			break;
 		}
-		dk_scan_run(st.scan, 1);
-		if (eof) {
-			dk_scan_run(st.scan, 0);
-			break;
+		/* a domain ends, or (@want) the input has more */
+		if (event_base_loop(dk_resolver_get0_event_base(res),
+				    EVLOOP_ONCE) < 0) {
+			cli_err(cli, "the event loop failed");
+			rc = EXIT_SOFTWARE;
+			goto out;
 		}
 	}
 summary:
-	if (ferror(in)) {
-		cli_err(cli, "%s: %s", path ? path : "stdin", strerror(errno));
-		rc = EXIT_NOINPUT;
+	if (ferror(in) || rd.err) {
+		cli_err(cli, "%s: %s", path ? path : "stdin",
+			strerror(rd.err ? rd.err : errno));
+		rc = rd.err == ENOMEM ? EXIT_SOFTWARE : EXIT_NOINPUT;
 	}
 	if (fflush(st.out) != 0 || st.write_error) {
 		cli_err(cli, "cannot write the output: %s", strerror(errno));
@@ -956,7 +1129,7 @@ summary:
 		rc = EXIT_TEMPFAIL;
 	}
 out:
-	free(line);
+	reader_close(&rd);
 	dk_scan_free(st.scan);
 	dk_resolver_free(res);
 	set_free(&done);

@@ -19,10 +19,13 @@
 #              lab's zones, killed after some lines) does: exit 75, one
 #              stderr line saying so, every line printed a whole
 #              document, no hang
+#   pipe       the input from a pipe whose producer sleeps while a domain
+#              with a slow name server is in flight: no time-out; empty,
+#              closed early, /dev/null inputs
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
 set -euo pipefail
 : "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
-what="${1:?agree|shards|skipdone|bad|audit|memory|progress|gone}"
+what="${1:?agree|shards|skipdone|bad|audit|memory|progress|gone|pipe}"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -46,6 +49,28 @@ lab_domains() {
 		grep -v 'arpa$'
 	printf '%s\n' mail.secure.test cname.secure.test nonexistent.test \
 		nonexistent.secure.test
+}
+
+# N ports free for UDP and TCP on 127.0.0.1, on one line
+free_ports() {
+	python3 - "$1" <<'PY'
+import socket, sys
+ports, keep = [], []
+for _ in range(200):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    keep += [u, t]
+    ports.append(p)
+    if len(ports) == int(sys.argv[1]):
+        break
+print(*ports)
+PY
 }
 
 case "$what" in
@@ -327,24 +352,7 @@ gone)
 	# unbound.conf that forwards test. there (same trust anchor).
 	# two ports free for UDP and TCP on 127.0.0.1: the private NSD's, and
 	# one where nothing listens (the name servers of a dead provider)
-	read -r port deadport < <(python3 -c '
-import socket
-ports, keep = [], []
-for _ in range(200):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    p = u.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    keep += [u, t]
-    ports.append(p)
-    if len(ports) == 2:
-        break
-print(*ports)
-')
+	read -r port deadport < <(free_ports 2)
 	[ -n "$port" ] && [ -n "$deadport" ] || fail "no free ports"
 	mkdir "$W/nsd"
 	sed -e "s|^\([[:space:]]*ip-address:\).*|\1 127.0.0.1|" \
@@ -469,6 +477,121 @@ for line in open(sys.argv[1]):
     names.add(d["domain"])
 ' "$W/out" || fail "a line printed twice"
 	cat "$W/err"
+	;;
+pipe)
+	# The input from a pipe whose producer sleeps between lines, while a
+	# domain whose name server is slow is in flight: the scan reads the
+	# pipe on its event loop, so the lookups in flight go on while it
+	# waits, and nothing times out that would not have.
+	read -r pport < <(free_ports 1)
+	[ -n "$pport" ] || fail "no free port"
+	# secure.test.'s name server, 0.3 s slow: a UDP relay to the lab's NSD
+	cat >"$W/relay.py" <<'PY'
+import socket, sys, threading, time
+port, up, up_port, delay = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port))
+
+
+def relay(q, client):
+    time.sleep(delay)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(5)
+    try:
+        u.sendto(q, (up, up_port))
+        s.sendto(u.recvfrom(65535)[0], client)
+    except OSError:
+        pass
+    finally:
+        u.close()
+
+
+while True:
+    q, client = s.recvfrom(65535)
+    threading.Thread(target=relay, args=(q, client), daemon=True).start()
+PY
+	python3 "$W/relay.py" "$pport" "$DK_LAB_NS" "$DK_LAB_PORT" 0.3 &
+	relay_pid=$!
+	trap 'kill "$relay_pid" 2>/dev/null || true; rm -rf "$W"' EXIT
+	for _ in $(seq 1 50); do
+		dig +time=1 +tries=1 +short @127.0.0.1 -p "$pport" secure.test SOA 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	dig +time=2 +tries=1 +short @127.0.0.1 -p "$pport" secure.test SOA | grep -q . ||
+		fail "the relay does not answer"
+	cp "$DK_LAB_CONF" "$W/unbound.conf"
+	printf 'stub-zone:\n    name: "secure.test."\n    stub-addr: 127.0.0.1@%s\n' \
+		"$pport" >>"$W/unbound.conf"
+	P=("$DANEKIT" --unbound-conf "$W/unbound.conf" --timeout 3)
+	# (MX hosts of secure.test., from the lab's NSD itself)
+	dig +short @"$DK_LAB_NS" -p "$DK_LAB_PORT" secure.test MX |
+		awk '{print $2}' | sort >"$W/mx.dig"
+	[ -s "$W/mx.dig" ] || fail "dig: no MX for secure.test"
+	# two in flight: nonexistent.test ends at once, then the scan wants
+	# a line while secure.test.'s lookups (0.3 s each) are in flight,
+	# and the producer sleeps 4 s, longer than the time-out
+	set +e
+	{
+		echo nonexistent.test
+		echo secure.test
+		sleep 4
+		echo mail-ok.test
+	} | timeout -k 5 60 "${P[@]}" --json scan --no-progress --no-connect \
+		--concurrency 2 - >"$W/out" 2>"$W/err"
+	rc=${PIPESTATUS[1]}
+	set -e
+	[ "$rc" -eq 0 ] || fail "a slow producer: exit $rc ($(cat "$W/err"))"
+	python3 "$DK_SRCDIR/tests/schema/validate.py" "$DK_SRCDIR/doc/schema" \
+		"$W/out" || fail "a slow producer: lines against doc/schema"
+	python3 - "$W/out" "$W/mx.dig" <<'PY' || fail "a slow producer"
+import json, sys
+docs = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    docs[d["domain"]] = d
+assert sorted(docs) == ["mail-ok.test.", "nonexistent.test.", "secure.test."], sorted(docs)
+for name, d in docs.items():
+    assert "timed out" not in json.dumps(d) and " within " not in json.dumps(d), (name, d)
+s = docs["secure.test."]
+assert s["mx"]["dnssec"] == "secure" and s["mx"]["error"] is None, s["mx"]
+mx = sorted(h["name"] for h in s["hosts"])
+want = open(sys.argv[2]).read().split()
+assert mx == want, (mx, want)
+for h in s["hosts"]:
+    assert h["tlsa"]["dnssec"] == "secure", h
+assert docs["nonexistent.test."]["mx"]["nxdomain"] is True
+print("pipe: a producer sleeping 4 s with secure.test. in flight: 3 lines, no time-out")
+PY
+	# empty input, a producer that closes at once, a last line without
+	# newline: exit 0, the lines there are
+	for input in '' 'secure.test'; do
+		set +e
+		printf '%s' "$input" | timeout -k 5 60 "${P[@]}" --json scan \
+			--no-progress --no-connect - >"$W/out" 2>"$W/err"
+		rc=${PIPESTATUS[1]}
+		set -e
+		[ "$rc" -eq 0 ] || fail "input '$input': exit $rc ($(cat "$W/err"))"
+		[ "$(wc -l <"$W/out")" -eq "$(printf '%s' "$input" | grep -c .)" ] ||
+			fail "input '$input': $(wc -l <"$W/out") lines"
+	done
+	set +e
+	timeout -k 5 60 "${P[@]}" scan --no-progress - </dev/null >"$W/out" 2>"$W/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 0 ] && [ ! -s "$W/out" ] || fail "stdin /dev/null: exit $rc, $(wc -l <"$W/out") lines"
+	# a producer that dies before its last newline: that line counts
+	set +e
+	{
+		printf 'nonexistent.test\nmail-ok.test'
+		exit 3
+	} | timeout -k 5 60 "${P[@]}" --json scan --no-progress --no-connect - \
+		>"$W/out" 2>"$W/err"
+	rc=${PIPESTATUS[1]}
+	set -e
+	[ "$rc" -eq 0 ] || fail "a producer that died: exit $rc ($(cat "$W/err"))"
+	grep -q '"domain":"mail-ok.test."' "$W/out" && [ "$(wc -l <"$W/out")" -eq 2 ] ||
+		fail "a producer that died: $(cat "$W/out")"
+	echo "pipe: empty, closed, /dev/null and cut-short inputs: ok"
 	;;
 *)
 	fail "unknown test $what"
