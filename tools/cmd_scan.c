@@ -621,10 +621,14 @@ static void reader_readable(evutil_socket_t fd, short what, void *arg)
  * reader_fill()), or NULL when none is buffered. */
 static char *reader_line(struct reader *rd)
 {
-	char *line = rd->buf + rd->off;
-	char *nl = rd->len ? memchr(line, '\n', rd->len) : NULL;
+	char *line, *nl;
 	size_t n;
 
+	if (!rd->buf) {
+		return NULL;
+	}
+	line = rd->buf + rd->off;
+	nl = rd->len ? memchr(line, '\n', rd->len) : NULL;
 	if (nl) {
 		*nl = '\0';
 		n = (size_t)(nl - line) + 1;
@@ -678,10 +682,16 @@ static void reader_want(struct reader *rd, int want)
 	if (!rd->ev || want == !!event_pending(rd->ev, EV_READ, NULL)) {
 		return;
 	}
-	if (want) {
-		event_add(rd->ev, NULL);
-	} else {
+	if (!want) {
 		event_del(rd->ev);
+	} else if (event_add(rd->ev, NULL) < 0) {
+		/* the loop cannot watch it: read at once, waiting */
+		if (rd->saved_flags >= 0) {
+			fcntl(rd->fd, F_SETFL, rd->saved_flags);
+			rd->saved_flags = -1;
+		}
+		rd->sock = 0;
+		rd->on_loop = 0;
 	}
 }
 
@@ -1050,6 +1060,9 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			}
 		}
 		reader_want(&rd, want);
+		if (want && !rd.on_loop) {
+			continue; /* read at once after all */
+		}
 		if (dk_scan_active(st.scan) == 0 &&
 		    (eof || st.gone || st.write_error)) {
 			break;
