@@ -1023,14 +1023,22 @@ int dk_rollover_check(struct dk_resolver *resolver, const char *owner,
 			r = DK_ENOMEM;
 			goto fail;
 		}
+		/*
+		 * A record new to the state is first seen now that every
+		 * server has been asked, not when the check began (the
+		 * lookups take their time), and in whole seconds rounded up:
+		 * its age is never overstated.
+		 */
+		time_t seen = opts->now ? opts->now : time(NULL) + 1;
+
 		for (size_t i = 0; i < rep->nrecords; i++) {
 			rd[i] = dkr_rdata(rep->records[i].tlsa);
 			keep[i] = rd[i] ? rd[i] : "";
 			rep->records[i].first_seen =
 				state_ok && rd[i]
 					? dkr_state_seen(&st, rep->owner, rd[i],
-							 now, &changed)
-					: now;
+							 seen, &changed)
+					: seen;
 		}
 		if (state_ok) {
 			dkr_state_prune(&st, rep->owner, keep, rep->nrecords,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -468,4 +469,63 @@ Test(renew_lib, rollover_live_leaf_or_chain, .timeout = 60)
 	dk_input_free(leaf);
 	dk_input_free(next);
 	dk_resolver_free(res);
+}
+
+/*
+ * A record new to the state file is first seen when every server has been
+ * asked, in whole seconds rounded up: never before the check began (the
+ * lookups take their time), never in the second that is still running.
+ * An age overstated by a second let a hook deploy a key a second early
+ * (the acme tests' watcher saw it).
+ */
+Test(renew_lib, first_seen_not_before_the_check)
+{
+	struct dk_resolver_opts o = { 0 };
+	struct dk_resolver *res = NULL;
+	struct dk_rollover_opts ro = { 0 };
+	struct dk_rollover_report *rep = NULL;
+	struct dk_input *leaf = NULL, *next = NULL;
+	struct dk_diag d = { "" };
+	char p[512], *dir = tmpdir(), state[600];
+	struct timespec t0, t1;
+
+	lab_up();
+	o.unbound_conf = lab_conf;
+	o.timeout = 5;
+	cr_assert_eq(dk_resolver_new(&o, &res, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/leaf.pem", lab_pki);
+	cr_assert_eq(dk_input_read_file(p, &leaf, &d), 0, "%s", d.why);
+	snprintf(p, sizeof(p), "%s/hosts/dane-ta.chain.pem", lab_pki);
+	cr_assert_eq(dk_input_read_file(p, &next, &d), 0, "%s", d.why);
+	snprintf(state, sizeof(state), "%s/rollover.state", dir);
+	ro.current = leaf;
+	ro.next = next;
+	ro.min_age = -1;
+	ro.state_file = state;
+	ro.auth_port = (unsigned)atoi(lab_port);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	cr_assert_eq(dk_rollover_check(res, "_25._tcp.mail.secure.test", &ro,
+				       &rep, &d),
+		     0, "%s", d.why);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	cr_assert_gt(rep->nrecords, 0);
+	for (size_t i = 0; i < rep->nrecords; i++) {
+		time_t fs = rep->records[i].first_seen;
+
+		cr_expect_gt((double)fs,
+			     (double)t0.tv_sec + (double)t0.tv_nsec / 1e9,
+			     "record %zu first seen at %lld, before the check "
+			     "began (%lld.%09ld)",
+			     i, (long long)fs, (long long)t0.tv_sec,
+			     t0.tv_nsec);
+		cr_expect_leq(fs, t1.tv_sec + 1, "record %zu", i);
+	}
+	cr_expect_eq(rep->age, 0, "new records are not aged");
+	cr_expect_neq(rep->stage, DK_ROLLOVER_READY, "2 x TTL not passed: %s",
+		      rep->why);
+	dk_rollover_report_free(rep);
+	dk_input_free(leaf);
+	dk_input_free(next);
+	dk_resolver_free(res);
+	tmpdir_free(dir);
 }
