@@ -923,17 +923,25 @@ void dk_resolver_free(struct dk_resolver *resolver)
 	free(resolver);
 }
 
-static size_t chainmemo_slot(const char *name, uint16_t type, int warn_days)
+/* FNV-1a of @name in lower case, @type and @extra: the slot of a memo. */
+static size_t memo_slot(const char *name, uint16_t type, unsigned extra,
+			size_t slots)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	uint64_t h = 14695981039346656037ULL;
 
 	for (const char *c = name; *c; c++) {
 		h = (h ^ (unsigned char)tolower((unsigned char)*c)) *
 		    1099511628211ULL;
 	}
 	h = (h ^ type) * 1099511628211ULL;
-	h = (h ^ (unsigned)warn_days) * 1099511628211ULL;
-	return (size_t)(h % CHAINMEMO_SLOTS);
+	h = (h ^ extra) * 1099511628211ULL;
+	return (size_t)(h % slots);
+}
+
+/* How long a memo keeps what came with TTL @ttl: @most, never past it. */
+static double memo_keep(uint32_t ttl, double most)
+{
+	return (double)ttl < most ? (double)ttl : most;
 }
 
 struct dk_chain *dki_chainmemo_get(struct dk_resolver *r, const char *name,
@@ -944,7 +952,8 @@ struct dk_chain *dki_chainmemo_get(struct dk_resolver *r, const char *name,
 	if (!r || !r->chainmemo || !name) {
 		return NULL;
 	}
-	m = &r->chainmemo[chainmemo_slot(name, type, warn_days)];
+	m = &r->chainmemo[memo_slot(name, type, (unsigned)warn_days,
+				    CHAINMEMO_SLOTS)];
 	if (!m->name || m->type != type || m->warn_days != warn_days ||
 	    strcasecmp(m->name, name) != 0) {
 		return NULL;
@@ -959,19 +968,12 @@ struct dk_chain *dki_chainmemo_get(struct dk_resolver *r, const char *name,
 void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
 		       int warn_days, struct dk_chain *chain)
 {
+	uint32_t ttl = dki_answer_keep_ttl(dk_chain_get0_answer(chain));
 	struct chainmemo *m;
 	char *copy;
 
-	const struct dk_answer *a = dk_chain_get0_answer(chain);
-	time_t keep = DKI_CHAINMEMO_SECONDS;
-
-	uint32_t ttl = dki_answer_keep_ttl(a);
-
 	if (!r || !name || !chain || ttl == 0) {
 		return;
-	}
-	if ((time_t)ttl < keep) {
-		keep = (time_t)ttl;
 	}
 	if (!r->chainmemo) {
 		r->chainmemo = calloc(CHAINMEMO_SLOTS, sizeof(*r->chainmemo));
@@ -983,13 +985,14 @@ void dki_chainmemo_put(struct dk_resolver *r, const char *name, uint16_t type,
 	if (!copy) {
 		return;
 	}
-	m = &r->chainmemo[chainmemo_slot(name, type, warn_days)];
+	m = &r->chainmemo[memo_slot(name, type, (unsigned)warn_days,
+				    CHAINMEMO_SLOTS)];
 	free(m->name);
 	dk_chain_free(m->chain);
 	m->name = copy;
 	m->type = type;
 	m->warn_days = warn_days;
-	m->until = time(NULL) + keep;
+	m->until = time(NULL) + (time_t)memo_keep(ttl, DKI_CHAINMEMO_SECONDS);
 	m->chain = dki_chain_ref(chain);
 }
 
@@ -1592,18 +1595,6 @@ static struct dk_answer *answer_ref(const struct dk_answer *a)
  * (direct-mapped).
  */
 
-static size_t acache_slot(const char *name, uint16_t type)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (const char *c = name; *c; c++) {
-		h = (h ^ (unsigned char)tolower((unsigned char)*c)) *
-		    1099511628211ULL;
-	}
-	h = (h ^ type) * 1099511628211ULL;
-	return (size_t)(h % ACACHE_SLOTS);
-}
-
 static const struct dk_answer *acache_get(struct dk_resolver *r,
 					  const char *name, uint16_t type)
 {
@@ -1612,7 +1603,7 @@ static const struct dk_answer *acache_get(struct dk_resolver *r,
 	if (!r->acache) {
 		return NULL;
 	}
-	c = &r->acache[acache_slot(name, type)];
+	c = &r->acache[memo_slot(name, type, 0, ACACHE_SLOTS)];
 	if (!c->answer || c->answer->qtype != type ||
 	    strcasecmp(c->answer->qname, name) != 0 || dki_now() >= c->until) {
 		return NULL;
@@ -1624,7 +1615,6 @@ static void acache_put(struct dk_resolver *r, const char *name, uint16_t type,
 		       const struct dk_answer *a)
 {
 	struct acache *c;
-	double keep = ACACHE_SECONDS;
 	uint32_t ttl = dki_answer_keep_ttl(a);
 
 	if (!a ||
@@ -1635,19 +1625,16 @@ static void acache_put(struct dk_resolver *r, const char *name, uint16_t type,
 	    ttl == 0 || strcasecmp(a->qname, name) != 0) {
 		return;
 	}
-	if ((double)ttl < keep) {
-		keep = (double)ttl;
-	}
 	if (!r->acache) {
 		r->acache = calloc(ACACHE_SLOTS, sizeof(*r->acache));
 		if (!r->acache) {
 			return;
 		}
 	}
-	c = &r->acache[acache_slot(name, type)];
+	c = &r->acache[memo_slot(name, type, 0, ACACHE_SLOTS)];
 	dk_answer_free(c->answer);
 	c->answer = answer_ref(a);
-	c->until = dki_now() + keep;
+	c->until = dki_now() + memo_keep(ttl, ACACHE_SECONDS);
 }
 
 /*

@@ -11,18 +11,11 @@
 # Each: the shards are disjoint and their union is an unsharded run.
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3-yaml.
 set -euo pipefail
-: "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
 what="${1:?slurm|k8s}"
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-flock /tmp/danekit-lab.lock bash "$DK_SRCDIR/testzones/lab" up >/dev/null 2>&1 ||
-	fail "lab up failed"
-eval "$(bash "$DK_SRCDIR/testzones/lab" env)"
-W="$(mktemp -d /tmp/dk-scan-contrib-XXXXXX)"
-trap 'rm -rf "$W"' EXIT
+: "${DK_SRCDIR:?run through meson test}"
+# shellcheck source=tests/scan/lib.sh
+. "$DK_SRCDIR/tests/scan/lib.sh" dk-scan-contrib
 
 # the danekit of the task's machine: the build, with the lab's resolver
 # set-up (what /etc/danekit would hold on a real node)

@@ -24,18 +24,11 @@
 #              closed early, /dev/null inputs
 # Needs: $DANEKIT, $DK_SRCDIR (meson test sets them); python3; parallel.
 set -euo pipefail
-: "${DANEKIT:?run through meson test}" "${DK_SRCDIR:?run through meson test}"
 what="${1:?agree|shards|skipdone|bad|audit|memory|progress|gone|pipe}"
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-flock /tmp/danekit-lab.lock bash "$DK_SRCDIR/testzones/lab" up >/dev/null 2>&1 ||
-	fail "lab up failed"
-eval "$(bash "$DK_SRCDIR/testzones/lab" env)"
-W="$(mktemp -d /tmp/dk-scan-XXXXXX)"
-trap 'rm -rf "$W"' EXIT
+: "${DK_SRCDIR:?run through meson test}"
+# shellcheck source=tests/scan/lib.sh
+. "$DK_SRCDIR/tests/scan/lib.sh" dk-scan
 DK=("$DANEKIT" --unbound-conf "$DK_LAB_CONF" --timeout 5)
 # connect to the lab's Postfix port (the TLSA records stay at _25)
 CP=()
