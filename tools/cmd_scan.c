@@ -695,6 +695,18 @@ static void reader_want(struct reader *rd, int want)
 	}
 }
 
+/* A live input (read on the loop): the lines out so far are written out
+ * every FLUSH_MS, not when the output buffer fills, so that what a slow
+ * producer's domains gave is there to read while it waits. */
+#define FLUSH_MS 200
+
+static void flush_out(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	fflush(arg);
+}
+
 static void reader_close(struct reader *rd)
 {
 	if (rd->ev) {
@@ -824,6 +836,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	int opt, r, rc = EXIT_OK, progress = -1, audit = 0;
 	struct dk_diag gone_diag = { "" };
 	struct reader rd = { .fd = -1, .saved_flags = -1 };
+	struct event *flusher = NULL;
 	int eof = 0;
 	FILE *in = stdin;
 	double dt;
@@ -992,6 +1005,17 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		rc = EXIT_SOFTWARE;
 		goto out;
 	}
+	if (rd.on_loop) {
+		struct timeval tv = { 0, FLUSH_MS * 1000 };
+
+		flusher = event_new(dk_resolver_get0_event_base(res), -1,
+				    EV_PERSIST, flush_out, st.out);
+		if (!flusher || event_add(flusher, &tv) < 0) {
+			cli_err(cli, "out of memory");
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
+	}
 	for (;;) {
 		int want = 0;
 
@@ -1142,6 +1166,9 @@ summary:
 		rc = EXIT_TEMPFAIL;
 	}
 out:
+	if (flusher) {
+		event_free(flusher);
+	}
 	reader_close(&rd);
 	dk_scan_free(st.scan);
 	dk_resolver_free(res);

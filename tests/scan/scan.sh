@@ -524,16 +524,22 @@ PY
 	# a line while secure.test.'s lookups (0.3 s each) are in flight,
 	# and the producer sleeps 4 s, longer than the time-out
 	set +e
+	# (while it sleeps, the two lines done are already in the output
+	# file: a live input's output is written out as it goes)
 	{
 		echo nonexistent.test
 		echo secure.test
-		sleep 4
+		sleep 3
+		wc -l <"$W/out" >"$W/lines-while-waiting"
+		sleep 1
 		echo mail-ok.test
 	} | timeout -k 5 60 "${P[@]}" --json scan --no-progress --no-connect \
 		--concurrency 2 - >"$W/out" 2>"$W/err"
 	rc=${PIPESTATUS[1]}
 	set -e
 	[ "$rc" -eq 0 ] || fail "a slow producer: exit $rc ($(cat "$W/err"))"
+	[ "$(cat "$W/lines-while-waiting")" -eq 2 ] ||
+		fail "while the producer waited, the output held $(cat "$W/lines-while-waiting") lines, not the 2 domains done"
 	python3 "$DK_SRCDIR/tests/schema/validate.py" "$DK_SRCDIR/doc/schema" \
 		"$W/out" || fail "a slow producer: lines against doc/schema"
 	python3 - "$W/out" "$W/mx.dig" <<'PY' || fail "a slow producer"
