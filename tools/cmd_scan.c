@@ -967,6 +967,20 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 			}
 			return EXIT_NOINPUT;
 		}
+	} else {
+		struct stat sb;
+
+		/* a closed or unreadable stdin: said before the scan starts */
+		if (fstat(STDIN_FILENO, &sb) != 0) {
+			cli_err(cli, "stdin: %s",
+				errno == EBADF ? "closed (no input)"
+					       : strerror(errno));
+			return EXIT_NOINPUT;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			cli_err(cli, "stdin: %s", strerror(EISDIR));
+			return EXIT_NOINPUT;
+		}
 	}
 	if (skip_done) {
 		rc = load_done(cli, skip_done, &done);

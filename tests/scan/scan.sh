@@ -234,6 +234,11 @@ bad)
 	check 64 "${DK[@]}" scan --progress --no-progress "$W/in"
 	check 64 "${DK[@]}" scan --no-connect --connect-port 2525 "$W/in"
 	check 64 "${DK[@]}" scan -4 -6 "$W/in"
+	# stdin closed, or a directory: said before the scan starts
+	check 66 "${DK[@]}" scan - <&-
+	check 66 "${DK[@]}" scan <&-
+	check 66 "${DK[@]}" scan - <"$W"
+	grep -q 'stdin: Is a directory' "$W/err" || fail "stdin a directory: $(cat "$W/err")"
 	# a line that is no domain name: its own line (exit 65), the scan goes on
 	printf 'bad..name\nsecure.test\n' | "${DK[@]}" --json scan --no-connect >"$W/out" 2>/dev/null
 	python3 -c '
