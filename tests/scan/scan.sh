@@ -102,18 +102,8 @@ agree)
 	echo "agree: 30 domains on one MX host, $conns connections"
 	python3 - "$W" <<'PY' || exit 1
 import json, os, sys
-
-
-def scrub(x):
-    """Drop what differs from run to run: handshake times."""
-    if isinstance(x, dict):
-        x.pop("handshake_seconds", None)
-        for v in x.values():
-            scrub(v)
-    elif isinstance(x, list):
-        for v in x:
-            scrub(v)
-
+sys.path.insert(0, os.path.join(os.environ["DK_SRCDIR"], "tests", "scan"))
+from docs import scrub
 
 w = sys.argv[1]
 docs = {}
@@ -265,18 +255,8 @@ audit)
 	done <"$W/in"
 	python3 - "$W" <<'PY' || exit 1
 import json, os, sys
-
-
-def scrub(x):
-    """Drop what differs from run to run: handshake times."""
-    if isinstance(x, dict):
-        x.pop("handshake_seconds", None)
-        for v in x.values():
-            scrub(v)
-    elif isinstance(x, list):
-        for v in x:
-            scrub(v)
-
+sys.path.insert(0, os.path.join(os.environ["DK_SRCDIR"], "tests", "scan"))
+from docs import scrub
 
 w = sys.argv[1]
 docs = {json.loads(l)["domain"].rstrip("."): json.loads(l) for l in open(os.path.join(w, "scan.json"))}
