@@ -1539,7 +1539,8 @@ static int check_safe(struct dk_resolver *resolver,
 			ro.no_auth_check = conf->no_auth_check;
 			ro.min_age = conf->min_age;
 			ro.state_file = conf->state_file;
-			ro.now = now;
+			/* (no ro.now: the check's own clock, so that a record
+			 * is first seen after its lookups, not before) */
 			r = dk_rollover_check(resolver, conf->tlsa_names[n],
 					      &ro, &rep, &d);
 			if (r == DK_EEXIST || r == DK_EDATA || r == DK_EINVAL ||

@@ -266,10 +266,41 @@ static void first_deploy(const struct svc *s)
  * published, ns2 lags), resume deploys once the record is on every server
  * for twice the TTL, never before, then retires the old record.
  */
+/*
+ * The first sight of NAME's 3 1 1 record in the hook's state file
+ * (state/rollover.state: OWNER 3 1 1 DATA FIRST-SEEN) is after @t, when
+ * it could first be seen on every server: a first sight taken too early
+ * overstates the record's age and lets its key go live early.
+ */
+static void first_seen_after(const struct svc *s, const char *name,
+			     const struct timespec *t)
+{
+	char pem[600], *spki;
+	struct run r;
+	long long fs = 0;
+
+	snprintf(pem, sizeof(pem), "%s/%s-full.pem", s->dir, name);
+	spki = spki_of(pem);
+	r = run("awk -v d=%s '$2 == 3 && $3 == 1 && $4 == 1 && "
+		"tolower($5) == d { print $6 }' %s/state/rollover.state",
+		spki, s->dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(sscanf(r.out, "%lld", &fs) == 1,
+		  "no first sight of %s's record (%s) in the state", name,
+		  spki);
+	cr_expect_gt((double)fs, (double)t->tv_sec + (double)t->tv_nsec / 1e9,
+		     "%s's record first seen at %lld, before it could be on "
+		     "every server (%lld.%09ld)",
+		     name, fs, (long long)t->tv_sec, t->tv_nsec);
+	run_free(&r);
+	free(spki);
+}
+
 Test(renew_hook, stage_deploy_retire)
 {
 	struct svc s;
 	struct run r;
+	struct timespec synced;
 	time_t t0;
 	int hold;
 
@@ -299,6 +330,15 @@ Test(renew_hook, stage_deploy_retire)
 	run_free(&r);
 	secondary_release(hold);
 	cr_assert(deployed_is(&s, "cur"));
+	/* ns2 catches up: from now on the record is on every server, and
+	 * the next resume sees it there first */
+	secondary_sync();
+	clock_gettime(CLOCK_REALTIME, &synced);
+	r = resume(&s);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert(!strstr(r.out, "propagating"), "%s", r.out);
+	run_free(&r);
+	first_seen_after(&s, "next", &synced);
 
 	r = resume_until(&s, "deployed:", 40);
 	cr_assert(strstr(r.out, "deployed:"), "%s %s", r.out, r.err);
